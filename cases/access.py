@@ -1,0 +1,70 @@
+"""Who may work which case: the bodies of the object rules in ``kmcs_site.permissions``.
+
+Leads, deputies and managers work every case; an agent works a case that is assigned to them
+(the guardian object permission ``cases.work_case``, granted and revoked by ``case_assign``) or
+an unassigned case of a service they work (``StaffProfile.services``). Seeing a case is the same
+question: an agent never sees another agent's case (screens answer 404, not 403).
+"""
+
+from __future__ import annotations
+
+from kmcs_site.permissions import LEADS_AND_MANAGER, Role
+
+#: Roles that see and work every case (and the auditor, who sees everything).
+UNRESTRICTED_ROLES = frozenset(LEADS_AND_MANAGER | {Role.AUDITOR})
+WORK_CASE_PERM = "cases.work_case"
+
+
+def is_agent_only(roles: frozenset[str]) -> bool:
+    """True when the case-level restrictions of an agent apply (no lead/manager/auditor role)."""
+    return not (roles & UNRESTRICTED_ROLES)
+
+
+def case_of(obj):
+    """The case an object belongs to (admin inlines pass the parent case, services the row)."""
+    from cases.models import Case
+
+    return obj if isinstance(obj, Case) else obj.case
+
+
+def agent_services(user) -> frozenset[str]:
+    """The services ``user`` works, read once per user instance (one query)."""
+    cached = getattr(user, "_kmcs_services", None)
+    if cached is None:
+        from cases.models import StaffProfile
+
+        services = (
+            StaffProfile.objects.filter(user_id=user.pk).values_list("services", flat=True).first()
+        )
+        cached = frozenset(services or ())
+        user._kmcs_services = cached
+    return cached
+
+
+def forget_cached_access(user) -> None:
+    """Drop what this module cached on a user instance (after a profile change)."""
+    for attr in ("_kmcs_services",):
+        if hasattr(user, attr):
+            delattr(user, attr)
+
+
+def holds_work_permission(user, case) -> bool:
+    from cases.models import CaseUserObjectPermission
+
+    return CaseUserObjectPermission.objects.filter(
+        user_id=user.pk, content_object_id=case.pk, permission__codename="work_case"
+    ).exists()
+
+
+def agent_may_work(user, case) -> bool:
+    if case.pk is None:
+        return False
+    if case.assignee_id is None and case.service in agent_services(user):
+        return True
+    return holds_work_permission(user, case)
+
+
+def agent_may_take(user, roles: frozenset[str], case) -> bool:
+    if case.assignee_id is not None:
+        return False
+    return not is_agent_only(roles) or case.service in agent_services(user)

@@ -1,0 +1,684 @@
+"""Admin for team leads: cases (with the decide / assign / close actions), consultation types,
+campaigns, agent profiles and the unmask log.
+
+Thin by design: every change goes through ``cases.services`` (the same rules as the agent
+workspace and the API), every permission through ``kmcs_site.permissions`` (AuditedAdmin), and
+the case list is the visibility selector, so an agent who opens the admin sees only their cases.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.contrib.auth import get_user_model
+from django.http import Http404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from cases.exceptions import CaseError
+from cases.models import (
+    Campaign,
+    Case,
+    CaseStep,
+    ConsultationType,
+    ContactAttempt,
+    EscalationPost,
+    Service,
+    StaffProfile,
+    UnmaskLog,
+)
+from cases.proposals import proposal_fingerprint
+from cases.selectors import case_list_visible_to, case_message_previews
+from cases.services import (
+    campaign_save,
+    case_assign,
+    case_decide,
+    case_phone_unmask,
+    case_propose,
+    case_record_update,
+    case_take,
+    case_transition,
+    consultation_type_add,
+    consultation_type_set_active,
+    staff_profile_set_services,
+)
+from kmcs_site.admin import AuditedAdmin, RoleAdminMixin
+from kmcs_site.permissions import ALL_AGENTS, user_can
+from templates_app.paginators import CappedCountPaginator
+
+#: The decide confirmation renders every message of every selected case: keep it readable.
+DECIDE_BATCH_LIMIT = 20
+
+
+# --- inlines: read-only views of what services wrote -----------------------------------------
+class ReadOnlyInline(RoleAdminMixin, admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class CaseStepInline(ReadOnlyInline):
+    model = CaseStep
+    fields = ("order", "label", "roles", "kind", "waits_on", "status", "done_by", "done_at")
+    readonly_fields = fields
+    ordering = ("order",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("done_by")
+
+
+class EscalationPostInline(ReadOnlyInline):
+    model = EscalationPost
+    fields = ("board", "template", "reason", "body", "link", "created_by", "created_at")
+    readonly_fields = fields
+
+    @admin.display(description=_("아지트 링크"))
+    def link(self, post):
+        if not post.link_url:
+            return "미작성"
+        return format_html(
+            '<a href="{}" rel="noopener" target="_blank">{}</a>', post.link_url, post.link_url
+        )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("created_by")
+
+
+class ContactAttemptInline(ReadOnlyInline):
+    model = ContactAttempt
+    fields = ("at", "target", "result", "is_special", "note", "by", "escalation_post")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("by", "escalation_post")
+
+
+# --- forms of the intermediate pages ------------------------------------------------------
+def assignable_users():
+    """Active users in an agent-and-up role (auditors and integrations are never assignees)."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name__in=sorted(ALL_AGENTS))
+        .distinct()
+        .order_by("username")
+    )
+
+
+class AssignForm(forms.Form):
+    assignee = forms.ModelChoiceField(
+        label=_("담당 상담사"),
+        queryset=get_user_model().objects.none(),
+        required=False,
+        empty_label=_("(배정 해제)"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = assignable_users()
+
+
+class UnmaskForm(forms.Form):
+    field = forms.ChoiceField(
+        label=_("항목"),
+        choices=[("customer_phone", _("고객 전화번호")), ("driver_phone", _("기사 전화번호"))],
+    )
+    reason = forms.CharField(label=_("조회 사유"), max_length=300)
+
+
+class CaseRecordForm(forms.ModelForm):
+    """The few fields a lead edits here; saved through case_record_update."""
+
+    class Meta:
+        model = Case
+        fields = (
+            "consultation_type",
+            "record_title",
+            "record_inquiry",
+            "record_notes",
+            "operations_memo",
+            "billing_memo",
+        )
+
+
+# --- list filters that never scan the cases table -------------------------------------------
+@lru_cache(maxsize=1)
+def declared_outcome_codes() -> tuple[str, ...]:
+    """Every outcome code the playbooks declare (their ``OUTCOMES``), sorted."""
+    from cases.playbooks import PLAYBOOKS
+    from cases.services.decisions import declared_outcomes
+
+    codes: set[str] = set()
+    for module in PLAYBOOKS.values():
+        codes |= declared_outcomes(module)
+    return tuple(sorted(codes))
+
+
+class OutcomeListFilter(admin.AllValuesFieldListFilter):
+    """The outcome filter's choices from the playbooks' declared codes, not from a
+    ``SELECT DISTINCT outcome`` over every case (a full scan on each list page)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)  # builds a lazy DISTINCT queryset, never evaluated
+        self.lookup_choices = declared_outcome_codes()
+
+
+class AssigneeListFilter(admin.RelatedFieldListFilter):
+    """Assignee choices from the staff who can be assigned (one small query on users), not
+    ``RelatedOnlyFieldListFilter``'s ``SELECT DISTINCT assignee_id`` over every case."""
+
+    def field_choices(self, field, request, model_admin):
+        return [(user.pk, str(user)) for user in assignable_users()]
+
+
+# --- cases ---------------------------------------------------------------------------------
+@admin.register(Case)
+class CaseAdmin(AuditedAdmin):
+    form = CaseRecordForm
+    list_display = (
+        "id",
+        "playbook",
+        "status",
+        "outcome",
+        "result_type",
+        "channel",
+        "assignee",
+        "customer_phone_masked",
+        "call_id",
+        "consultation_type",
+        "created_at",
+    )
+    list_display_links = ("id", "playbook")
+    list_filter = (
+        "playbook",
+        "status",
+        ("outcome", OutcomeListFilter),
+        "channel",
+        ("assignee", AssigneeListFilter),
+        "created_at",
+    )
+    # Exact lookups: each hits its own btree index (call ID, TID, payment ID, phone's last four
+    # digits, driver). Not "=field": that is iexact, UPPER(column), which no index serves.
+    search_fields = (
+        "call_id__exact",
+        "charge_tid__exact",
+        "parking_payment_id__exact",
+        "customer_phone_last4__exact",
+        "driver_id__exact",
+    )
+    search_help_text = _("콜 ID, 충전 TID, 주차 결제 ID, 기사 ID 또는 고객 전화번호 끝 4자리")
+    list_select_related = ("consultation_type", "assignee")
+    paginator = CappedCountPaginator
+    ordering = ("-created_at", "-id")
+    inlines = (CaseStepInline, EscalationPostInline, ContactAttemptInline)
+    actions = ("take_cases", "assign_cases", "decide_cases", "close_cases")
+    fieldsets = (
+        (
+            _("케이스"),
+            {
+                "fields": (
+                    "playbook",
+                    "playbook_version",
+                    "service",
+                    "channel",
+                    "status",
+                    "waiting_on",
+                    "assignee",
+                    "created_by",
+                )
+            },
+        ),
+        (
+            _("고객·기사·참조"),
+            {
+                "fields": (
+                    "customer_phone_masked",
+                    "driver_id",
+                    "driver_phone_masked",
+                    "call_id",
+                    "charge_tid",
+                    "station",
+                    "parking_payment_id",
+                    "lot",
+                    "business_key",
+                    "unmask_link",
+                )
+            },
+        ),
+        (
+            _("결정"),
+            {
+                "fields": (
+                    "outcome",
+                    "reason",
+                    "result_type",
+                    "is_override",
+                    "override_reason",
+                    "overridden_by",
+                    "facts",
+                    "proposal",
+                )
+            },
+        ),
+        (
+            _("상담이력·메모"),
+            {
+                "fields": (
+                    "consultation_type",
+                    "record_title",
+                    "record_inquiry",
+                    "record_notes",
+                    "operations_memo",
+                    "billing_memo",
+                    "answer_text",
+                    "answer_saved_at",
+                )
+            },
+        ),
+        (
+            _("시각"),
+            {
+                "fields": (
+                    "created_at",
+                    "first_response_at",
+                    "decided_at",
+                    "closed_at",
+                    "updated_at",
+                )
+            },
+        ),
+    )
+    readonly_fields = (
+        "playbook",
+        "playbook_version",
+        "service",
+        "channel",
+        "status",
+        "waiting_on",
+        "assignee",
+        "created_by",
+        "customer_phone_masked",
+        "driver_id",
+        "driver_phone_masked",
+        "call_id",
+        "charge_tid",
+        "station",
+        "parking_payment_id",
+        "lot",
+        "business_key",
+        "unmask_link",
+        "outcome",
+        "reason",
+        "result_type",
+        "is_override",
+        "override_reason",
+        "overridden_by",
+        "facts",
+        "proposal",
+        "answer_text",
+        "answer_saved_at",
+        "created_at",
+        "first_response_at",
+        "decided_at",
+        "closed_at",
+        "updated_at",
+    )
+
+    # --- scope and permissions ----------------------------------------------------------
+    def get_queryset(self, request):
+        return case_list_visible_to(user=request.user)
+
+    def has_add_permission(self, request, *args):
+        # Cases are opened by intake (case_create: API, agent workspace, importer), which
+        # validates the playbook's facts; a raw admin form would bypass that.
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the case is the record; nobody deletes it (superusers neither)
+
+    def _visible_or_404(self, request, object_id):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404("케이스를 찾을 수 없습니다.")
+        return obj
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        self._visible_or_404(request, object_id)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._visible_or_404(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self._visible_or_404(request, object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        if not change:  # pragma: no cover - add is refused above
+            raise Http404
+        try:
+            case_record_update(
+                case=obj,
+                actor=request.user,
+                **{name: form.cleaned_data[name] for name in form.changed_data},
+            )
+        except CaseError as exc:
+            # The form already passed: this is a rule (closed case, ...). Say so, change nothing.
+            self.message_user(request, exc.message, messages.ERROR)
+
+    # --- display ------------------------------------------------------------------------
+    @admin.display(description=_("고객 전화번호"))
+    def customer_phone_masked(self, case):
+        return case.masked_customer_phone or "-"
+
+    @admin.display(description=_("기사 전화번호"))
+    def driver_phone_masked(self, case):
+        return case.masked_driver_phone or "-"
+
+    @admin.display(description=_("전체 번호 보기"))
+    def unmask_link(self, case):
+        url = reverse("admin:cases_case_unmask", args=[case.pk])
+        return format_html('<a href="{}">{}</a>', url, _("전화번호 조회 (기록됨)"))
+
+    def get_fieldsets(self, request, obj=None):
+        # The unmask link only for those who may unmask (the view checks again).
+        if obj is not None and user_can(request.user, "cases.case.unmask", obj):
+            return self.fieldsets
+        return [
+            (name, {**opts, "fields": tuple(f for f in opts["fields"] if f != "unmask_link")})
+            for name, opts in self.fieldsets
+        ]
+
+    # --- extra view: unmask ---------------------------------------------------------------
+    def get_urls(self):
+        urls = super().get_urls()
+        extra = [
+            path(
+                "<path:object_id>/unmask/",
+                self.admin_site.admin_view(self.unmask_view),
+                name="cases_case_unmask",
+            )
+        ]
+        return extra + urls
+
+    def unmask_view(self, request, object_id):
+        case = self._visible_or_404(request, object_id)
+        if not user_can(request.user, "cases.case.unmask", case):
+            raise Http404("케이스를 찾을 수 없습니다.")
+        form = UnmaskForm(request.POST or None)
+        revealed = None
+        if request.method == "POST" and form.is_valid():
+            try:
+                revealed = case_phone_unmask(
+                    case=case,
+                    actor=request.user,
+                    field=form.cleaned_data["field"],
+                    reason=form.cleaned_data["reason"],
+                )
+            except CaseError as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("전화번호 조회"),
+            "case": case,
+            "form": form,
+            "revealed": revealed,
+        }
+        return TemplateResponse(request, "admin/cases/case/unmask.html", context)
+
+    # --- actions --------------------------------------------------------------------------
+    def _report(self, request, done: int, verb: str, errors: list[str]):
+        if done:
+            self.message_user(request, f"{done}건 {verb}했습니다.", messages.SUCCESS)
+        for error in errors:
+            self.message_user(request, error, messages.ERROR)
+
+    @admin.action(description=_("선택한 케이스 가져오기 (내게 배정)"), permissions=["take"])
+    def take_cases(self, request, queryset):
+        done, errors = 0, []
+        for case in queryset:
+            try:
+                case_take(case=case, actor=request.user)
+                done += 1
+            except CaseError as exc:
+                errors.append(f"#{case.pk}: {exc.message}")
+        self._report(request, done, "가져왔습니다", errors)
+
+    @admin.action(description=_("선택한 케이스 배정"), permissions=["assign"])
+    def assign_cases(self, request, queryset):
+        if "apply" in request.POST:
+            form = AssignForm(request.POST)
+            if form.is_valid():
+                assignee = form.cleaned_data["assignee"]
+                done, errors = 0, []
+                for case in queryset:
+                    try:
+                        case_assign(case=case, assignee=assignee, actor=request.user)
+                        done += 1
+                    except CaseError as exc:
+                        errors.append(f"#{case.pk}: {exc.message}")
+                self._report(request, done, "배정", errors)
+                return None
+        else:
+            form = AssignForm()
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("케이스 배정"),
+            "cases": list(queryset),
+            "form": form,
+            "action": "assign_cases",
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/cases/case/assign.html", context)
+
+    @admin.action(
+        description=_("선택한 케이스를 제안대로 결정 (문자 미리보기)"), permissions=["decide"]
+    )
+    def decide_cases(self, request, queryset):
+        cases = list(queryset[: DECIDE_BATCH_LIMIT + 1])
+        if len(cases) > DECIDE_BATCH_LIMIT:
+            self.message_user(
+                request,
+                f"한 번에 {DECIDE_BATCH_LIMIT}건까지 결정할 수 있습니다. 선택을 줄여 주세요.",
+                messages.WARNING,
+            )
+            return None
+        now = timezone.now()
+        if "apply" in request.POST:
+            done, errors = 0, []
+            for case in cases:
+                expected = request.POST.get(f"fingerprint_{case.pk}", "")
+                try:
+                    proposal = case_propose(case=case, at=now)
+                    if proposal_fingerprint(proposal) != expected:
+                        errors.append(
+                            f"#{case.pk}: 확인한 뒤 제안이 바뀌었습니다. 다시 확인해 주세요."
+                        )
+                        continue
+                    case_decide(case=case, actor=request.user, proposal=proposal, at=now)
+                    done += 1
+                except CaseError as exc:
+                    errors.append(f"#{case.pk}: {exc.message}")
+            self._report(request, done, "결정", errors)
+            return None
+        rows = []
+        for case in cases:
+            row = {"case": case, "error": "", "proposal": None, "previews": (), "fingerprint": ""}
+            if not user_can(request.user, "cases.case.decide", case):
+                row["error"] = "이 케이스를 결정할 권한이 없습니다."
+            else:
+                try:
+                    proposal = case_propose(case=case, at=now)
+                    row["proposal"] = proposal
+                    row["fingerprint"] = proposal_fingerprint(proposal)
+                    row["previews"] = case_message_previews(case=case, proposal=proposal)
+                except CaseError as exc:
+                    row["error"] = exc.message
+            rows.append(row)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("제안대로 결정: 문자 미리보기"),
+            "rows": rows,
+            "action": "decide_cases",
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/cases/case/decide_confirm.html", context)
+
+    @admin.action(description=_("선택한 케이스 종결"), permissions=["close"])
+    def close_cases(self, request, queryset):
+        done, errors = 0, []
+        for case in queryset:
+            try:
+                case_transition(case=case, transition="close", actor=request.user)
+                done += 1
+            except CaseError as exc:
+                errors.append(f"#{case.pk}: {exc.message}")
+        self._report(request, done, "종결", errors)
+
+
+# --- reference data ------------------------------------------------------------------------
+class ConsultationTypeForm(forms.ModelForm):
+    class Meta:
+        model = ConsultationType
+        fields = ("parent", "name", "is_leaf", "is_active")
+
+
+@admin.register(ConsultationType)
+class ConsultationTypeAdmin(AuditedAdmin):
+    """Leads add types under a node and switch them off; renaming is not offered, because
+    playbooks name their types by path (cases/consultation_types.py)."""
+
+    form = ConsultationTypeForm
+    paginator = CappedCountPaginator
+    list_display = ("path_label", "level", "is_leaf", "is_active")
+    list_filter = ("level", "is_leaf", "is_active")
+    search_fields = ("path_label",)
+    list_select_related = ("parent",)
+    ordering = ("path_label",)
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ("level", "path_label")
+        return ("parent", "name", "is_leaf", "level", "path_label")
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # cases keep their type; switch it off instead
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            saved = consultation_type_set_active(
+                node=obj, is_active=form.cleaned_data["is_active"], actor=request.user
+            )
+        else:
+            saved = consultation_type_add(
+                parent=form.cleaned_data["parent"],
+                name=form.cleaned_data["name"],
+                is_leaf=form.cleaned_data["is_leaf"],
+                actor=request.user,
+            )
+        obj.pk = saved.pk
+        obj.refresh_from_db()
+
+
+@admin.register(Campaign)
+class CampaignAdmin(AuditedAdmin):
+    """An extension is an edit of the end date; the history tab shows who moved it."""
+
+    list_display = ("code", "name", "starts_on", "ends_on", "active_today")
+    search_fields = ("code", "name")
+    paginator = CappedCountPaginator
+    ordering = ("-starts_on",)
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("code",) if obj is not None else ()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("오늘 진행 중"), boolean=True)
+    def active_today(self, campaign):
+        today = timezone.localdate()
+        return campaign.starts_on <= today <= campaign.ends_on
+
+    def save_model(self, request, obj, form, change):
+        saved = campaign_save(campaign=obj, actor=request.user)
+        obj.pk = saved.pk
+        obj.refresh_from_db()
+
+
+class StaffProfileForm(forms.ModelForm):
+    services = forms.MultipleChoiceField(
+        label=_("담당 서비스"),
+        choices=Service.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    class Meta:
+        model = StaffProfile
+        fields = ("user", "services")
+
+
+@admin.register(StaffProfile)
+class StaffProfileAdmin(AuditedAdmin):
+    form = StaffProfileForm
+    list_display = ("user", "services_label")
+    list_select_related = ("user",)
+    search_fields = ("user__username",)
+    paginator = CappedCountPaginator
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("user",) if obj is not None else ()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("담당 서비스"))
+    def services_label(self, profile):
+        return ", ".join(str(Service(s).label) for s in profile.services if s in Service.values)
+
+    def save_model(self, request, obj, form, change):
+        saved = staff_profile_set_services(
+            user=obj.user, services=form.cleaned_data["services"], actor=request.user
+        )
+        obj.pk = saved.pk
+        obj.refresh_from_db()
+
+
+@admin.register(UnmaskLog)
+class UnmaskLogAdmin(RoleAdminMixin, admin.ModelAdmin):
+    """Who saw a full phone number, when, why. Nobody edits or deletes it."""
+
+    list_display = ("at", "case", "field", "by", "reason")
+    list_filter = ("field", "at")
+    list_select_related = ("case", "by")
+    show_full_result_count = False
+    paginator = CappedCountPaginator
+    readonly_fields = ("case", "field", "reason", "by", "at")
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

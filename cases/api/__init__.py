@@ -1,0 +1,1 @@
+"""/api/v1/: the playbook simulator, case intake, reads and exports (DRF + drf-spectacular)."""

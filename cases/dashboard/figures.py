@@ -1,0 +1,460 @@
+"""The lead dashboard's figures: every number is an aggregate computed by the database.
+
+One call of :func:`dashboard_figures` runs a fixed list of queries (``QUERY_COUNT``), each a
+``GROUP BY`` or an aggregate; Python only reshapes the rows that come back (at most a few
+thousand: buckets x playbooks x channels x outcomes). So the page costs the same number of
+queries for 1,000 and for 1,000,000 cases (tests pin it; ``bench/dashboard_bench.py`` times
+it). The cases in the range are scanned twice: once for the counts, once for the median.
+
+Definitions, so a figure reads the same everywhere:
+
+- *cases in range*: created (접수 시각) from ``date_from`` 00:00 to the end of ``date_to``, Seoul;
+- *open by status*: cases open **now** (신규 / 처리중 / 대기), whenever they came in;
+- *overdue*: a step clock the overdue job marked and that still runs (the leads' queue), now;
+  *overdue in range*: clocks marked within the range, running or not (promises broken);
+- *time to decision*: ``decided_at - created_at`` of the cases in range that are decided; the
+  median is taken in the database (``percentile_cont`` on PostgreSQL, window functions on
+  SQLite);
+- *today's payout batch*: payouts scheduled for today's batch (지급 예정 / 지급 완료 / 지급 실패;
+  cancelled ones are not counted). Fines only: the playbook filter does not apply;
+- *messages failed*: SMS queued in the range that ended ``failed``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db import connections
+from django.db.models import Aggregate, Count, DateField, F, FloatField, Func, Min, Q, Sum
+from django.db.models.expressions import Window
+from django.db.models.functions import RowNumber, Trunc
+from django.utils import timezone
+
+from cases.models import OPEN_STATUSES, Case, Channel, PlaybookCode, Status, StepClock, WaitingOn
+from kmcs_site.business_time import SEOUL
+
+#: Queries one call of dashboard_figures runs (tests hold the page to it).
+QUERY_COUNT = 8
+
+DAY_BUCKET_MAX_DAYS = 62
+WEEK_BUCKET_MAX_DAYS = 366
+BUCKET_LABELS = {"day": "일별", "week": "주별 (월요일 시작)", "month": "월별"}
+NO_OUTCOME = "미결정"
+NO_COUNTERPARTY = "미지정"
+
+
+@dataclass(frozen=True)
+class Filters:
+    date_from: date
+    date_to: date
+    playbook: str = ""
+
+    @property
+    def start(self) -> datetime:
+        return datetime.combine(self.date_from, time.min, SEOUL)
+
+    @property
+    def end(self) -> datetime:
+        """Exclusive: the first moment after ``date_to`` (Seoul)."""
+        return datetime.combine(self.date_to + timedelta(days=1), time.min, SEOUL)
+
+    @property
+    def days(self) -> int:
+        return (self.date_to - self.date_from).days + 1
+
+    @property
+    def bucket(self) -> str:
+        if self.days <= DAY_BUCKET_MAX_DAYS:
+            return "day"
+        if self.days <= WEEK_BUCKET_MAX_DAYS:
+            return "week"
+        return "month"
+
+
+@dataclass
+class Series:
+    """A time series per key: ``labels`` are the buckets, ``rows`` key -> counts per bucket."""
+
+    labels: list[str]
+    rows: dict[str, list[int]]
+
+    @property
+    def totals(self) -> dict[str, int]:
+        return {key: sum(values) for key, values in self.rows.items()}
+
+    def as_chart(self) -> dict[str, Any]:
+        return {
+            "labels": self.labels,
+            "datasets": [{"label": k, "data": v} for k, v in self.rows.items()],
+        }
+
+    def table(self) -> list[tuple[str, list[int], int]]:
+        """Rows for the HTML table: (bucket, counts per key in ``keys`` order, row total)."""
+        keys = list(self.rows)
+        return [
+            (label, [self.rows[k][i] for k in keys], sum(self.rows[k][i] for k in keys))
+            for i, label in enumerate(self.labels)
+        ]
+
+
+@dataclass
+class DashboardFigures:
+    filters: Filters
+    generated_at: datetime
+    by_playbook: Series
+    by_channel: Series
+    by_outcome: list[tuple[str, str, int]]  # (playbook label, outcome, cases)
+    open_by_status: list[tuple[str, int]]
+    overdue_by_step: list[tuple[str, str, str, int]]  # (playbook label, step code, label, n)
+    overdue_by_partner: list[tuple[str, str, int]]  # (counterparty, waits-on label, n)
+    overdue_open: int
+    overdue_in_range: int
+    median_decision: list[tuple[str, timedelta, int]]  # (playbook label, median, decided)
+    payout_today: dict[str, Any]
+    messages_failed: list[tuple[str, int]]
+
+    @property
+    def cases_in_range(self) -> int:
+        return sum(self.by_playbook.totals.values())
+
+    @property
+    def messages_failed_total(self) -> int:
+        return sum(n for _, n in self.messages_failed)
+
+    @property
+    def bucket_label(self) -> str:
+        return BUCKET_LABELS[self.filters.bucket]
+
+    def charts(self) -> dict[str, Any]:
+        """What the page's script draws (the same numbers as the tables)."""
+        return {
+            "by_playbook": self.by_playbook.as_chart(),
+            "by_channel": self.by_channel.as_chart(),
+            "by_outcome": {
+                "labels": [f"{p} · {o}" for p, o, _ in self.by_outcome],
+                "datasets": [{"label": "케이스", "data": [n for *_, n in self.by_outcome]}],
+            },
+            "open_by_status": {
+                "labels": [s for s, _ in self.open_by_status],
+                "datasets": [{"label": "열린 케이스", "data": [n for _, n in self.open_by_status]}],
+            },
+            "overdue_by_step": {
+                "labels": [f"{p} · {c}" for p, c, _, _ in self.overdue_by_step],
+                "datasets": [{"label": "기한 초과", "data": [n for *_, n in self.overdue_by_step]}],
+            },
+            "overdue_by_partner": {
+                "labels": [c for c, _, _ in self.overdue_by_partner],
+                "datasets": [
+                    {"label": "기한 초과", "data": [n for *_, n in self.overdue_by_partner]}
+                ],
+            },
+            "median_decision": {
+                "labels": [p for p, _, _ in self.median_decision],
+                "datasets": [
+                    {
+                        "label": "결정까지 중앙값 (시간)",
+                        "data": [
+                            round(m.total_seconds() / 3600, 2) for _, m, _ in self.median_decision
+                        ],
+                    }
+                ],
+            },
+        }
+
+
+# --- SQL expressions ----------------------------------------------------------------------------
+class SeoulBucket(Trunc):
+    """``Trunc(created_at, day|week|month)`` on the Seoul calendar.
+
+    PostgreSQL: Django's ``date_trunc(... AT TIME ZONE 'Asia/Seoul')``. SQLite: Django would
+    call a Python function once per row (seconds at a few hundred thousand rows); Asia/Seoul
+    has kept UTC+9 without daylight saving since 1988, so SQLite's own ``date()`` with a
+    +9 hours modifier gives the same Seoul day natively (weeks start on Monday, as
+    ``date_trunc('week')`` does).
+    """
+
+    _SQLITE_MODIFIERS = {
+        "day": "",
+        "week": ", 'weekday 0', '-6 days'",
+        "month": ", 'start of month'",
+    }
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.lhs)
+        return f"date({sql}, '+9 hours'{self._SQLITE_MODIFIERS[self.kind]})", params
+
+
+class ElapsedSeconds(Func):
+    """Seconds from the second expression to the first (``decided_at - created_at``), computed
+    natively by the database (Django's duration arithmetic is a Python function on SQLite)."""
+
+    template = "EXTRACT(EPOCH FROM (%(expressions)s))"
+    arg_joiner = " - "
+    output_field = FloatField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        (end, end_params), (start, start_params) = (
+            compiler.compile(e) for e in self.source_expressions
+        )
+        return f"((julianday({end}) - julianday({start})) * 86400.0)", [*end_params, *start_params]
+
+
+class Median(Aggregate):
+    """PostgreSQL's ``percentile_cont(0.5)``: the interpolated median (mean of the middle two
+    for an even count), one sort per group inside the aggregate."""
+
+    function = "PERCENTILE_CONT"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+
+# --- helpers ------------------------------------------------------------------------------------
+def _playbook_label(code: str) -> str:
+    try:
+        return str(PlaybookCode(code).label)
+    except ValueError:
+        return code
+
+
+def _bucket_start(day: date, bucket: str) -> date:
+    if bucket == "week":
+        return day - timedelta(days=day.weekday())
+    if bucket == "month":
+        return day.replace(day=1)
+    return day
+
+
+def _buckets(filters: Filters) -> list[date]:
+    """Every bucket of the range, empty ones included (a chart with gaps lies)."""
+    out, day = [], _bucket_start(filters.date_from, filters.bucket)
+    while day <= filters.date_to:
+        out.append(day)
+        if filters.bucket == "day":
+            day += timedelta(days=1)
+        elif filters.bucket == "week":
+            day += timedelta(days=7)
+        else:
+            day = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return out
+
+
+def _bucket_label(day: date, bucket: str) -> str:
+    return day.strftime("%Y-%m") if bucket == "month" else day.isoformat()
+
+
+def _as_date(value) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def _series(rows, filters: Filters, key_labels: dict[str, str]) -> Series:
+    buckets = _buckets(filters)
+    index = {b: i for i, b in enumerate(buckets)}
+    data: dict[str, list[int]] = {}
+    for row in rows:
+        label = key_labels.get(row["key"], row["key"])
+        values = data.setdefault(label, [0] * len(buckets))
+        values[index[_as_date(row["bucket"])]] += row["n"]
+    ordered = {k: data[k] for k in key_labels.values() if k in data}
+    ordered.update({k: v for k, v in data.items() if k not in ordered})
+    return Series(labels=[_bucket_label(b, filters.bucket) for b in buckets], rows=ordered)
+
+
+def cases_in_range(filters: Filters):
+    cases = Case.objects.filter(created_at__gte=filters.start, created_at__lt=filters.end)
+    if filters.playbook:
+        cases = cases.filter(playbook=filters.playbook)
+    return cases.order_by()  # no default ordering: it would join the GROUP BY
+
+
+def open_overdue_clocks(playbook: str = ""):
+    clocks = StepClock.objects.filter(stopped_at__isnull=True, overdue_marked_at__isnull=False)
+    if playbook:
+        clocks = clocks.filter(playbook=playbook)
+    return clocks.order_by()
+
+
+def median_time_to_decision(cases) -> list[tuple[str, timedelta, int]]:
+    """Median ``decided_at - created_at`` per playbook, in ONE query.
+
+    PostgreSQL: ``percentile_cont(0.5)`` per playbook. Elsewhere (SQLite, the embedded
+    default): the database ranks each playbook's decided cases by duration (ROW_NUMBER and
+    COUNT over a window) and returns only the middle row (odd count) or the middle two (even
+    count), whose mean is the median. Either way at most two rows per playbook reach Python.
+    Durations are whole milliseconds.
+    """
+    elapsed = ElapsedSeconds(F("decided_at"), F("created_at"))
+    decided_cases = cases.filter(decided_at__isnull=False)
+    middles: dict[str, list[float]] = defaultdict(list)
+    counts: dict[str, int] = {}
+    if connections[cases.db].vendor == "postgresql":
+        rows = decided_cases.values("playbook").annotate(
+            median=Median(elapsed), decided=Count("pk")
+        )
+        for row in rows.values_list("playbook", "median", "decided"):
+            middles[row[0]].append(row[1])
+            counts[row[0]] = row[2]
+    else:
+        ranked = (
+            decided_cases.annotate(seconds=elapsed)
+            .annotate(
+                rank=Window(
+                    RowNumber(),
+                    partition_by=[F("playbook")],
+                    order_by=[F("seconds").asc(), F("pk").asc()],
+                ),
+                decided=Window(Count("pk"), partition_by=[F("playbook")]),
+            )
+            .filter(rank__gte=(F("decided") + 1) / 2, rank__lte=(F("decided") + 2) / 2)
+            .values_list("playbook", "seconds", "decided")
+        )
+        for playbook, seconds, decided in ranked:
+            middles[playbook].append(seconds)
+            counts[playbook] = decided
+    out = []
+    for code in PlaybookCode.values:
+        if code in middles:
+            seconds = sum(float(v) for v in middles[code]) / len(middles[code])
+            median = timedelta(milliseconds=round(seconds * 1000))
+            out.append((_playbook_label(code), median, counts[code]))
+    return out
+
+
+def payout_batch_today(now: datetime) -> dict[str, Any]:
+    """Today's 14:00 batch (Seoul day of ``now``): what it pays, has paid, failed to pay."""
+    from fines.models import FinePayout, PayoutStatus
+
+    today = timezone.localtime(now, SEOUL).date()
+    start = datetime.combine(today, time.min, SEOUL)
+    counted = [PayoutStatus.SCHEDULED, PayoutStatus.PAID, PayoutStatus.FAILED]
+    figures = FinePayout.objects.filter(
+        scheduled_at__gte=start, scheduled_at__lt=start + timedelta(days=1), status__in=counted
+    ).aggregate(
+        total=Sum("amount"),
+        count=Count("pk"),
+        paid_total=Sum("amount", filter=Q(status=PayoutStatus.PAID)),
+        paid_count=Count("pk", filter=Q(status=PayoutStatus.PAID)),
+        failed_count=Count("pk", filter=Q(status=PayoutStatus.FAILED)),
+    )
+    total = figures["total"] or 0
+    return {
+        "day": today,
+        "total": total,
+        "total_label": f"{total:,}원",
+        "count": figures["count"],
+        "paid_total": figures["paid_total"] or 0,
+        "paid_count": figures["paid_count"],
+        "failed_count": figures["failed_count"],
+    }
+
+
+# --- the page ---------------------------------------------------------------------------------
+def dashboard_figures(*, filters: Filters, now: datetime | None = None) -> DashboardFigures:
+    """All figures of the dashboard for ``filters``, in ``QUERY_COUNT`` queries."""
+    from templates_app.models import OutboundMessage
+
+    now = now or timezone.now()
+    cases = cases_in_range(filters)
+    bucket = SeoulBucket("created_at", filters.bucket, output_field=DateField(), tzinfo=SEOUL)
+    playbook_labels = {code: _playbook_label(code) for code in PlaybookCode.values}
+    channel_labels = {code: str(label) for code, label in Channel.choices}
+
+    # 1: one scan of the range: cases by bucket, playbook, channel and outcome (a few
+    # thousand rows at most: buckets x 5 playbooks x 4 channels x their outcomes)
+    timeline = list(
+        cases.annotate(bucket=bucket)
+        .values("bucket", "playbook", "channel", "outcome")
+        .annotate(n=Count("pk"))
+    )
+    by_playbook = _series(
+        ({"bucket": r["bucket"], "key": r["playbook"], "n": r["n"]} for r in timeline),
+        filters,
+        playbook_labels,
+    )
+    by_channel = _series(
+        ({"bucket": r["bucket"], "key": r["channel"], "n": r["n"]} for r in timeline),
+        filters,
+        channel_labels,
+    )
+    outcome_counts: Counter[tuple[str, str]] = Counter()
+    for r in timeline:
+        outcome_counts[(r["playbook"], r["outcome"])] += r["n"]
+    by_outcome = [
+        (playbook_labels[playbook], outcome or NO_OUTCOME, n)
+        for (playbook, outcome), n in sorted(
+            outcome_counts.items(),
+            key=lambda item: (PlaybookCode.values.index(item[0][0]), -item[1], item[0][1]),
+        )
+    ]
+    # 2: open now, by status
+    open_cases = Case.objects.filter(status__in=OPEN_STATUSES)
+    if filters.playbook:
+        open_cases = open_cases.filter(playbook=filters.playbook)
+    open_counts = {
+        r["status"]: r["n"] for r in open_cases.order_by().values("status").annotate(n=Count("pk"))
+    }
+    open_by_status = [(str(Status(s).label), open_counts.get(s, 0)) for s in OPEN_STATUSES]
+    # 3-4: overdue now, by step and by counterparty
+    overdue = open_overdue_clocks(filters.playbook)
+    step_rows = overdue.values("playbook", "step_code").annotate(
+        n=Count("pk"), example=Min("step__label")
+    )
+    overdue_by_step = sorted(
+        ((playbook_labels[r["playbook"]], r["step_code"], r["example"], r["n"]) for r in step_rows),
+        key=lambda row: (-row[3], row[0], row[1]),
+    )
+    waits_labels = {code: str(label) for code, label in WaitingOn.choices}
+    partner_rows = overdue.values("counterparty", "waits_on").annotate(n=Count("pk"))
+    overdue_by_partner = sorted(
+        (
+            (
+                r["counterparty"] or NO_COUNTERPARTY,
+                waits_labels.get(r["waits_on"], "—"),
+                r["n"],
+            )
+            for r in partner_rows
+        ),
+        key=lambda row: (-row[2], row[0]),
+    )
+    # 5: clocks marked overdue within the range (kept or broken since)
+    marked = StepClock.objects.filter(
+        overdue_marked_at__gte=filters.start, overdue_marked_at__lt=filters.end
+    )
+    if filters.playbook:
+        marked = marked.filter(playbook=filters.playbook)
+    overdue_in_range = marked.order_by().aggregate(n=Count("pk"))["n"]
+    # 6: median time to decision
+    median_decision = median_time_to_decision(cases)
+    # 7: failed SMS of the range, by template
+    failed = OutboundMessage.objects.filter(
+        status=OutboundMessage.Status.FAILED,
+        queued_at__gte=filters.start,
+        queued_at__lt=filters.end,
+    )
+    if filters.playbook:
+        failed = failed.filter(case__playbook=filters.playbook)
+    messages_failed = sorted(
+        (
+            (r["template__name"], r["n"])
+            for r in failed.order_by().values("template__name").annotate(n=Count("pk"))
+        ),
+        key=lambda row: (-row[1], row[0]),
+    )
+    # 8 (fines app): today's batch
+    return DashboardFigures(
+        filters=filters,
+        generated_at=now,
+        by_playbook=by_playbook,
+        by_channel=by_channel,
+        by_outcome=by_outcome,
+        open_by_status=open_by_status,
+        overdue_by_step=overdue_by_step,
+        overdue_by_partner=overdue_by_partner,
+        overdue_open=sum(row[3] for row in overdue_by_step),
+        overdue_in_range=overdue_in_range,
+        median_decision=median_decision,
+        payout_today=payout_batch_today(now),
+        messages_failed=messages_failed,
+    )

@@ -1,0 +1,55 @@
+"""Models of the cases app, one module per concept, re-exported here."""
+
+from cases.models.campaign import Campaign
+from cases.models.case import Case, CaseUserObjectPermission
+from cases.models.choices import (
+    DONE_STATUSES,
+    OPEN_STATUSES,
+    SERVICE_OF_PLAYBOOK,
+    Audience,
+    Channel,
+    ContactResult,
+    PlaybookCode,
+    PostReason,
+    ResultType,
+    Service,
+    Status,
+    StepKind,
+    StepStatus,
+    WaitingOn,
+)
+from cases.models.clock import ClockStop, StepClock
+from cases.models.consultation_type import ConsultationType
+from cases.models.contact import ContactAttempt
+from cases.models.escalation import EscalationPost
+from cases.models.staff import StaffProfile
+from cases.models.step import CaseStep
+from cases.models.unmask import UnmaskLog
+
+__all__ = [
+    "DONE_STATUSES",
+    "OPEN_STATUSES",
+    "SERVICE_OF_PLAYBOOK",
+    "Audience",
+    "Campaign",
+    "Case",
+    "CaseStep",
+    "CaseUserObjectPermission",
+    "Channel",
+    "ClockStop",
+    "ConsultationType",
+    "ContactAttempt",
+    "ContactResult",
+    "EscalationPost",
+    "PlaybookCode",
+    "PostReason",
+    "ResultType",
+    "Service",
+    "StaffProfile",
+    "Status",
+    "StepClock",
+    "StepKind",
+    "StepStatus",
+    "UnmaskLog",
+    "WaitingOn",
+]

@@ -1,0 +1,58 @@
+"""The proposal's steps as the case's checklist, with who did each and when."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from cases.models.choices import StepKind, StepStatus, WaitingOn
+
+
+class CaseStep(models.Model):
+    case = models.ForeignKey(
+        "cases.Case", verbose_name=_("케이스"), on_delete=models.CASCADE, related_name="steps"
+    )
+    order = models.PositiveSmallIntegerField(_("순서"))
+    code = models.CharField(_("코드"), max_length=60)
+    label = models.CharField(_("단계"), max_length=300)
+    #: Role codes that may carry the step out (kmcs_site.permissions.Role values).
+    roles = models.JSONField(_("처리 가능 역할"), default=list)
+    kind = models.CharField(_("종류"), max_length=20, choices=StepKind.choices)
+    script = models.TextField(_("안내 스크립트"), blank=True)
+    waits_on = models.CharField(
+        _("대기 대상"), max_length=20, blank=True, choices=WaitingOn.choices
+    )
+    due_rule = models.CharField(_("기한 규칙"), max_length=60, blank=True)
+    status = models.CharField(
+        _("상태"), max_length=10, choices=StepStatus.choices, default=StepStatus.PENDING
+    )
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("처리자"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    done_at = models.DateTimeField(_("처리 시각"), null=True, blank=True)
+    created_at = models.DateTimeField(_("생성 시각"), default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("처리 단계")
+        verbose_name_plural = _("처리 단계")
+        ordering = ["case", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "order"], name="case_step_unique_order"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order}. {self.label}"
+
+    @property
+    def roles_set(self) -> frozenset[str]:
+        return frozenset(self.roles or ())

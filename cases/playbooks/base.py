@@ -1,0 +1,182 @@
+"""The contract every playbook module follows, and the value objects a proposal is made of.
+
+A playbook module (``cases/playbooks/<code>.py``) exports:
+
+- ``CODE``: the stable playbook code (``driver_nonride_cancel``...);
+- ``VERSION``: a string bumped whenever the decision logic or the prescribed texts change; the
+  case stores the version it was decided under;
+- ``FACTS``: a DRF ``Serializer`` class, the one schema shared by the API, the agent form and
+  the importer (Korean field labels and error messages);
+- ``propose(facts: dict, at: datetime, env: Env) -> Proposal``: *pure* decision code. ``facts``
+  is ``FACTS(data=...).validated_data``; ``at`` is the aware moment of the decision (campaign
+  windows, dates in texts); ``env`` answers the few questions that need stored data (routes,
+  campaigns) so the module itself does no I/O and is testable with :class:`StaticEnv`.
+
+Optional, read by ``cases.services.case_decide`` when a lead decides differently from the
+proposal (an override): ``OUTCOMES`` (the outcome codes the playbook can give, a collection or a
+mapping whose values are codes; an override to another code is refused) and
+``propose_outcome(facts, outcome, at, env) -> Proposal`` (the proposal *for a chosen outcome*,
+so the override brings that outcome's own texts and messages; without it the case records the
+outcome and reason, and the follow-up is done by hand).
+
+Nothing here touches the database. ``cases.services`` turns a Proposal into rows, messages and
+posts; the simulator API returns it as JSON.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+SEOUL = ZoneInfo("Asia/Seoul")
+
+# Who may carry out a step: role codes (see kmcs_site.permissions.Role).
+ALL = frozenset({"agent", "team_lead", "deputy_lead", "manager"})
+LEADS = frozenset({"team_lead", "deputy_lead"})
+MANAGER = frozenset({"manager"})
+LEADS_AND_MANAGER = LEADS | MANAGER
+
+# Who a waiting step waits on (step clocks, issue 9).
+WAITS_ON = ("customer", "driver", "partner", "cpo", "team", "payout_batch")
+
+# Result types of the consultation record (처리결과), seed 002.
+RESULT_TYPES = {
+    "approved": "승인",
+    "rejected_unable": "반려 (처리불가)",
+    "rejected_already_processed": "반려 (기처리 완료)",
+    "rejected_other": "반려 (기타)",
+    "rejected_duplicate": "반려 (중복 접수)",
+}
+
+
+class PlaybookError(Exception):
+    """A playbook cannot decide with these facts (shown to the user as a message)."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """One thing to do, in order. ``roles`` says who may do it; ``script`` is what to say."""
+
+    code: str
+    label: str
+    roles: frozenset[str] = ALL
+    script: str = ""
+    kind: str = "action"  # action | say | sms | memo | post | payout | check
+    waits_on: str | None = None  # one of WAITS_ON when the step waits on someone
+    due_rule: str | None = None  # e.g. "business_days:5", "days:14", "payout_batch"
+
+
+@dataclass(frozen=True)
+class MessageSpec:
+    """A message to queue: the CEMS template name, its audience and the values to render."""
+
+    template: str
+    audience: str  # "customer" | "driver"
+    context: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ConsultationRecord:
+    """상담이력: 제목 / 문의내용 / 처리내용, with the layout the seed prescribes."""
+
+    title: str
+    inquiry: str
+    notes: str
+
+
+@dataclass(frozen=True)
+class EscalationSpec:
+    """An internal post (아지트): board, template name and the body to post."""
+
+    board: str
+    template: str = ""
+    body: str = ""
+    mentions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RouteInfo:
+    """What the partners' route table says for an operations request (seed 001)."""
+
+    route_id: int | None
+    channel_kind: str
+    channel_target: str
+    recipients_to: tuple[str, ...]
+    recipients_cc: tuple[str, ...]
+    procedure: str
+    allowed_roles: frozenset[str]
+    notes: str = ""
+    mentions: tuple[str, ...] = ()  # Agit mentions (e.g. "@owner4"), when the channel is a post
+
+
+@dataclass(frozen=True)
+class Proposal:
+    playbook: str
+    version: str
+    outcome: str
+    reason: str
+    consultation_type: tuple[str, ...]
+    steps: tuple[Step, ...] = ()
+    messages: tuple[MessageSpec, ...] = ()
+    record: ConsultationRecord | None = None
+    result_type: str | None = None  # a key of RESULT_TYPES, where the seed names one
+    billing_memo: str = ""
+    operations_memo: str = ""
+    escalation: EscalationSpec | None = None
+    route: RouteInfo | None = None
+    figures: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Campaign:
+    code: str
+    name: str
+    starts_on: date
+    ends_on: date  # inclusive; an extension moves it
+
+    def is_active(self, on: date) -> bool:
+        return self.starts_on <= on <= self.ends_on
+
+
+class Env(Protocol):
+    """Stored data a playbook may ask about. ``cases.playbooks.env.DatabaseEnv`` reads the DB."""
+
+    def active_campaign(self, code: str, at: datetime) -> Campaign | None: ...
+
+    def route_for(
+        self,
+        *,
+        request_kind: str,
+        partner: str,
+        site_kind: str | None = None,
+        integration: str | None = None,
+        topic: str | None = None,
+        customer_agrees: bool | None = None,
+        at: datetime | None = None,
+    ) -> RouteInfo: ...
+
+
+@dataclass
+class StaticEnv:
+    """An Env from plain values, for tests and for the simulator's dry runs."""
+
+    campaigns: tuple[Campaign, ...] = ()
+    routes: Mapping[tuple, RouteInfo] = field(default_factory=dict)
+
+    def active_campaign(self, code: str, at: datetime) -> Campaign | None:
+        # Campaign days are Seoul calendar days: 2025-01-01 00:30 KST is a UTC 12-31 moment.
+        day = at.astimezone(SEOUL).date() if at.tzinfo is not None else at.date()
+        for campaign in self.campaigns:
+            if campaign.code == code and campaign.is_active(day):
+                return campaign
+        return None
+
+    def route_for(self, **key) -> RouteInfo:
+        wanted = tuple(sorted((k, v) for k, v in key.items() if v is not None and k != "at"))
+        try:
+            return self.routes[wanted]
+        except KeyError:
+            raise PlaybookError(f"경로가 없습니다: {dict(wanted)}") from None

@@ -1,0 +1,55 @@
+"""``DatabaseEnv``: the playbooks' :class:`~cases.playbooks.base.Env` answered from the database.
+
+Playbooks stay pure; this is the one place where their questions (is a campaign on? which route
+does seed 001 prescribe?) meet stored data. Campaign days are Seoul days: a decision at
+2024-11-26T15:30Z is on 27 November in the center's calendar.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.utils import timezone
+
+from cases.playbooks.base import Campaign, PlaybookError, RouteInfo
+
+
+class DatabaseEnv:
+    def active_campaign(self, code: str, at: datetime) -> Campaign | None:
+        from cases.models import Campaign as CampaignRow
+
+        day = timezone.localtime(at).date() if timezone.is_aware(at) else at.date()
+        row = (
+            CampaignRow.objects.filter(code=code, starts_on__lte=day, ends_on__gte=day)
+            .order_by("starts_on")
+            .first()
+        )
+        return row.as_value() if row else None
+
+    def route_for(
+        self,
+        *,
+        request_kind: str,
+        partner: str,
+        site_kind: str | None = None,
+        integration: str | None = None,
+        topic: str | None = None,
+        customer_agrees: bool | None = None,
+        at: datetime | None = None,
+    ) -> RouteInfo:
+        from partners.selectors import RouteError, route_for, route_info
+
+        try:
+            route = route_for(
+                request_kind=request_kind,
+                partner=partner,
+                site_kind=site_kind,
+                integration=integration,
+                topic=topic,
+                customer_agrees=customer_agrees,
+                at=at,
+            )
+        except RouteError as exc:
+            # The playbook turns this into its own message; the route table's wording is kept.
+            raise PlaybookError(str(exc)) from exc
+        return route_info(route)

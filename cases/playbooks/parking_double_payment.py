@@ -1,0 +1,927 @@
+"""Seed 000: 이중결제 취소요청 [타사주차권] - 쿠폰제시버전 ([보관-25.1.16]).
+
+The customer bought another app's parking ticket (모두의주차장, 티맵...) and the parking pass
+(주차패스: plate recognition) charged them too.
+
+Order of decision, as the seed reads:
+
+1. 본인 확인: not the account holder -> 상담제한 (a fact error, no proposal: the seed stops the
+   consultation there). 소유인증 X -> the lot NAME is never said or written anywhere in the
+   proposal; only the district ("서울 성북구 소재 주차장"). A final redaction pass guarantees
+   it even for texts built from other facts.
+2. Lot rules (정책 및 참고사항), before anything else and on every channel:
+   성북구 공영주차장 -> ``refer_control_center`` (the customer calls 성북구통합관제센터
+   02-6925-0023); 속초시 공영주차장 -> ``center_contacts_control_center`` (we call
+   033-636-4240 / 033-637-6242, wait on them, then tell the customer); 인천공항 주차장 ->
+   ``escalate_agit`` (every request). "공영" is the ``is_public_lot`` fact, or when the agent
+   leaves it empty, '공영' in the lot name.
+3. 유선 (phone): the seed's phone flow never decides: pick 확인 -> 타사 주차권 내역 필요안내 ->
+   챗봇 게시판 접수 안내. Outcome ``request_evidence``.
+4. 채팅 / 챗봇 게시판: history missing -> ``request_evidence`` (모두의주차장: BOTH 예약내역 and
+   결제내역, because 예약내역 shows no 결제시간; other apps: 이용내역).
+5. With the history: '입차 후 구매' (the 예약내역 label, or the ticket paid after entry) ->
+   ``customer_fault_bought_after_entry``; car number / date / lot of the ticket differ from the
+   actual use -> ``customer_fault_info_mismatch``; stay longer than the ticket's hours ->
+   ``normal_overtime`` (the pass charged the excess); otherwise the ticket was valid and not
+   applied -> ``cancel_pass_payment`` (refund 영업일 기준 3~5일).
+6. Coupon (T 주차권 구매권유 + 할인쿠폰) in each of the four decisions, only while the campaign
+   ``parking_ticket_coupon`` is active on the Seoul date of ``at`` (seed: 2024-11-27 ~
+   2024-12-31, extendable: the campaign row is data). 사용기한 = the campaign's end date. The
+   lot rules and the evidence request are not decisions, so they offer no coupon.
+7. Q2 branches (정상결제: overtime and both customer faults) where the customer's words need a
+   주차현장 확인: ④ goes by SMS (seed section 5 template; outside the campaign the same notice
+   without the coupon) after the site check, instead of the chat text. Q1 (결제취소) has no such
+   branch: the attached history decides it.
+
+Channel ``chatbot_board`` (where the phone flow sends the customer) decides like chat, but the
+answer is written, so each decision also queues the branch's guidance message (and the coupon
+message during the campaign): templates written in the seed's voice from the chat scripts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from rest_framework import serializers
+
+from cases.consultation_types import PARKING_DOUBLE_PAYMENT
+
+from . import _common as c
+from .base import (
+    ALL,
+    ConsultationRecord,
+    Env,
+    EscalationSpec,
+    MessageSpec,
+    Proposal,
+    Step,
+)
+
+CODE = "parking_double_payment"
+VERSION = "2025.01.16-1"  # seed title: [보관-25.1.16]
+TITLE = "이중결제 취소요청 [타사주차권]"
+CAMPAIGN_CODE = "parking_ticket_coupon"
+
+SEONGBUK_CENTER = ("성북구통합관제센터", "02-6925-0023")
+SOKCHO_CENTER = ("속초시 관제센터", "033-636-4240/ 033-637-6242")
+COUPON_LINK = "https://t.kakao.com/launch?page=coupon"
+
+CHANNELS = {"chat": "채팅", "chatbot_board": "챗봇 게시판", "phone": "유선"}
+OTHER_APPS = {"modu": "모두의주차장", "tmap": "티맵", "other": "그 외 앱"}
+INTEGRATIONS = {"linked": "연동", "unlinked": "비연동", "unaffiliated": "비제휴", "other": "기타"}
+# 비제휴 lots have no leaf of their own in the seed's type list (연동, 비연동, 기타).
+_TYPE_KEY = {"linked": "linked", "unlinked": "unlinked", "unaffiliated": "other", "other": "other"}
+
+OUTCOME_LABELS = {
+    "cancel_pass_payment": "주차패스 결제취소 - 타앱 주차권 O",
+    "normal_overtime": "주차패스 정상결제 - 주차권 시간 초과이용 (정상이용)",
+    "customer_fault_bought_after_entry": "주차패스 정상결제 - 입차 후 구매 (고객귀책)",
+    "customer_fault_info_mismatch": "주차패스 정상결제 - 차량번호/예약일/주차장 정보상이 (고객귀책)",
+    "request_evidence": "타사 주차권 내역 요청",
+    "refer_control_center": "성북구 공영주차장 - 성북구통합관제센터 문의 안내",
+    "center_contacts_control_center": "속초시 공영주차장 - 관제센터 연락 후 사후 안내",
+    "escalate_agit": "인천공항 주차장 - 아지트 확인 요청",
+}
+
+# Template names (templates_app.catalogue holds the texts).
+TPL_ONSITE_COUPON = "주차_현장확인_T주차권구매권유_쿠폰지급"
+TPL_ONSITE_PLAIN = "주차_현장확인_결과안내"
+TPL_BOARD = {
+    "cancel_pass_payment": "주차_챗봇게시판_이중결제_주차패스결제취소",
+    "normal_overtime": "주차_챗봇게시판_이중결제_정상결제_주차권시간초과",
+    "customer_fault_bought_after_entry": "주차_챗봇게시판_이중결제_고객귀책_입차후구매",
+    "customer_fault_info_mismatch": "주차_챗봇게시판_이중결제_고객귀책_정보상이",
+    "request_evidence": "주차_챗봇게시판_이중결제_타사주차권내역요청",
+    "refer_control_center": "주차_챗봇게시판_이중결제_성북구통합관제센터안내",
+    "follow_up": "주차_챗봇게시판_이중결제_확인후안내",
+}
+TPL_COUPON = {
+    "cancel_pass_payment": "주차_T주차권구매권유_쿠폰지급_결제취소",
+    "normal_overtime": "주차_T주차권구매권유_쿠폰지급_정상이용",
+    "fault": "주차_T주차권구매권유_쿠폰지급_고객귀책",
+}
+
+# --------------------------------------------------------------------------- scripts (seed 000)
+
+EVIDENCE_ASK = "번거로우시겠지만 이용하신 주차권의 날짜와 차량번호가 확인되도록 이용내역을 첨부해 주시겠습니까?"
+EVIDENCE_ASK_MODU = (
+    "번거로우시겠지만 이용하신 주차권의 날짜와 차량번호가 확인되도록, "
+    "'예약내역'과 '결제내역'을 첨부해 주시겠습니까?"
+)
+EVIDENCE_THANKS = "첨부해 주셔서 감사합니다."
+
+CANCEL_EXPLAIN = (
+    "주차권이 정상적으로 적용되었다면 주차패스 내역은 생성되더라도 결제되지 않아요.\n"
+    "다만, 주차권이 제대로 적용되지 않아 결제가 이루어진 상황으로 확인됩니다.\n\n"
+    "첨부해 주신 내역으로 주차패스 결제 건({amount})은 바로 취소처리하겠습니다.\n"
+    "카드사에 따라 취소 이후 실제 환불까지 영업일 기준 3~5일의 시간이 소요될 수 있으니 "
+    "양해 부탁드립니다."
+)
+OVERTIME_EXPLAIN = (
+    "확인해 보니 고객님께서 이용하신 주차권은 {hours}시간권입니다.\n"
+    "주차장을 이용하신 시간은 총 {used}으로 확인되고 있는데요.\n\n"
+    "주차권 적용 후 남은 {excess}에 대한 요금 {amount}이 결제된 것으로 확인되어 "
+    "걱정하지 않으셔도 괜찮습니다."
+)
+AFTER_ENTRY_EXPLAIN = (
+    "다만 {ticket}을 입차 후 구매하신 내역으로 확인됩니다.\n"
+    "입차 후 구매 시 주차권 적용이 어려울 수 있어요.\n\n"
+    "번거로우시겠지만 주차권 관련하여 {seller} 측으로 문의해 주시겠습니까?"
+)
+MISMATCH_EXPLAIN = (  # the seed's "[..]는 OOO입니다 ... [..]은 OOO으로", particles fitted
+    "확인해 보니 고객님께서 예약하신 주차권의 {item_topic} {reserved}입니다. "
+    "다만 실제 이용하신 {item_topic} {actual_with}확인됩니다. "
+    "카카오 T로 결제된 요금은 정상 이용하신 내역으로 확인되어, 번거로우시겠지만 주차권 환불 "
+    "관련하여 {seller} 측으로 문의해 주시겠습니까?"
+)
+
+COUPON_INTRO = {
+    "cancel_pass_payment": (
+        "이번에 다른 업체의 주차권이 자동으로 적용되지 않아 많이 불편하셨을 것 같아요.\n\n"
+        "카카오 T 주차권은 이중결제 걱정 없이 더욱 간편하게 주차장을 이용할 수 있으니 "
+        "다음엔 카카오 T 주차권 꼭 한 번 이용해 보세요."
+    ),
+    "normal_overtime": (
+        "이번에 다른 업체의 주차권과 주차패스의 결제 건으로 혼동되어 많이 불편하셨을 것 같아요.\n"
+        "카카오 T 주차권은 주차패스와 이중결제 걱정 없이 더욱 간편하게 주차장을 이용할 수 "
+        "있으니 다음엔 카카오 T 주차권 꼭 한 번 이용해 보세요."
+    ),
+    "fault": (
+        "해당 건은 안타깝게도 {reason} 사유로 주차권 적용이 되지 않았던 것 같아요.\n"
+        "결제된 내역에 대해 도움을 드리긴 어렵지만, 카카오 T 주차권은 주차패스와 이중결제 걱정 "
+        "없이 더욱 간편하게 주차장을 이용할 수 있으니 다음엔 카카오 T 주차권 꼭 한 번 이용해 보세요."
+    ),
+}
+COUPON_BODY = (
+    "\n\n더 편리하게 주차장을 이용하실 수 있도록 카카오 T 주차권 할인쿠폰도 지급해 드릴게요.\n\n"
+    "[쿠폰 사용 안내]\n"
+    "- 사용범위 : 카카오 T 또는 카카오내비 앱을 통한 주차권 구매 전용\n"
+    "- 적용방법 : 주차권 결제단계에서 '쿠폰적용' 선택\n"
+    "- 사용기한 : {expires}까지\n"
+    "쿠폰 발급이 완료되면 아래의 링크에서 확인하실 수 있어요.\n"
+    f"{COUPON_LINK}\n\n"
+    "편리한 주차서비스를 카카오 T와 함께 경험해 보시길 바랄게요."
+)
+
+
+# --------------------------------------------------------------------------- facts
+
+
+class Facts(c.FactsSerializer):
+    channel = c.choice(
+        "응대 채널",
+        CHANNELS,
+        "채팅·챗봇 게시판: 내역 확인 후 처리 / 유선: 내역 필요 안내 후 챗봇 게시판 접수 안내",
+        default="chat",
+    )
+    account_holder = c.boolean(
+        "카카오 T 계정 가입자 본인 여부",
+        "문의하신 카카오 T 계정 가입자 본인이십니까? (본인이 아닌 경우 상담제한)",
+        default=True,
+    )
+    ownership_verified = c.boolean(
+        "소유인증 여부",
+        "소유인증 O - 주차장 명 선언급 가능 / 소유인증 X - 주차장명 선언급 불가 "
+        "(OO시 OO동 - 행정구역은 언급가능)",
+        default=False,
+    )
+    lot_name = c.text("주차장 명", "주차패스 이용 건의 주차장 명", min_length=2, max_length=100)
+    lot_district = c.text(
+        "주차장 행정구역",
+        "예: 서울 성북구, 강원 속초시 (소유인증 전에는 행정구역까지만 언급)",
+        min_length=2,
+        max_length=60,
+    )
+    is_public_lot = c.boolean(
+        "공영주차장 여부",
+        "성북구·속초시 공영주차장 규칙에 사용. 비워두면 주차장 명에 '공영'이 있는지로 판단",
+        default=None,
+        allow_null=True,
+    )
+    lot_integration = c.choice(
+        "주차장 연동 구분", INTEGRATIONS, "상담유형 소분류: 연동, 비연동, 기타", default="other"
+    )
+    entry_at = c.moment("입차일시", "주차패스 이용 건의 입차 일시 (20OO년-O월-O일 OO시)")
+    exit_at = c.moment("출차일시", "주차장 이용시간 계산에 사용", default=None)
+    car_number = c.text(
+        "실제 이용 차량번호", "주차패스 이용 건의 차량번호", default="", max_length=20
+    )
+    pass_amount = c.integer(
+        "주차패스 결제금액", "주차패스로 결제된 금액(원)", default=None, allow_null=True
+    )
+    other_app = c.choice(
+        "타사 주차권 구매처", OTHER_APPS, "모두의주차장은 '예약내역'과 '결제내역' 모두 필요"
+    )
+    other_app_name = c.text(
+        "그 외 앱 이름", "구매처가 '그 외 앱'일 때 앱 이름", default="", max_length=40
+    )
+    usage_history_attached = c.boolean(
+        "이용내역 첨부 여부", "주차권의 날짜와 차량번호가 확인되는 이용내역 (모두의주차장 외)"
+    )
+    reservation_history_attached = c.boolean("예약내역 첨부 여부", "모두의주차장 '예약내역'")
+    payment_history_attached = c.boolean(
+        "결제내역 첨부 여부", "모두의주차장 '결제내역' (예약내역에는 결제시간이 없음)"
+    )
+    ticket_hours = c.integer(
+        "주차권 시간",
+        "이용하신 주차권의 O시간권",
+        default=None,
+        allow_null=True,
+        min_value=1,
+        max_value=720,
+    )
+    ticket_purchased_at = c.moment(
+        "주차권 결제시간", "타사 주차권 결제(구매) 일시: 입차 이후면 '입차 후 구매'", default=None
+    )
+    bought_after_entry_label = c.boolean(
+        "'입차 후 구매' 문구 확인", "모두의 주차권 예약내역 상 '입차 후 구매' 문구가 있는지"
+    )
+    ticket_car_number = c.text(
+        "주차권 차량번호", "예약하신 주차권의 차량번호", default="", max_length=20
+    )
+    ticket_date = c.day("주차권 예약일", "예약하신 주차권의 이용(예약)일", default=None)
+    ticket_lot_name = c.text(
+        "주차권 주차장 명", "예약하신 주차권의 주차장 명", default="", max_length=100
+    )
+    onsite_check_needed = c.boolean(
+        "주차현장 확인 필요 여부",
+        "고객 언급에 따라 추가 탐색 진행 → 주차현장 확인이 필요한 경우 ④ 안내는 문자로 진행",
+    )
+    inquired_on = c.day(
+        "문의일", "현장확인 문자의 '0월 0일 문의하셨던 건' (비우면 판단일)", default=None
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        if not attrs.get("account_holder", True):
+            raise serializers.ValidationError(
+                {
+                    "account_holder": "가입자 본인이 아닌 경우 상담이 제한됩니다 (이중결제 안내 불가)."
+                }
+            )
+        errors: dict[str, str] = {}
+        if attrs.get("other_app") == "other" and not attrs.get("other_app_name"):
+            errors["other_app_name"] = "그 외 앱 이름: 구매처가 '그 외 앱'이면 필수 항목입니다."
+        exit_at, entry_at = attrs.get("exit_at"), attrs.get("entry_at")
+        if exit_at and entry_at and exit_at <= entry_at:
+            errors["exit_at"] = "출차일시: 입차일시 이후여야 합니다."
+        if _stage(attrs) == "decide" and not _customer_fault(attrs):
+            # Only cancel vs overtime needs the stay and the ticket's hours; a customer fault
+            # is decided from the ticket alone.
+            errors.update(
+                c.required_when(
+                    attrs,
+                    {
+                        "exit_at": "출차일시",
+                        "ticket_hours": "주차권 시간",
+                        "pass_amount": "주차패스 결제금액",
+                    },
+                    "타사 주차권 내역으로 처리 방향을 정하려면",
+                )
+            )
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+
+FACTS = Facts
+
+
+# --------------------------------------------------------------------------- decision
+
+
+def lot_rule(facts: dict) -> str | None:
+    """The seed's lot rules, which come before any other decision."""
+    name = facts["lot_name"]
+    district = facts["lot_district"]
+    if "인천공항" in name or "인천국제공항" in name or "인천공항" in district:
+        return "escalate_agit"
+    public = facts.get("is_public_lot")
+    if public is None:
+        public = "공영" in name
+    if public and "성북구" in district:
+        return "refer_control_center"
+    if public and "속초" in district:
+        return "center_contacts_control_center"
+    return None
+
+
+def missing_evidence(facts: dict) -> list[str]:
+    if facts["other_app"] == "modu":
+        missing = []
+        if not facts.get("reservation_history_attached"):
+            missing.append("예약내역")
+        if not facts.get("payment_history_attached"):
+            missing.append("결제내역")
+        return missing
+    return [] if facts.get("usage_history_attached") else ["이용내역"]
+
+
+def _stage(facts: dict) -> str:
+    if lot_rule(facts):
+        return "lot_rule"
+    if facts.get("channel", "chat") == "phone":
+        return "phone"
+    if missing_evidence(facts):
+        return "evidence"
+    return "decide"
+
+
+def _norm(value: str) -> str:
+    return "".join(value.split())
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    item: str
+    reserved: str
+    actual: str
+
+
+def mismatches(facts: dict, actual_lot: str | None = None) -> list[Mismatch]:
+    """Which of 차량번호 / 예약일 / 주차장 differ between the ticket and the actual use.
+
+    ``actual_lot`` is how the actual lot may be named (district only without 소유인증)."""
+    found: list[Mismatch] = []
+    ticket_car, car = facts.get("ticket_car_number", ""), facts.get("car_number", "")
+    if ticket_car and car and _norm(ticket_car) != _norm(car):
+        found.append(Mismatch("차량번호", ticket_car, car))
+    ticket_date = facts.get("ticket_date")
+    entry_day = c.seoul(facts["entry_at"]).date()
+    if ticket_date and ticket_date != entry_day:
+        found.append(Mismatch("예약일", c.ymd(ticket_date), c.ymd(entry_day)))
+    ticket_lot = facts.get("ticket_lot_name", "")
+    if ticket_lot and _norm(ticket_lot) != _norm(facts["lot_name"]):
+        found.append(Mismatch("주차장", ticket_lot, actual_lot or facts["lot_name"]))
+    return found
+
+
+def bought_after_entry(facts: dict) -> bool:
+    if facts.get("bought_after_entry_label"):
+        return True
+    purchased = facts.get("ticket_purchased_at")
+    return bool(purchased and purchased > facts["entry_at"])
+
+
+def used_minutes(facts: dict) -> int | None:
+    if not facts.get("exit_at"):
+        return None
+    return int((facts["exit_at"] - facts["entry_at"]).total_seconds() // 60)
+
+
+def _customer_fault(facts: dict) -> str | None:
+    if bought_after_entry(facts):
+        return "customer_fault_bought_after_entry"
+    if mismatches(facts):
+        return "customer_fault_info_mismatch"
+    return None
+
+
+def decide(facts: dict) -> str:
+    stage = _stage(facts)
+    if stage == "lot_rule":
+        return lot_rule(facts)
+    if stage in ("phone", "evidence"):
+        return "request_evidence"
+    fault = _customer_fault(facts)
+    if fault:
+        return fault
+    if used_minutes(facts) > facts["ticket_hours"] * 60:
+        return "normal_overtime"
+    return "cancel_pass_payment"
+
+
+# --------------------------------------------------------------------------- proposal
+
+
+@dataclass(frozen=True)
+class _Ctx:
+    facts: dict
+    at: datetime
+    lot_label: str  # the name with 소유인증, else "<district> 소재 주차장"
+    seller: str  # "모두의 주차장", "티맵", or the app's name
+    ticket_name: str  # "모두의 주차권", ...
+    campaign_end: Any  # date | None
+
+
+def _ctx(facts: dict, at: datetime, env: Env) -> _Ctx:
+    campaign = env.active_campaign(CAMPAIGN_CODE, c.seoul(at))
+    app = facts["other_app"]
+    seller = (
+        {"modu": "모두의 주차장", "tmap": "티맵"}.get(app)
+        or facts.get("other_app_name")
+        or "구매처"
+    )
+    ticket = {"modu": "모두의 주차권", "tmap": "티맵 주차권"}.get(app) or f"{seller} 주차권"
+    label = facts["lot_name"] if facts.get("ownership_verified") else _district_label(facts)
+    return _Ctx(facts, at, label, seller, ticket, campaign.ends_on if campaign else None)
+
+
+def _district_label(facts: dict) -> str:
+    return f"{facts['lot_district']} 소재 주차장"
+
+
+def _entry_words(facts: dict) -> str:
+    entry = c.seoul(facts["entry_at"])
+    return f"{entry.year}년 {entry.month}월 {entry.day}일 {entry.hour}시"
+
+
+def _identify_step(ctx: _Ctx) -> Step:
+    script = (
+        "이중결제가 발생되어 많이 당황스러우셨을 텐데요. "
+        "정확한 안내를 위해 확인 후 안내 도와드리겠습니다.\n"
+        "문의하신 카카오 T 계정 가입자 본인이십니까?\n"
+        f"-- 네, 고객님. {_entry_words(ctx.facts)} 경에 {ctx.lot_label}에 입차하신 이용 건 "
+        "말씀하실까요?\n--\n확인 감사합니다."
+    )
+    rule = (
+        "소유인증 O - 주차장 명 선언급 가능"
+        if ctx.facts.get("ownership_verified")
+        else "소유인증 X - 주차장명 선언급 불가 (행정구역까지만 언급)"
+    )
+    return Step(
+        "identify",
+        f"기본안내 (감성케어+본인확인+주차이용건 확인) · {rule}",
+        ALL,
+        script,
+        kind="say",
+    )
+
+
+def _ask_evidence_script(facts: dict) -> str:
+    return EVIDENCE_ASK_MODU if facts["other_app"] == "modu" else EVIDENCE_ASK
+
+
+def _coupon_text(outcome: str, ctx: _Ctx, reason: str = "") -> str:
+    key = outcome if outcome in COUPON_INTRO else "fault"
+    intro = COUPON_INTRO[key].format(reason=reason)
+    return intro + COUPON_BODY.format(expires=c.yy_dots(ctx.campaign_end))
+
+
+def _fault_reason(outcome: str, ctx: _Ctx) -> str:
+    facts = ctx.facts
+    if outcome == "customer_fault_bought_after_entry":
+        return "입차 후 구매"
+    if outcome == "customer_fault_info_mismatch":
+        items = "/".join(m.item for m in mismatches(facts))
+        return f"주차권 {items} 정보 상이"
+    if outcome == "normal_overtime":
+        return f"주차권 시간({facts['ticket_hours']}시간) 초과 이용"
+    return ""
+
+
+def _explain(outcome: str, ctx: _Ctx) -> str:
+    facts = ctx.facts
+    if outcome == "cancel_pass_payment":
+        return CANCEL_EXPLAIN.format(amount=c.won(facts["pass_amount"]))
+    if outcome == "normal_overtime":
+        used = used_minutes(facts)
+        return OVERTIME_EXPLAIN.format(
+            hours=facts["ticket_hours"],
+            used=c.duration(used),
+            excess=c.duration(used - facts["ticket_hours"] * 60),
+            amount=c.won(facts["pass_amount"]),
+        )
+    if outcome == "customer_fault_bought_after_entry":
+        return AFTER_ENTRY_EXPLAIN.format(ticket=ctx.ticket_name, seller=ctx.seller)
+    found = mismatches(facts, ctx.lot_label)
+    item = "/".join(m.item for m in found)
+    return MISMATCH_EXPLAIN.format(
+        item_topic=c.josa(item, "은/는"),
+        reserved=" / ".join(m.reserved for m in found),
+        actual_with=c.josa(" / ".join(m.actual for m in found), "으로/로") + " ",
+        seller=ctx.seller,
+    )
+
+
+def _record(outcome: str, ctx: _Ctx, lines: list[str]) -> ConsultationRecord:
+    facts = ctx.facts
+    head = [
+        f"-입차일시: {c.ymd_hm(facts['entry_at'])}",
+        f"-주차장: {ctx.lot_label}",
+        f"-타사 주차권: {ctx.seller}",
+    ]
+    if facts.get("pass_amount") is not None:
+        head.append(f"-주차패스 결제금액: {c.won(facts['pass_amount'])}")
+    return ConsultationRecord(
+        title=OUTCOME_LABELS[outcome],
+        inquiry=TITLE,
+        notes="\n".join(head + lines),
+    )
+
+
+def _record_step(channel: str) -> Step:
+    return Step(
+        "save_record",
+        f"상담이력 저장 (상담유형: 주차_고객 ▶ 결제 ▶ 이중결제, 채널: {CHANNELS[channel]})",
+        ALL,
+        kind="memo",
+    )
+
+
+def _base(outcome: str, reason: str, facts: dict, **kw) -> Proposal:
+    return Proposal(
+        playbook=CODE,
+        version=VERSION,
+        outcome=outcome,
+        reason=reason,
+        consultation_type=PARKING_DOUBLE_PAYMENT[_TYPE_KEY[facts.get("lot_integration", "other")]],
+        **kw,
+    )
+
+
+def _propose_lot_rule(outcome: str, ctx: _Ctx) -> Proposal:
+    facts = ctx.facts
+    channel = facts.get("channel", "chat")
+    inquired_on = facts.get("inquired_on") or c.seoul(ctx.at).date()
+    steps = [_identify_step(ctx)]
+    messages: list[MessageSpec] = []
+    escalation = None
+    if outcome == "refer_control_center":
+        name, phone = SEONGBUK_CENTER
+        reason = f"성북구 공영주차장: 고객이 직접 관제센터로 문의 안내 ({name} {phone})"
+        steps.append(
+            Step(
+                "refer_control_center",
+                f"성북구 공영주차장 → 고객이 직접 관제센터로 문의 안내 ({name} {phone})",
+                ALL,
+                "이용하신 주차장은 성북구 공영주차장으로, 해당 건은 관제센터에서 직접 확인이 "
+                "가능해요.\n번거로우시겠지만 "
+                f"{name}({phone})로 문의해 주시면 정확하게 안내받으실 수 있습니다.",
+                kind="say",
+            )
+        )
+        memo = f"성북구 공영주차장 이중결제 문의 → {name}({phone}) 직접 문의 안내"
+        if channel == "chatbot_board":
+            messages.append(
+                MessageSpec(
+                    TPL_BOARD["refer_control_center"], "customer", {"inquired_on": inquired_on}
+                )
+            )
+    elif outcome == "center_contacts_control_center":
+        name, phone = SOKCHO_CENTER
+        reason = f"속초시 공영주차장: 센터에서 관제센터({phone})로 연락하여 조치 후 고객 사후 안내"
+        steps += [
+            Step(
+                "tell_follow_up",
+                "센터에서 관제센터 확인 후 사후 안내 예정임을 안내",
+                ALL,
+                "이용하신 주차장은 속초시 공영주차장으로, 저희 고객센터에서 관제센터로 직접 확인하여 "
+                "조치한 뒤 다시 안내드리겠습니다.\n확인에 다소 시간이 소요되는 점 양해 부탁드립니다.",
+                kind="say",
+            ),
+            Step(
+                "contact_control_center",
+                f"{name} 연락 ({phone}): 입차일시·차량번호·타사 주차권 내역 전달, 조치 요청",
+                ALL,
+                f"{_entry_words(facts)} 입차 건 / 차량번호 {facts.get('car_number') or '-'} / "
+                f"타사 주차권 {ctx.seller}: 주차패스 이중결제 확인 및 조치 요청",
+                kind="action",
+                waits_on="partner",
+            ),
+            Step(
+                "notify_customer",
+                "관제센터 조치 결과 고객 사후 안내",
+                ALL,
+                kind="say",
+                waits_on="partner",
+            ),
+        ]
+        memo = (
+            f"속초시 공영주차장 이중결제 문의 → {name}({phone}) 연락, 조치 후 고객 사후 안내 예정"
+        )
+        if channel == "chatbot_board":
+            messages.append(
+                MessageSpec(TPL_BOARD["follow_up"], "customer", {"inquired_on": inquired_on})
+            )
+    else:
+        reason = "인천공항 주차장 관련 모든 요청은 아지트로 확인 요청"
+        body = "\n".join(
+            [
+                "[인천공항 주차장] 주차패스 이중결제(타사주차권) 확인 요청",
+                f"-입차일시: {c.ymd_hm(facts['entry_at'])}",
+                f"-주차장: {ctx.lot_label}",
+                f"-차량번호: {facts.get('car_number') or '-'}",
+                f"-타사 주차권: {ctx.seller}",
+                f"-주차패스 결제금액: {c.won(facts['pass_amount']) if facts.get('pass_amount') is not None else '-'}",
+            ]
+        )
+        # The seed names no board or template: "아지트로 확인 요청".
+        escalation = EscalationSpec(board="아지트", body=body)
+        steps += [
+            Step(
+                "tell_follow_up",
+                "담당부서 확인 후 안내 예정임을 안내",
+                ALL,
+                "인천공항 주차장 이용 건은 담당부서 확인이 필요하여, 확인 후 안내드리겠습니다.\n"
+                "확인에 다소 시간이 소요되는 점 양해 부탁드립니다.",
+                kind="say",
+            ),
+            Step("post_agit", "아지트로 확인 요청 작성", ALL, body, kind="post", waits_on="team"),
+            Step("notify_customer", "아지트 답변 후 고객 안내", ALL, kind="say", waits_on="team"),
+        ]
+        memo = "인천공항 주차장 이중결제 문의 → 아지트 확인 요청"
+    if messages:
+        steps.append(Step("send_board_answer", "챗봇 게시판 답변 문자 발송", ALL, kind="sms"))
+    steps.append(_record_step(channel))
+    return _base(
+        outcome,
+        reason,
+        facts,
+        steps=tuple(steps),
+        messages=tuple(messages),
+        record=_record(outcome, ctx, [f"-처리내용: {memo}"]),
+        operations_memo=memo,
+        escalation=escalation,
+        figures={"coupon_offered": False},
+    )
+
+
+def _propose_evidence(ctx: _Ctx) -> Proposal:
+    facts = ctx.facts
+    channel = facts.get("channel", "chat")
+    modu = facts["other_app"] == "modu"
+    needed = "'예약내역'과 '결제내역'" if modu else "이용내역"
+    steps = [_identify_step(ctx)]
+    messages: list[MessageSpec] = []
+    if channel == "phone":
+        reason = "유선 문의: 타사 주차권 내역 필요 안내 후 챗봇 게시판 접수 안내 (유선에서는 처리하지 않음)"
+        steps += [
+            Step(
+                "explain_history_needed",
+                "타사 주차권 내역 필요안내"
+                + (" (모두의주차권 - 예약내역과 결제내역)" if modu else " (이용내역)"),
+                ALL,
+                "이중결제 확인을 위해서는 이용하신 주차권의 날짜와 차량번호가 확인되는 "
+                f"{needed}이 필요합니다.",
+                kind="say",
+            ),
+            Step(
+                "guide_chatbot_board",
+                "챗봇 게시판 접수 안내",
+                ALL,
+                f"번거로우시겠지만 카카오 T 앱 챗봇 게시판으로 {needed}을 첨부하여 접수해 주시면, "
+                "확인 후 안내드리겠습니다.",
+                kind="say",
+                waits_on="customer",
+            ),
+        ]
+        memo = f"유선 이중결제 문의: 타사 주차권({ctx.seller}) {needed} 필요 안내, 챗봇 게시판 접수 안내"
+    else:
+        missing = missing_evidence(facts)
+        reason = f"타사 주차권 내역 없음: {', '.join(missing)} 첨부 요청" + (
+            " (모두의주차장은 예약내역과 결제내역 모두 필요: 예약내역에는 결제시간이 없음)"
+            if modu
+            else ""
+        )
+        steps.append(
+            Step(
+                "request_history",
+                "타사 주차권 내역 요청 (주차장 명 / 차량번호 / 결제시간)",
+                ALL,
+                _ask_evidence_script(facts),
+                kind="say",
+                waits_on="customer",
+            )
+        )
+        if channel == "chatbot_board":
+            messages.append(
+                MessageSpec(
+                    TPL_BOARD["request_evidence"],
+                    "customer",
+                    {
+                        "inquired_on": facts.get("inquired_on") or c.seoul(ctx.at).date(),
+                        "evidence": needed,
+                    },
+                )
+            )
+            steps.append(Step("send_board_answer", "챗봇 게시판 답변 문자 발송", ALL, kind="sms"))
+        memo = f"이중결제 문의: 타사 주차권({ctx.seller}) {', '.join(missing)} 첨부 요청"
+    steps.append(_record_step(channel))
+    return _base(
+        "request_evidence",
+        reason,
+        facts,
+        steps=tuple(steps),
+        messages=tuple(messages),
+        record=_record("request_evidence", ctx, [f"-처리내용: {memo}"]),
+        operations_memo=memo,
+        figures={"coupon_offered": False, "missing_evidence": tuple(missing_evidence(facts))},
+    )
+
+
+def _propose_decision(outcome: str, ctx: _Ctx) -> Proposal:
+    facts = ctx.facts
+    channel = facts.get("channel", "chat")
+    coupon = ctx.campaign_end is not None
+    onsite = bool(facts.get("onsite_check_needed")) and outcome != "cancel_pass_payment"
+    inquired_on = facts.get("inquired_on") or c.seoul(ctx.at).date()
+    reason_words = _fault_reason(outcome, ctx)
+    used = used_minutes(facts)
+    explain = _explain(outcome, ctx)
+
+    steps = [
+        _identify_step(ctx),
+        Step(
+            "check_history",
+            "타 앱 주차권 내역 확인 (주차장 명 / 차량번호 / 결제시간)",
+            ALL,
+            EVIDENCE_THANKS,
+            kind="check",
+        ),
+        Step("explain", f"상황설명 - {OUTCOME_LABELS[outcome]}", ALL, explain, kind="say"),
+    ]
+    messages: list[MessageSpec] = []
+    billing = ""
+    if outcome == "cancel_pass_payment":
+        steps += [
+            Step(
+                "cancel_pass_payment",
+                f"주차패스 결제 건 취소처리 ({c.won(facts['pass_amount'])})",
+                ALL,
+                kind="action",
+            ),
+            Step(
+                "refund_window",
+                "카드사 환불 (취소 이후 영업일 기준 3~5일)",
+                ALL,
+                kind="check",
+                due_rule="business_days:5",
+            ),
+        ]
+        billing = f"이중결제[타사주차권] 주차패스 결제취소 / {c.won(facts['pass_amount'])}"
+
+    if onsite:
+        steps += [
+            Step(
+                "tell_onsite_check",
+                "주차현장 확인 후 문자 안내 예정임을 안내",
+                ALL,
+                "말씀해 주신 내용은 주차현장 확인이 필요하여, 확인 후 계정에 등록된 연락처로 "
+                "문자 안내드리겠습니다.",
+                kind="say",
+            ),
+            Step(
+                "onsite_check",
+                "주차현장 확인 요청 (고객 언급에 따라 추가 탐색)",
+                ALL,
+                kind="action",
+                waits_on="partner",
+            ),
+        ]
+        template = TPL_ONSITE_COUPON if coupon else TPL_ONSITE_PLAIN
+        messages.append(
+            MessageSpec(
+                template,
+                "customer",
+                {"inquired_on": inquired_on, "lot_label": ctx.lot_label, "reason": reason_words},
+            )
+        )
+        steps.append(
+            Step(
+                "send_onsite_sms",
+                "현장확인 내용 안내 문자 발송"
+                + (" (T 주차권 구매권유 및 쿠폰지급 포함)" if coupon else ""),
+                ALL,
+                kind="sms",
+            )
+        )
+        if coupon:
+            steps.append(Step("issue_coupon", "카카오 T 주차권 할인쿠폰 발행", ALL, kind="action"))
+    else:
+        if coupon and channel != "chatbot_board":  # on the board the coupon is a message
+            steps.append(
+                Step(
+                    "offer_coupon",
+                    "카카오 T 주차권 구매 권유 제안 및 쿠폰 지급",
+                    ALL,
+                    _coupon_text(outcome, ctx, reason_words),
+                    kind="say",
+                )
+            )
+        if coupon:
+            steps.append(Step("issue_coupon", "카카오 T 주차권 할인쿠폰 발행", ALL, kind="action"))
+        if channel == "chatbot_board":
+            messages.append(
+                MessageSpec(
+                    TPL_BOARD[outcome], "customer", _board_context(outcome, ctx, inquired_on)
+                )
+            )
+            if coupon:
+                key = outcome if outcome in TPL_COUPON else "fault"
+                context: dict[str, Any] = {"coupon_expires_on": ctx.campaign_end}
+                if key == "fault":
+                    context["reason"] = reason_words
+                messages.append(MessageSpec(TPL_COUPON[key], "customer", context))
+            steps.append(Step("send_board_answer", "챗봇 게시판 답변 문자 발송", ALL, kind="sms"))
+    steps.append(_record_step(channel))
+
+    lines = [f"-처리내용: {OUTCOME_LABELS[outcome]}"]
+    if outcome == "normal_overtime":
+        lines.append(
+            f"ㄴ{facts['ticket_hours']}시간권 / 이용시간 {c.duration(used)} / "
+            f"초과 {c.duration(used - facts['ticket_hours'] * 60)} 요금 {c.won(facts['pass_amount'])}"
+        )
+    elif outcome.startswith("customer_fault"):
+        lines.append(f"ㄴ사유: {reason_words} → {ctx.seller} 측 문의 안내")
+    if onsite:
+        lines.append("-주차현장 확인 후 문자 안내")
+    lines.append(
+        f"-쿠폰: 지급 (사용기한 {c.yy_dots(ctx.campaign_end)}까지)"
+        if coupon
+        else "-쿠폰: 캠페인 기간 외 (미지급)"
+    )
+    memo = " / ".join(
+        [f"이중결제[타사주차권-{ctx.seller}]", OUTCOME_LABELS[outcome]]
+        + (["현장확인 문자"] if onsite else [])
+        + (["쿠폰 지급"] if coupon else [])
+    )
+
+    ticket_minutes = facts["ticket_hours"] * 60 if facts.get("ticket_hours") else None
+    figures: dict[str, Any] = {
+        "pass_amount": facts.get("pass_amount"),
+        "ticket_minutes": ticket_minutes,
+        "used_minutes": used,
+        "excess_minutes": (
+            max(used - ticket_minutes, 0) if used is not None and ticket_minutes else None
+        ),
+        "coupon_offered": coupon,
+    }
+    if coupon:
+        figures["coupon_expires_on"] = ctx.campaign_end
+    if outcome == "cancel_pass_payment":
+        figures["refund_amount"] = facts["pass_amount"]
+    if outcome == "normal_overtime":
+        figures["excess_fee"] = facts["pass_amount"]
+    if outcome == "customer_fault_info_mismatch":
+        figures["mismatched"] = tuple(m.item for m in mismatches(facts))
+
+    reason = (
+        OUTCOME_LABELS[outcome]
+        + ": "
+        + {
+            "cancel_pass_payment": "주차권이 적용되지 않아 결제됨 → 주차패스 결제취소, 환불 영업일 기준 3~5일",
+            "normal_overtime": f"{reason_words}, 초과 이용 요금 정상결제",
+        }.get(outcome, f"{reason_words} → {ctx.seller} 측 문의 안내")
+    )
+    return _base(
+        outcome,
+        reason,
+        facts,
+        steps=tuple(steps),
+        messages=tuple(messages),
+        record=_record(outcome, ctx, lines),
+        billing_memo=billing,
+        operations_memo=memo,
+        figures=figures,
+    )
+
+
+def _board_context(outcome: str, ctx: _Ctx, inquired_on) -> dict[str, Any]:
+    facts = ctx.facts
+    if outcome == "cancel_pass_payment":
+        return {"inquired_on": inquired_on, "pass_amount": facts["pass_amount"]}
+    if outcome == "normal_overtime":
+        used = used_minutes(facts)
+        return {
+            "inquired_on": inquired_on,
+            "ticket_hours": facts["ticket_hours"],
+            "used_time": c.duration(used),
+            "excess_time": c.duration(used - facts["ticket_hours"] * 60),
+            "excess_fee": facts["pass_amount"],
+        }
+    if outcome == "customer_fault_bought_after_entry":
+        return {"inquired_on": inquired_on, "ticket_name": ctx.ticket_name, "seller": ctx.seller}
+    found = mismatches(facts, ctx.lot_label)
+    return {
+        "inquired_on": inquired_on,
+        "mismatch_item": "/".join(m.item for m in found),
+        "reserved_value": " / ".join(m.reserved for m in found),
+        "actual_value": " / ".join(m.actual for m in found),
+        "seller": ctx.seller,
+    }
+
+
+# Fields holding codes or names, never free text: the lot-name redaction leaves them alone.
+_NOT_TEXT = frozenset(
+    {"playbook", "version", "outcome", "consultation_type", "template", "audience", "result_type"}
+    | {"code", "roles", "kind", "waits_on", "due_rule", "route"}
+)
+
+
+def propose(facts: dict, at: datetime, env: Env) -> Proposal:
+    ctx = _ctx(facts, at, env)
+    outcome = decide(facts)
+    if outcome in ("refer_control_center", "center_contacts_control_center", "escalate_agit"):
+        proposal = _propose_lot_rule(outcome, ctx)
+    elif outcome == "request_evidence":
+        proposal = _propose_evidence(ctx)
+    else:
+        proposal = _propose_decision(outcome, ctx)
+    if facts.get("ownership_verified"):
+        return proposal
+    # 소유인증 X: whatever text a fact carried in (the ticket's lot name, the actual lot in a
+    # mismatch), the lot's name must not reach the customer or any note.
+    name, label = facts["lot_name"], _district_label(facts)
+    return c.redact_strings(proposal, lambda s: s.replace(name, label), skip=_NOT_TEXT)

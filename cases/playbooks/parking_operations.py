@@ -1,0 +1,547 @@
+"""Seed 001: [주차] 고객센터 업무처리 프로세스 (정기권, 주차장정보 변경 등).
+
+Seed 001 is a set of routing tables: for a request kind, a partner (운영사) and a kind of site
+or lot, *where* the request goes (channel, recipients), *how* (처리방법) and *who may do it*
+(변경권한: All, or 팀장/부팀장 only). The tables are data (``partners``); this playbook asks
+``env.route_for(...)`` and turns the answer into steps. Every step carries the route's allowed
+roles, so a lead-only route proposes nothing an agent may carry out.
+
+Outcome codes (stable):
+
+- ``follow_route``: carry out the route (car-number change, unregistered pass, on-site payment
+  cancel, lot information change, stop selling, and a mid-term cancel the customer accepted).
+- ``explain_refund``: mid-term cancel before the customer has answered: explain the refund
+  (경과일 수 x 일최대요금) with the figures and record whether they accept (``customer_agrees``),
+  then evaluate again. No route yet: the seed's route depends on that answer.
+- ``escalate_business_owner``: mid-term cancel, the customer does not accept the calculation
+  (미수긍) -> Agit post mentioning the business owners the route names.
+- ``needs_review``: no route answers these facts (the table has no row, e.g. a T월주차권 cancel
+  the customer accepted: the seed only covers 미수긍 there): a lead looks at it; nothing is
+  improvised.
+
+Route keys passed to the env, per request kind (the seed's table columns):
+
+- ``car_number_change`` / ``unregistered``: partner, site_kind;
+- ``midterm_cancel``: partner, site_kind, customer_agrees;
+- ``onsite_payment_cancel``: partner;
+- ``lot_info_change``: partner, topic, integration (not for 계약정보: "모든 내용");
+- ``stop_selling``: partner, integration.
+
+The partner is always passed (the Env contract requires it; "other" when the agent gives none
+for lot information, whose tables are not per partner).
+
+Refund (DOMAIN.md): paid - elapsed days x daily maximum fee, never below 0; elapsed days count
+the start day and the cancellation day. Computed by ``partners.refunds.season_pass_refund``
+(pure), so the playbook and the partners app can never disagree; FACTS refuses a cancel date
+before the start date first, with a Korean field error.
+
+Special sites (seed 001 section 7): 케이트윈타워 is routed like any 아마노코리아 site (아마노쉐어);
+63빌딩 adds its refund policy step to an on-site payment cancel.
+
+하이파킹 수동현장 before the month's site contacts are shared (fact ``site_contact_known`` =
+False; seed 001: "월초 담당자메일 공유 전에 문의 인입 시에는 고객분께 시간소요 양해>다음영업일
+이메일확인 후 접수"): the customer is told it takes time, and the route's step is due at the end
+of the next business day (``next_business_day``, Korean holidays included: step clocks).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from datetime import date, datetime
+from typing import Any
+
+from rest_framework import serializers
+
+from cases.consultation_types import PARKING_OPERATIONS
+from partners.refunds import season_pass_refund
+
+from . import _common as c
+from .base import (
+    ALL,
+    LEADS,
+    ConsultationRecord,
+    Env,
+    EscalationSpec,
+    PlaybookError,
+    Proposal,
+    RouteInfo,
+    Step,
+)
+
+CODE = "parking_operations"
+VERSION = "2025.05.01-2"  # newest rule date in seed 001: 운영사별 담당자 25.5.1부터
+#: -2: 하이파킹 site contact not yet shared -> next business day (step clocks, issue 9)
+
+REQUEST_KINDS = {
+    "car_number_change": "정기권 차량번호 변경",
+    "unregistered": "정기권 미등록",
+    "midterm_cancel": "정기권 중도해지, 환불",
+    "onsite_payment_cancel": "정기권 현장결제 취소",
+    "lot_info_change": "주차장 정보수정",
+    "stop_selling": "노출/판매중지 요청",
+}
+PARTNERS = {
+    "kmpark": "케이엠파크",
+    "kmpns": "케이엠파킹앤스페이스",
+    "amano": "아마노코리아",
+    "hiparking": "하이파킹",
+    "nicepark": "한국전자금융(나이스파크)",
+    "skshieldus": "SK쉴더스",
+    "urbanport": "어반포트",
+    "other": "그 외",
+}
+SITE_KINDS = {
+    "manual_normal": "수동현장(일반)",
+    "manual_special": "수동현장(특수)",
+    "t_monthly": "T월주차권(연동)",
+}
+INTEGRATIONS = {"linked": "연동", "unlinked": "비연동", "unaffiliated": "비제휴"}
+TOPICS = {"fee": "주차요금", "address": "주소 및 기타", "contract": "계약정보"}
+SPECIAL_SITES = {"building_63": "63빌딩", "k_twin_tower": "케이트윈타워"}
+CHANNEL_LABELS = {
+    "slack": "Slack",
+    "email": "E-mail",
+    "agit": "아지트",
+    "partner_web": "운영사 웹사이트",
+    "amano_share": "아마노쉐어 게시판",
+    "google_sheet": "Google Sheet",
+    "app_direct": "앱에서 직접 변경",
+    "admin_direct": "주차 어드민 직접 변경",
+    "hotline": "핫라인",
+}
+# channel kind -> (step kind, who the step then waits on)
+_EXECUTION = {
+    "slack": ("action", "partner"),
+    "email": ("action", "partner"),
+    "agit": ("post", "team"),
+    "partner_web": ("action", None),
+    "amano_share": ("post", "partner"),
+    "google_sheet": ("action", "partner"),
+    "app_direct": ("action", None),
+    "admin_direct": ("action", None),
+    "hotline": ("action", "partner"),
+}
+BUILDING_63_POLICY = (
+    "63빌딩 환불정책: 1.한화생명 직원 할인 미적용 시, 2. 식음업장 할인 미적용 주장 시 증빙 확인 "
+    "요청, 없을 경우 운영사 확인해보겠다고 안내 후 결제취소"
+)
+REFUND_RULE = "경과일 수 x 일최대요금"
+OUTCOME_TITLES = {
+    "follow_route": "처리경로 진행",
+    "explain_refund": "환불금 안내",
+    "escalate_business_owner": "미수긍 사업담당 멘션",
+    "needs_review": "처리경로 확인 필요",
+}
+
+_PARTNER_KINDS = {"car_number_change", "unregistered", "midterm_cancel", "onsite_payment_cancel"}
+_SITE_KIND_KINDS = {"car_number_change", "unregistered", "midterm_cancel"}
+_MIDTERM_FIELDS = {
+    "paid_amount": "결제금액",
+    "start_date": "정기권 시작일",
+    "cancel_date": "해지일",
+    "daily_max_fee": "일최대요금",
+}
+
+
+class Facts(c.FactsSerializer):
+    request_kind = c.choice("요청 유형", REQUEST_KINDS)
+    partner = c.choice("운영사", PARTNERS, "정기권 요청은 필수", default=None)
+    site_kind = c.choice(
+        "현장 구분", SITE_KINDS, "정기권 미등록·차량번호 변경·중도해지는 필수", default=None
+    )
+    integration = c.choice(
+        "연동 구분", INTEGRATIONS, "주차장 정보수정(요금·주소)과 판매중지는 필수", default=None
+    )
+    topic = c.choice("정보수정 항목", TOPICS, "주차장 정보수정은 필수", default=None)
+    special_site = c.choice("특수 현장", SPECIAL_SITES, "63빌딩, 케이트윈타워", default=None)
+    lot_name = c.text("주차장(현장) 명", default="", max_length=100)
+    car_number = c.text("차량번호", default="", max_length=20)
+    new_car_number = c.text("변경할 차량번호", "차량번호 변경 요청일 때", default="", max_length=20)
+    details = c.text("요청 내용", "운영사·담당자에게 전달할 내용", default="", max_length=1000)
+    paid_amount = c.integer("결제금액", "정기권 결제금액(원)", default=None, allow_null=True)
+    start_date = c.day("정기권 시작일", "경과일 수는 시작일과 해지일을 모두 포함", default=None)
+    cancel_date = c.day("해지일", "중도해지(해지 요청)일", default=None)
+    daily_max_fee = c.integer("일최대요금", "현장의 일 최대요금(원)", default=None, allow_null=True)
+    customer_agrees = c.boolean(
+        "고객 수긍 여부",
+        "경과일 수 x 일최대요금 안내에 수긍했는지 (비우면 아직 안내 전)",
+        default=None,
+        allow_null=True,
+    )
+    site_contact_known = c.boolean(
+        "현장 담당자 확인 여부",
+        "하이파킹 수동현장: 월초 현장별 담당자 메일 공유 전이면 '아니오' (다음 영업일 접수)",
+        default=None,
+        allow_null=True,
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        kind = attrs["request_kind"]
+        errors: dict[str, str] = {}
+        twin = attrs.get("special_site") == "k_twin_tower"  # routed as 아마노코리아
+        if kind in _PARTNER_KINDS and not attrs.get("partner") and not twin:
+            errors["partner"] = f"운영사: {REQUEST_KINDS[kind]} 요청에는 필수 항목입니다."
+        if kind in _SITE_KIND_KINDS and not attrs.get("site_kind"):
+            errors["site_kind"] = f"현장 구분: {REQUEST_KINDS[kind]} 요청에는 필수 항목입니다."
+        if kind == "lot_info_change":
+            if not attrs.get("topic"):
+                errors["topic"] = "정보수정 항목: 주차장 정보수정 요청에는 필수 항목입니다."
+            elif attrs["topic"] != "contract" and not attrs.get("integration"):
+                errors["integration"] = "연동 구분: 주차요금·주소 정보수정에는 필수 항목입니다."
+        if kind == "stop_selling" and not attrs.get("integration"):
+            errors["integration"] = "연동 구분: 노출/판매중지 요청에는 필수 항목입니다."
+        if kind == "midterm_cancel":
+            errors.update(c.required_when(attrs, _MIDTERM_FIELDS, "중도해지 환불 계산에"))
+            start, cancel = attrs.get("start_date"), attrs.get("cancel_date")
+            if start and cancel and cancel < start:
+                errors["cancel_date"] = "해지일: 정기권 시작일보다 빠를 수 없습니다."
+        if kind == "car_number_change" and not attrs.get("new_car_number"):
+            errors["new_car_number"] = "변경할 차량번호: 차량번호 변경 요청에는 필수 항목입니다."
+        if attrs.get("special_site") == "k_twin_tower" and attrs.get("partner") not in (
+            None,
+            "amano",
+        ):
+            errors["partner"] = "운영사: 케이트윈타워는 아마노코리아 현장과 동일하게 처리합니다."
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+
+FACTS = Facts
+
+
+# --------------------------------------------------------------------------- refund
+
+
+def refund_figures(
+    *, paid_amount: int, start_date: date, cancel_date: date, daily_max_fee: int
+) -> dict:
+    """The seed's refund, by the one calculator the partners app owns (pure, no I/O)."""
+    refund = season_pass_refund(
+        paid=paid_amount, daily_max=daily_max_fee, starts_on=start_date, cancelled_on=cancel_date
+    )
+    return {
+        "paid_amount": refund.paid,
+        "start_date": start_date,
+        "cancel_date": cancel_date,
+        "elapsed_days": refund.elapsed_days,
+        "daily_max_fee": refund.daily_max,
+        "deduction": refund.deduction,
+        "refund": refund.refund,
+    }
+
+
+def _refund_text(fig: dict) -> str:
+    return (
+        f"정기권 중도해지 시 환불금액은 결제금액에서 {REFUND_RULE}을 차감하여 산정됩니다.\n"
+        f"- 결제금액: {c.won(fig['paid_amount'])}\n"
+        f"- 이용기간: {c.ymd(fig['start_date'])} ~ {c.ymd(fig['cancel_date'])} "
+        f"(경과일 수 {fig['elapsed_days']}일, 시작일과 해지일 포함)\n"
+        f"- 차감금액: {fig['elapsed_days']}일 x {c.won(fig['daily_max_fee'])} = {c.won(fig['deduction'])}\n"
+        f"- 환불 예정금액: {c.won(fig['refund'])}"
+    )
+
+
+# --------------------------------------------------------------------------- route
+
+
+def route_key(facts: dict) -> dict[str, Any]:
+    """The keyword arguments for ``env.route_for`` (see the module docstring)."""
+    kind = facts["request_kind"]
+    partner = facts.get("partner")
+    if facts.get("special_site") == "k_twin_tower":
+        partner = "amano"  # 아마노 타 현장과 동일하게 업무 적용
+    key: dict[str, Any] = {"request_kind": kind, "partner": partner or "other"}
+    if kind in _SITE_KIND_KINDS:
+        key["site_kind"] = facts["site_kind"]
+    if kind == "midterm_cancel":
+        key["customer_agrees"] = facts["customer_agrees"]
+    if kind == "lot_info_change":
+        key["topic"] = facts["topic"]
+        if facts["topic"] != "contract":
+            key["integration"] = facts["integration"]
+    if kind == "stop_selling":
+        key["integration"] = facts["integration"]
+    return key
+
+
+# "@owner1", "(@owner1", ", @owner2", but not the "@host" of an e-mail address.
+_MENTION = re.compile(r"(?<![\w.\-])@[A-Za-z0-9_\-]+")
+
+
+def mentions_of(route: RouteInfo) -> tuple[str, ...]:
+    if route.mentions:
+        return tuple(route.mentions)
+    found: list[str] = []
+    for text in (*route.recipients_to, *route.recipients_cc, route.procedure, route.notes):
+        for mention in _MENTION.findall(text or ""):
+            if mention not in found:
+                found.append(mention)
+    return tuple(found)
+
+
+def _situation(facts: dict) -> str:
+    kind = facts["request_kind"]
+    parts = [REQUEST_KINDS[kind]]
+    if facts.get("partner"):
+        parts.append(PARTNERS[facts["partner"]])
+    if facts.get("special_site"):
+        parts.append(SPECIAL_SITES[facts["special_site"]])
+    if facts.get("site_kind") and kind in _SITE_KIND_KINDS:
+        parts.append(SITE_KINDS[facts["site_kind"]])
+    if facts.get("topic") and kind == "lot_info_change":
+        parts.append(TOPICS[facts["topic"]])
+    if facts.get("integration") and kind in ("lot_info_change", "stop_selling"):
+        parts.append(INTEGRATIONS[facts["integration"]])
+    return " / ".join(parts)
+
+
+def _draft(facts: dict, figures: dict | None, extra: str = "") -> str:
+    kind = facts["request_kind"]
+    lines = [f"[{REQUEST_KINDS[kind]} 요청]"]
+    if facts.get("lot_name"):
+        lines.append(f"-주차장: {facts['lot_name']}")
+    if kind == "car_number_change":
+        lines.append(f"-차량번호: {facts.get('car_number') or '-'} → {facts['new_car_number']}")
+    elif facts.get("car_number"):
+        lines.append(f"-차량번호: {facts['car_number']}")
+    if figures:
+        lines.append(
+            f"-결제금액: {c.won(figures['paid_amount'])} / 이용기간: {c.ymd(figures['start_date'])} ~ "
+            f"{c.ymd(figures['cancel_date'])} ({figures['elapsed_days']}일)"
+        )
+        lines.append(
+            f"-{REFUND_RULE}: {figures['elapsed_days']}일 x {c.won(figures['daily_max_fee'])} = "
+            f"{c.won(figures['deduction'])} → 환불 예정 {c.won(figures['refund'])}"
+        )
+    if facts.get("details"):
+        lines.append(f"-요청내용: {facts['details']}")
+    if extra:
+        lines.append(extra)
+    return "\n".join(lines)
+
+
+def _channel_words(route: RouteInfo) -> str:
+    label = CHANNEL_LABELS.get(route.channel_kind, route.channel_kind)
+    target = (route.channel_target or "").strip()
+    if not target or target == label:
+        return label
+    # Targets often carry their kind already ("E-mail 하이파킹 ...", "아지트 정기권 ...").
+    return target if target.startswith(label) else f"{label} {target}"
+
+
+def _route_steps(
+    route: RouteInfo, roles: frozenset[str], draft: str, mentions: tuple[str, ...]
+) -> list[Step]:
+    step_kind, waits_on = _EXECUTION.get(route.channel_kind, ("action", "partner"))
+    script_lines = [f"처리방법: {route.procedure}"]
+    if route.channel_kind == "email":
+        script_lines.append(f"수신: {', '.join(route.recipients_to) or '-'}")
+        script_lines.append(f"참조: {', '.join(route.recipients_cc) or '-'}")
+    if mentions:
+        script_lines.append(f"멘션: {' '.join(mentions)}")
+    if route.notes:
+        script_lines.append(f"비고: {route.notes}")
+    script_lines += ["", draft]
+    steps = [
+        Step(
+            "follow_route",
+            f"{_channel_words(route)}: {route.procedure}",
+            roles,
+            "\n".join(script_lines),
+            kind=step_kind,
+            waits_on=waits_on,
+        ),
+        Step(
+            "notify_customer",
+            "처리 결과 확인 후 고객 안내" if waits_on else "처리 완료 고객 안내",
+            roles,
+            kind="say",
+            waits_on=waits_on,
+        ),
+    ]
+    return steps
+
+
+HIPARKING_DELAY_SCRIPT = (
+    "요청하신 건은 현장 담당자 확인에 시간이 소요되어, 다음 영업일에 확인 후 접수해 드릴 "
+    "예정입니다. 번거로우시겠지만 양해 부탁드립니다."
+)
+
+
+def _site_contact_pending(facts: dict, route: RouteInfo) -> bool:
+    """하이파킹 수동현장 by e-mail while this month's site contact is not known yet."""
+    return (
+        facts.get("partner") == "hiparking"
+        and facts.get("site_kind") in ("manual_normal", "manual_special")
+        and route.channel_kind == "email"
+        and facts.get("site_contact_known") is False
+    )
+
+
+def _next_business_day_steps(steps: list[Step], roles: frozenset[str]) -> list[Step]:
+    """Tell the customer it takes time, then send on the next business day (due rule)."""
+    out = [
+        Step("explain_delay", "고객 시간소요 양해 안내", roles, HIPARKING_DELAY_SCRIPT, kind="say")
+    ]
+    for step in steps:
+        if step.code == "follow_route":
+            step = dataclasses.replace(
+                step,
+                label=f"{step.label} (다음 영업일 현장 담당자 메일 확인 후 접수)",
+                due_rule="next_business_day",
+            )
+        out.append(step)
+    return out
+
+
+def _roles(route: RouteInfo) -> tuple[frozenset[str], str]:
+    if route.allowed_roles:
+        return frozenset(route.allowed_roles), ""
+    # A route that names nobody is not a licence for everybody: leads take it.
+    return LEADS, " (경로에 변경권한이 없어 팀장·부팀장 처리)"
+
+
+# --------------------------------------------------------------------------- proposal
+
+
+def propose(facts: dict, at: datetime, env: Env) -> Proposal:
+    kind = facts["request_kind"]
+    ctype = PARKING_OPERATIONS[kind]
+    situation = _situation(facts)
+    figures = None
+    if kind == "midterm_cancel":
+        figures = refund_figures(
+            paid_amount=facts["paid_amount"],
+            start_date=facts["start_date"],
+            cancel_date=facts["cancel_date"],
+            daily_max_fee=facts["daily_max_fee"],
+        )
+    check = Step(
+        "check_request",
+        f"요청 확인: {situation}",
+        ALL,
+        _draft(facts, figures),
+        kind="check",
+    )
+    explain = (
+        Step(
+            "explain_refund", f"환불금 안내 ({REFUND_RULE})", ALL, _refund_text(figures), kind="say"
+        )
+        if figures
+        else None
+    )
+
+    def proposal(outcome: str, reason: str, steps: list[Step], **kw) -> Proposal:
+        record_lines = [f"-요청: {situation}", f"-처리: {reason}"]
+        if figures:
+            record_lines.append(
+                f"-환불: {c.won(figures['paid_amount'])} - {figures['elapsed_days']}일 x "
+                f"{c.won(figures['daily_max_fee'])} = {c.won(figures['refund'])}"
+            )
+        return Proposal(
+            playbook=CODE,
+            version=VERSION,
+            outcome=outcome,
+            reason=reason,
+            consultation_type=ctype,
+            steps=tuple(steps),
+            record=ConsultationRecord(
+                title=f"{REQUEST_KINDS[kind]} - {OUTCOME_TITLES[outcome]}",
+                inquiry=REQUEST_KINDS[kind],
+                notes="\n".join(record_lines),
+            ),
+            operations_memo=f"[{situation}] {reason}",
+            figures=figures,
+            **kw,
+        )
+
+    if kind == "midterm_cancel" and facts.get("customer_agrees") is None:
+        return proposal(
+            "explain_refund",
+            f"중도해지 환불 안내: 환불 예정 {c.won(figures['refund'])} ({REFUND_RULE}), 고객 수긍 여부 확인 필요",
+            [
+                check,
+                Step(
+                    "explain_refund",
+                    f"환불금 안내 ({REFUND_RULE}) 후 수긍 여부 확인",
+                    ALL,
+                    _refund_text(figures),
+                    kind="say",
+                    waits_on="customer",
+                ),
+            ],
+        )
+
+    key = route_key(facts)
+    try:
+        route = env.route_for(**key, at=at)
+    except PlaybookError as exc:
+        steps = [check] + ([explain] if explain else [])
+        steps.append(
+            Step(
+                "review",
+                "처리 경로 없음: 팀장·부팀장 확인 (처리불가 시 사업담당 멘션)",
+                LEADS,
+                str(exc),
+                kind="check",
+                waits_on="team",
+            )
+        )
+        return proposal("needs_review", f"처리 경로 없음: {exc}", steps)
+
+    roles, roles_note = _roles(route)
+    mentions = mentions_of(route)
+    # Once a route answers, every step is the route's to give: a lead-only route proposes
+    # nothing an agent could carry out.
+    steps = [dataclasses.replace(step, roles=roles) for step in (check, explain) if step]
+    if facts.get("special_site") == "building_63" and kind == "onsite_payment_cancel":
+        steps.append(
+            Step("site_policy", "63빌딩 환불정책 확인", roles, BUILDING_63_POLICY, kind="check")
+        )
+
+    if kind == "midterm_cancel" and facts["customer_agrees"] is False:
+        body = _draft(
+            facts,
+            figures,
+            "-고객 미수긍: 경과일 수 x 일최대요금 안내에 수긍하지 않음, 사업담당 확인 요청",
+        )
+        steps.append(
+            Step(
+                "post_agit",
+                f"아지트 작성: 사업담당 멘션 {' '.join(mentions)}".rstrip(),
+                roles,
+                body,
+                kind="post",
+                waits_on="team",
+            )
+        )
+        steps.append(
+            Step(
+                "notify_customer", "사업담당 답변 후 고객 안내", roles, kind="say", waits_on="team"
+            )
+        )
+        reason = f"중도해지 환불 미수긍: 사업담당 멘션 ({' '.join(mentions) or '경로의 멘션 없음'}){roles_note}"
+        return proposal(
+            "escalate_business_owner",
+            reason,
+            steps,
+            route=route,
+            escalation=EscalationSpec(
+                board=route.channel_target or "아지트", body=body, mentions=mentions
+            ),
+        )
+
+    draft = _draft(facts, figures)
+    route_steps = _route_steps(route, roles, draft, mentions)
+    if _site_contact_pending(facts, route):
+        route_steps = _next_business_day_steps(route_steps, roles)
+    steps += route_steps
+    escalation = None
+    if route.channel_kind == "agit":
+        escalation = EscalationSpec(
+            board=route.channel_target or "아지트", body=draft, mentions=mentions
+        )
+    reason = f"{_channel_words(route)}: {route.procedure}{roles_note}"
+    return proposal("follow_route", reason, steps, route=route, escalation=escalation)

@@ -1,0 +1,330 @@
+"""Propose and decide: a playbook's proposal becomes the case's outcome, records, steps,
+memos, Agit post and queued messages, in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from django.db import transaction
+from rest_framework.exceptions import ValidationError as DrfValidationError
+
+from cases.exceptions import (
+    ActionNotAllowed,
+    FactsInvalid,
+    MessageNotQueued,
+    NeedsReview,
+    OverrideReasonRequired,
+    ProposalFailed,
+    RecipientMissing,
+    UnknownOutcome,
+)
+from cases.models import Case, CaseStep, ConsultationType, EscalationPost, PostReason, StepStatus
+from cases.playbooks.base import ALL, LEADS, PlaybookError, Proposal, Step
+from cases.proposals import proposal_snapshot
+from cases.services._common import (
+    audited_save,
+    flatten_errors,
+    lock_case,
+    mirror,
+    moment,
+    require,
+)
+from cases.services.intake import playbook_module
+from cases.workflow import check_transition
+from kmcs_site.permissions import ALL_AGENTS, user_roles
+
+#: The outcome a playbook gives when the seed does not decide: a person must choose.
+NEEDS_REVIEW = "needs_review"
+
+AUDIENCE_LABELS = {"customer": "고객", "driver": "기사"}
+
+
+def message_idempotency_key(case: Case, template: str, audience: str) -> str:
+    """One message per case, template and audience, however often a decision is replayed."""
+    return f"case:{case.pk}:{template}:{audience}"
+
+
+def case_propose(*, case: Case, at=None, env=None) -> Proposal:
+    """What the case's playbook proposes for its stored facts, at ``at`` (default: now).
+
+    Pure apart from ``env`` (default :class:`~cases.playbooks.env.DatabaseEnv`: campaigns and
+    routes from the database). Raises FactsInvalid / ProposalFailed with Korean messages.
+    """
+    from cases.playbooks import evaluate
+    from cases.playbooks.env import DatabaseEnv
+
+    try:
+        return evaluate(case.playbook, case.facts, moment(at), env or DatabaseEnv())
+    except DrfValidationError as exc:
+        raise FactsInvalid(flatten_errors(exc.detail)) from exc
+    except PlaybookError as exc:
+        raise ProposalFailed(str(exc)) from exc
+
+
+def declared_outcomes(module) -> frozenset[str]:
+    """The outcome codes a playbook module declares in ``OUTCOMES`` (a collection of codes, or
+    a mapping whose values are codes); empty when it declares none (then any code is taken)."""
+    declared = getattr(module, "OUTCOMES", None)
+    if not declared:
+        return frozenset()
+    codes = declared.values() if isinstance(declared, Mapping) else declared
+    return frozenset(str(code) for code in codes)
+
+
+def _override_proposal(case: Case, proposed: Proposal, outcome: str, reason: str, at, env):
+    """The proposal for an outcome a lead chose instead of the playbook's.
+
+    A playbook that can spell out any of its outcomes exports ``propose_outcome(facts, outcome,
+    at, env)``; then the chosen outcome brings its own texts and messages. Otherwise the case
+    records the outcome and the reason, and a follow-up step says the rest is done by hand:
+    sending the proposal's messages for an outcome that was *not* chosen would be wrong.
+    """
+    module = playbook_module(case.playbook)
+    known = declared_outcomes(module)
+    if known and outcome not in known:
+        raise UnknownOutcome(f"이 플레이북에 없는 처리 결과입니다: {outcome}")
+    hook = getattr(module, "propose_outcome", None)
+    if hook is not None:
+        from cases.playbooks.env import DatabaseEnv
+
+        serializer = module.FACTS(data=case.facts)
+        if not serializer.is_valid():
+            raise FactsInvalid(flatten_errors(serializer.errors))
+        try:
+            return hook(serializer.validated_data, outcome, at, env or DatabaseEnv())
+        except PlaybookError as exc:
+            raise ProposalFailed(str(exc)) from exc
+    return Proposal(
+        playbook=proposed.playbook,
+        version=proposed.version,
+        outcome=outcome,
+        reason=reason,
+        consultation_type=proposed.consultation_type,
+        steps=(
+            Step(
+                code="override_follow_up",
+                label="변경 결정에 따른 후속 처리 (안내·문자·메모를 직접 진행)",
+                roles=ALL,
+                kind="action",
+                script=reason,
+            ),
+        ),
+        result_type=None,
+    )
+
+
+def _check_roles(actor, proposal: Proposal) -> None:
+    """Lead-only work stays with leads (seed 001: "팀장, 부팀장" rows)."""
+    if actor.is_superuser:
+        return
+    roles = user_roles(actor)
+    route = proposal.route
+    if route is not None and route.allowed_roles and not (roles & set(route.allowed_roles)):
+        raise ActionNotAllowed(
+            "이 경로는 팀장·부팀장만 처리할 수 있습니다. 팀장에게 이관해 주세요."
+            if set(route.allowed_roles) <= LEADS
+            else "이 경로를 처리할 권한이 없습니다."
+        )
+    for step in proposal.steps:
+        step_roles = set(step.roles)
+        if step_roles and step_roles <= LEADS and not (roles & step_roles):
+            raise ActionNotAllowed(
+                f"'{step.label}' 단계는 팀장·부팀장만 할 수 있습니다. 팀장에게 이관해 주세요."
+            )
+
+
+def _recipients(case: Case, proposal: Proposal) -> list[tuple[object, str]]:
+    pairs = []
+    for spec in proposal.messages:
+        phone = case.phone_for(spec.audience)
+        if not phone:
+            who = AUDIENCE_LABELS.get(spec.audience, spec.audience)
+            raise RecipientMissing(
+                f"{who} 전화번호가 없어 '{spec.template}' 문자를 보낼 수 없습니다. "
+                f"{who} 전화번호를 입력한 뒤 다시 결정해 주세요."
+            )
+        pairs.append((spec, phone))
+    return pairs
+
+
+def _leaf(path) -> ConsultationType | None:
+    if not path:
+        return None
+    try:
+        return ConsultationType.objects.leaf_for_path(tuple(path))
+    except ConsultationType.DoesNotExist:
+        return None
+
+
+def _append(existing: str, text: str) -> str:
+    if not text or text in existing:
+        return existing
+    return f"{existing}\n{text}" if existing else text
+
+
+def _queue_messages(case: Case, pairs, actor) -> list:
+    from templates_app.errors import MessageError
+    from templates_app.services import message_queue
+
+    queued = []
+    for spec, phone in pairs:
+        try:
+            queued.append(
+                message_queue(
+                    template_name=spec.template,
+                    recipient=phone,
+                    context=dict(spec.context),
+                    idempotency_key=message_idempotency_key(case, spec.template, spec.audience),
+                    actor=actor,
+                    subject=case,
+                    audience=spec.audience,
+                )
+            )
+        except MessageError as exc:
+            raise MessageNotQueued(
+                f"'{spec.template}' 문자를 발송 대기열에 넣지 못했습니다: {exc}"
+            ) from exc
+    return queued
+
+
+def _write_steps(case: Case, steps, at, actor) -> None:
+    # A re-decision (after reopen) replaces what was still to do; done steps stay as the record.
+    # Each step goes through full_clean + save, so simple-history keeps one row per step.
+    from cases.models import ClockStop
+    from cases.services.clocks import clock_start, clock_stop
+
+    for old in case.steps.filter(status=StepStatus.PENDING):
+        old.status = StepStatus.SKIPPED
+        audited_save(old, actor, reason="재결정으로 대체")
+        clock_stop(step=old, actor=actor, at=at, reason=ClockStop.SKIPPED)
+    last = case.steps.order_by("-order").values_list("order", flat=True).first() or 0
+    for offset, step in enumerate(steps, start=1):
+        row = CaseStep(
+            case=case,
+            order=last + offset,
+            code=step.code,
+            label=step.label,
+            roles=sorted(step.roles),
+            kind=step.kind,
+            script=step.script,
+            waits_on=step.waits_on or "",
+            due_rule=step.due_rule or "",
+            created_at=at,
+        )
+        audited_save(row, actor)
+        clock_start(step=row, actor=actor, at=at)  # steps that wait on someone get a due time
+
+
+@transaction.atomic
+def case_decide(
+    *,
+    case: Case,
+    actor,
+    proposal: Proposal | None = None,
+    override_outcome: str | None = None,
+    override_reason: str | None = None,
+    at=None,
+    env=None,
+) -> Case:
+    """Decide ``case`` per ``proposal`` (default: what its playbook proposes now).
+
+    One transaction: outcome, reason, result type, playbook version and the proposal snapshot;
+    the consultation-type leaf; 상담이력 (title / inquiry / notes); billing and operations
+    memos; the Agit post; the steps checklist; every message queued through the outbox with
+    the key ``case:<pk>:<template>:<audience>``; status ``decided``. Any refusal leaves the
+    case as it was:
+
+    - ``ActionNotAllowed``: the actor may not decide this case, may not override, or the
+      proposal's route / steps are for leads only and the actor is an agent;
+    - ``OverrideReasonRequired`` / ``UnknownOutcome``: an override without reason / with a
+      code the playbook does not know;
+    - ``NeedsReview``: the playbook did not decide (``needs_review``) and no outcome was chosen;
+    - ``RecipientMissing``: a message's audience has no phone on the case;
+    - ``InvalidTransition``: the case is already decided or closed (deciding twice queues
+      nothing twice);
+    - ``ProposalFailed``: the playbook cannot propose, or a given ``proposal`` is of another
+      playbook or has another outcome than the playbook proposes now (a screen's stale copy).
+
+    ``proposal`` is for screens that showed one (the admin's confirmation page): it must come
+    from :func:`case_propose`, not from user input.
+
+    An unassigned case is assigned to the actor who decides it.
+    """
+    at = moment(at)
+    locked = lock_case(case)
+    require(actor, "cases.case.decide", locked, message="이 케이스를 결정할 권한이 없습니다.")
+    check_transition(locked.status, "decide")
+    proposed = proposal or case_propose(case=locked, at=at, env=env)
+    if proposed.playbook != locked.playbook:
+        raise ProposalFailed("다른 플레이북의 제안으로는 결정할 수 없습니다.")
+    if (
+        proposal is not None
+        and proposal.outcome != case_propose(case=locked, at=at, env=env).outcome
+    ):
+        # A screen may pass the proposal it showed; a different outcome than the playbook's
+        # is an override and must take that door (reason + permission), never this one.
+        raise ProposalFailed("확인한 뒤 제안이 바뀌었습니다. 다시 확인해 주세요.")
+
+    effective = proposed
+    is_override = bool(override_outcome) and override_outcome != proposed.outcome
+    if is_override:
+        if not (override_reason or "").strip():
+            raise OverrideReasonRequired()
+        require(
+            actor,
+            "cases.case.override",
+            locked,
+            message="제안과 다르게 결정하는 것은 팀장·부팀장·담당자만 할 수 있습니다.",
+        )
+        effective = _override_proposal(
+            locked, proposed, override_outcome, override_reason.strip(), at, env
+        )
+    if effective.outcome == NEEDS_REVIEW:
+        raise NeedsReview()
+    _check_roles(actor, effective)
+    pairs = _recipients(locked, effective)
+    leaf = _leaf(effective.consultation_type) or locked.consultation_type
+
+    # --- every check passed: write -------------------------------------------------------
+    if locked.assignee_id is None and (actor.is_superuser or user_roles(actor) & ALL_AGENTS):
+        from cases.services.workflow import _assign
+
+        _assign(locked, actor, actor=actor, at=at)
+    locked.outcome = effective.outcome
+    locked.reason = effective.reason
+    locked.result_type = effective.result_type or ""
+    locked.playbook_version = effective.version
+    locked.proposal = proposal_snapshot(proposed)
+    locked.is_override = is_override
+    locked.override_reason = override_reason.strip() if is_override else ""
+    locked.overridden_by = actor if is_override else None
+    locked.consultation_type = leaf
+    if effective.record is not None:
+        locked.record_title = effective.record.title
+        locked.record_inquiry = effective.record.inquiry or locked.record_inquiry
+        locked.record_notes = effective.record.notes
+    locked.billing_memo = _append(locked.billing_memo, effective.billing_memo)
+    locked.operations_memo = _append(locked.operations_memo, effective.operations_memo)
+    locked.status = check_transition(locked.status, "decide").target
+    locked.waiting_on = ""
+    locked.decided_at = at
+    locked.first_response_at = locked.first_response_at or at
+    reason = f"결정: {effective.outcome}" + (" (제안과 다르게)" if is_override else "")
+    audited_save(locked, actor, reason=reason)
+
+    if effective.escalation is not None:
+        spec = effective.escalation
+        post = EscalationPost(
+            case=locked,
+            board=spec.board,
+            template=spec.template,
+            body=spec.body,
+            mentions=list(spec.mentions),
+            reason=PostReason.PLAYBOOK,
+            created_by=actor,
+            created_at=at,
+        )
+        audited_save(post, actor)
+    _write_steps(locked, effective.steps, at, actor)
+    _queue_messages(locked, pairs, actor)
+    return mirror(case, locked)

@@ -1,0 +1,63 @@
+"""URLs of the agent workspace (/work/), the auditor history (/audit/), login and the landing.
+
+``kmcs_site/urls.py`` includes each list under its prefix with its namespace.
+"""
+
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from cases.views import actions, auditor, workspace
+
+workspace_patterns = [
+    path("", workspace.QueueView.as_view(), name="queue"),
+    path("cases/", workspace.CaseListView.as_view(), name="case_list"),
+    path("cases/new/", workspace.CaseNewChooseView.as_view(), name="case_new"),
+    path("cases/new/<str:playbook>/", workspace.CaseCreateView.as_view(), name="case_create"),
+    path("cases/<int:case_id>/", workspace.CaseDetailView.as_view(), name="case"),
+    path("cases/<int:case_id>/take/", actions.TakeView.as_view(), name="case_take"),
+    path("cases/<int:case_id>/decide/", actions.DecideView.as_view(), name="case_decide"),
+    path("cases/<int:case_id>/override/", actions.OverrideView.as_view(), name="case_override"),
+    path("cases/<int:case_id>/steps/", actions.StepCompleteView.as_view(), name="case_step"),
+    path("cases/<int:case_id>/contacts/", actions.ContactLogView.as_view(), name="case_contact"),
+    path(
+        "cases/<int:case_id>/posts/",
+        actions.EscalationPostCreateView.as_view(),
+        name="case_post",
+    ),
+    path(
+        "cases/<int:case_id>/posts/link/",
+        actions.EscalationPostLinkView.as_view(),
+        name="case_post_link",
+    ),
+    path("cases/<int:case_id>/answer/", actions.AnswerSaveView.as_view(), name="case_answer"),
+    path(
+        "cases/<int:case_id>/transition/",
+        actions.TransitionView.as_view(),
+        name="case_transition",
+    ),
+    path("cases/<int:case_id>/unmask/", actions.UnmaskView.as_view(), name="case_unmask"),
+]
+
+audit_patterns = [
+    path("", auditor.HistoryView.as_view(), name="history"),
+    path("cases/<int:case_id>/", auditor.CaseHistoryView.as_view(), name="case_history"),
+]
+
+account_patterns = [
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            template_name="registration/login.html",
+            redirect_authenticated_user=True,
+            next_page="landing",
+        ),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(next_page="login"), name="logout"),
+]
+
+landing = workspace.LandingView.as_view()
+
+#: (patterns, namespace) pairs for ``include()``.
+workspace_urls = (workspace_patterns, "workspace")
+audit_urls = (audit_patterns, "audit")

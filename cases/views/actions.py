@@ -1,0 +1,202 @@
+"""One POST, one service: the buttons of the case page.
+
+Each view names the action that opens it (the role gate, 403) and the one service it calls;
+the service applies the object rules and the workflow and refuses with a Korean ``CaseError``
+that :class:`~cases.views.base.CaseActionView` shows as a message (nothing changed).
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.views import View
+
+from cases.exceptions import CaseError, ProposalFailed
+from cases.forms import (
+    AnswerForm,
+    ContactAttemptForm,
+    DecideForm,
+    EscalationPostForm,
+    OverrideForm,
+    PostLinkForm,
+    StepForm,
+    TransitionForm,
+    UnmaskForm,
+)
+from cases.models import Case
+from cases.proposals import proposal_fingerprint
+from cases.services import (
+    case_answer_save,
+    case_decide,
+    case_phone_unmask,
+    case_propose,
+    case_step_complete,
+    case_take,
+    case_transition,
+    contact_attempt_log,
+    escalation_post_create,
+    escalation_post_mark_posted,
+)
+from cases.views.base import (
+    ActionRequiredMixin,
+    CaseActionView,
+    case_url,
+    is_htmx,
+    visible_case_or_404,
+)
+
+
+class TakeView(CaseActionView):
+    action = "cases.case.take"
+
+    def perform(self, case: Case, form) -> str:
+        case_take(case=case, actor=self.request.user)
+        return f"케이스 #{case.pk}를 가져왔습니다."
+
+
+class DecideView(CaseActionView):
+    """Accept the playbook's proposal exactly as the page showed it (fingerprint)."""
+
+    action = "cases.case.decide"
+    form_class = DecideForm
+
+    def perform(self, case: Case, form) -> str:
+        proposal = case_propose(case=case)
+        if proposal_fingerprint(proposal) != form.cleaned_data["fingerprint"]:
+            raise ProposalFailed(
+                "화면을 연 뒤 제안 내용이 바뀌었습니다. 바뀐 제안을 확인하고 다시 결정해 주세요."
+            )
+        case_decide(case=case, actor=self.request.user, proposal=proposal)
+        sent = case.outbound_messages.count()
+        return (
+            f"처리 결정을 저장했습니다 ({case.outcome}). 문자 {sent}건을 발송 대기열에 넣었습니다."
+        )
+
+
+class OverrideView(CaseActionView):
+    """Decide another outcome than the playbook's, with the reason (leads and the manager)."""
+
+    action = "cases.case.override"
+    form_class = OverrideForm
+
+    def perform(self, case: Case, form) -> str:
+        data = form.cleaned_data
+        case_decide(
+            case=case,
+            actor=self.request.user,
+            override_outcome=data["outcome"].strip(),
+            override_reason=data["reason"],
+        )
+        how = " (제안과 다르게 결정)" if case.is_override else " (제안과 같은 결과)"
+        return f"처리 결과를 '{case.outcome}'(으)로 결정했습니다{how}."
+
+
+class StepCompleteView(CaseActionView):
+    action = "cases.casestep.change"
+    form_class = StepForm
+
+    def perform(self, case: Case, form) -> str:
+        step = case_step_complete(
+            case=case, step_code=form.cleaned_data["step_code"], actor=self.request.user
+        )
+        return f"'{step.label}' 단계를 완료했습니다."
+
+
+class ContactLogView(CaseActionView):
+    action = "cases.contactattempt.add"
+    form_class = ContactAttemptForm
+
+    def perform(self, case: Case, form) -> str:
+        attempt = contact_attempt_log(case=case, actor=self.request.user, **form.cleaned_data)
+        if attempt.escalation_post_id:
+            return (
+                "OB 기록을 남겼습니다. 아지트 작성 기준에 따라 아지트 글이 만들어졌습니다: "
+                "아지트에 작성한 뒤 링크를 입력해 주세요."
+            )
+        return "OB 기록을 남기고 통화 내용을 운영메모에 기재했습니다."
+
+
+class EscalationPostCreateView(CaseActionView):
+    action = "cases.escalationpost.add"
+    form_class = EscalationPostForm
+
+    def perform(self, case: Case, form) -> str:
+        post = escalation_post_create(case=case, actor=self.request.user, **form.cleaned_data)
+        return f"아지트 글({post.board})을 기록했습니다."
+
+
+class EscalationPostLinkView(CaseActionView):
+    action = "cases.escalationpost.change"
+    form_class = PostLinkForm
+
+    def perform(self, case: Case, form) -> str:
+        post = case.escalation_posts.filter(pk=form.cleaned_data["post_id"]).first()
+        if post is None:
+            raise CaseError("이 케이스의 아지트 글이 아닙니다.")
+        escalation_post_mark_posted(
+            post=post, link_url=form.cleaned_data["link_url"], actor=self.request.user
+        )
+        return "아지트 링크를 저장했습니다."
+
+
+class AnswerSaveView(CaseActionView):
+    """Seed 002 "SMS 선발송 후 답변내용 저장": the service refuses until the SMS went out."""
+
+    action = "cases.case.change"
+    form_class = AnswerForm
+
+    def perform(self, case: Case, form) -> str:
+        case_answer_save(case=case, text=form.cleaned_data["text"], actor=self.request.user)
+        return "답변내용을 저장했습니다."
+
+
+class TransitionView(CaseActionView):
+    """start / wait / resume / close / reopen (``decide`` has its own view)."""
+
+    action = "cases.case.change"
+    form_class = TransitionForm
+
+    def perform(self, case: Case, form) -> str:
+        data = form.cleaned_data
+        case_transition(
+            case=case,
+            transition=data["transition"],
+            actor=self.request.user,
+            waiting_on=data["waiting_on"] or None,
+            note=data["note"],
+        )
+        return f"상태를 '{case.get_status_display()}'(으)로 바꿨습니다."
+
+
+class UnmaskView(ActionRequiredMixin, View):
+    """Show one full phone number to a lead or manager, logged (UnmaskLog) with the reason.
+
+    The number is rendered in this response only (never stored in the session or the page
+    the next time); htmx swaps it in place of the masked number.
+    """
+
+    action = "cases.case.unmask"
+    http_method_names = ["post"]
+
+    def post(self, request, case_id):
+        case = visible_case_or_404(request.user, case_id)
+        form = UnmaskForm(request.POST)
+        error = ""
+        number = ""
+        if not form.is_valid():
+            error = " ".join(
+                f"{form.fields[n].label}: {e}" for n, es in form.errors.items() for e in es
+            )
+        else:
+            try:
+                number = case_phone_unmask(case=case, actor=request.user, **form.cleaned_data)
+            except CaseError as exc:
+                error = exc.message
+        if is_htmx(request):
+            # htmx swaps the answer in place: an error is shown there too, not a redirect.
+            context = {"case": case, "number": number, "error": error}
+            return render(request, "cases/workspace/_unmasked.html", context)
+        if error:
+            messages.error(request, error)
+            return redirect(case_url(case.pk))
+        return render(request, "cases/workspace/unmasked.html", {"case": case, "number": number})

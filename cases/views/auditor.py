@@ -1,0 +1,62 @@
+"""The auditor's read-only history: who changed what, when, with before/after values.
+
+GET only (any other method is 405 for whoever may open the page); no form here posts
+anything. Auditors, leads and the manager read it (``audit.history.read``).
+"""
+
+from __future__ import annotations
+
+from django.shortcuts import render
+from django.views import View
+
+from cases.forms import HistoryFilterForm
+from cases.selectors import case_history_for
+from cases.views.base import ActionRequiredMixin, is_htmx
+from cases.views.history import HistoryFilters, history_fetcher, model_choices
+from cases.views.pagination import DEFAULT_PER_PAGE, PeekPage, page_number, peek_paginate
+
+
+class ReadOnlyView(ActionRequiredMixin, View):
+    action = "audit.history.read"
+    http_method_names = ["get", "head"]
+
+
+class HistoryView(ReadOnlyView):
+    """Every audited model's history rows, newest first, filtered and paginated (no COUNT)."""
+
+    per_page = DEFAULT_PER_PAGE
+
+    def get(self, request):
+        form = HistoryFilterForm(request.GET or None, model_choices=model_choices())
+        number = page_number(request.GET.get("page"))
+        if form.is_bound and not form.is_valid():
+            page = PeekPage(object_list=(), number=number, has_next=False)
+        else:
+            filters = HistoryFilters()
+            if form.is_bound:
+                data = form.cleaned_data
+                since, until = form.period()
+                filters = HistoryFilters(
+                    user_id=data["user"].pk if data.get("user") else None,
+                    model=data.get("model") or None,
+                    since=since,
+                    until=until,
+                    object_id=data.get("object_id"),
+                )
+            page = peek_paginate(history_fetcher(filters), number=number, per_page=self.per_page)
+        context = {"form": form, "page": page, "rows": page.object_list}
+        if is_htmx(request):
+            return render(request, "cases/audit/_history_table.html", context)
+        return render(request, "cases/audit/history.html", context)
+
+
+class CaseHistoryView(ReadOnlyView):
+    """One case and its parts (steps, Agit posts, OB log, phone unmasking), in time order."""
+
+    def get(self, request, case_id):
+        entries = case_history_for(user=request.user, case_id=case_id)
+        return render(
+            request,
+            "cases/audit/case_history.html",
+            {"case_id": case_id, "entries": list(reversed(entries))},
+        )

@@ -1,0 +1,255 @@
+"""What the case page shows, assembled from selectors and the playbook (display only).
+
+Nothing here writes or decides: the proposal of an open case is the playbook's answer for the
+stored facts (``case_propose``, pure apart from reading campaigns and routes), its messages are
+previewed with the approved templates (``case_message_previews``); a decided case shows what
+was stored when it was decided (steps, queued messages, posts).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from cases.exceptions import CaseError
+from cases.models import DONE_STATUSES, Case, StepKind, StepStatus
+from cases.playbooks import get_playbook
+from cases.playbooks.base import Proposal
+from cases.proposals import proposal_fingerprint
+from cases.selectors import case_message_previews
+from cases.services import case_propose, default_board
+from kmcs_site.permissions import ROLE_LABELS, Role, user_can, user_roles
+
+NEEDS_REVIEW = "needs_review"
+ROLE_ORDER = (Role.AGENT, Role.TEAM_LEAD, Role.DEPUTY_LEAD, Role.MANAGER)
+
+
+def roles_label(roles) -> str:
+    codes = set(roles or ())
+    if {r.value for r in ROLE_ORDER} <= codes:
+        return "모든 상담사 (All)"
+    return ", ".join(str(ROLE_LABELS[r]) for r in ROLE_ORDER if r.value in codes) or "-"
+
+
+def known_outcomes(playbook: str) -> list[str]:
+    """Outcome codes a playbook module names (hints for the override form; the service is
+    what refuses an unknown one)."""
+    try:
+        module = get_playbook(playbook)
+    except LookupError:
+        return []
+    found: list[str] = []
+    for attr in ("OUTCOMES", "OUTCOME_LABELS", "TITLES", "RESULT_TYPE"):
+        value = getattr(module, attr, None)
+        if isinstance(value, dict):
+            codes = value.values() if attr == "OUTCOMES" else value.keys()
+        elif isinstance(value, (list, tuple, frozenset, set)):
+            codes = value
+        else:
+            continue
+        found += [str(c) for c in codes if isinstance(c, str) and str(c) not in found]
+    return [c for c in found if c != NEEDS_REVIEW]
+
+
+@dataclass(frozen=True)
+class StepRow:
+    order: int
+    code: str
+    label: str
+    kind: str
+    script: str
+    roles: str
+    status: str
+    status_label: str
+    done_by: Any = None
+    done_at: Any = None
+    can_complete: bool = False
+
+
+@dataclass
+class CasePage:
+    case: Case
+    proposal: Proposal | None = None
+    proposal_error: str = ""
+    fingerprint: str = ""
+    outcome: str = ""
+    outcome_title: str = ""
+    reason: str = ""
+    result_type: str = ""
+    #: The case's checklist (CaseStep rows written by the decision).
+    checklist: list[StepRow] = field(default_factory=list)
+    #: The live proposal's steps (open cases: what deciding would write).
+    proposed_steps: list[StepRow] = field(default_factory=list)
+    previews: list = field(default_factory=list)
+    messages: list = field(default_factory=list)
+    escalation_preview: Any = None
+    route: Any = None
+    figures: Any = None
+    transitions: list = field(default_factory=list)
+    default_board: str = ""
+    first_driver_message: str = ""
+    can: dict[str, bool] = field(default_factory=dict)
+    outcomes: list[str] = field(default_factory=list)
+    facts: list[tuple[str, str, str]] = field(default_factory=list)  # (name, label, value)
+
+    @property
+    def decided(self) -> bool:
+        return self.case.status in DONE_STATUSES
+
+    @property
+    def needs_review(self) -> bool:
+        return self.outcome == NEEDS_REVIEW
+
+    @property
+    def undelivered_messages(self) -> list:
+        return [m for m in self.messages if not m.is_delivered]
+
+
+def _step_rows_from_case(case: Case, user, may_work_steps: bool) -> list[StepRow]:
+    roles = user_roles(user)
+    rows = []
+    for step in case.steps.all():  # prefetched, with done_by
+        rows.append(
+            StepRow(
+                order=step.order,
+                code=step.code,
+                label=step.label,
+                kind=step.get_kind_display(),
+                script=step.script,
+                roles=roles_label(step.roles),
+                status=step.status,
+                status_label=step.get_status_display(),
+                done_by=step.done_by,
+                done_at=step.done_at,
+                can_complete=(
+                    step.status == StepStatus.PENDING
+                    and case.status != "closed"
+                    and may_work_steps
+                    and (user.is_superuser or bool(roles & step.roles_set))
+                ),
+            )
+        )
+    return rows
+
+
+def _step_rows_from_proposal(proposal: Proposal) -> list[StepRow]:
+    return [
+        StepRow(
+            order=index,
+            code=step.code,
+            label=step.label,
+            kind=str(StepKind(step.kind).label) if step.kind in StepKind.values else step.kind,
+            script=step.script,
+            roles=roles_label(step.roles),
+            status="proposed",
+            status_label="결정 후 진행",
+        )
+        for index, step in enumerate(proposal.steps, start=1)
+    ]
+
+
+def _fact_value(value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "예" if value else "아니오"
+    if isinstance(value, (list, dict)):
+        import json
+
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def fact_rows(case: Case) -> list[tuple[str, str, str]]:
+    """The stored facts with the FACTS serializer's Korean labels, in its field order."""
+    try:
+        fields = get_playbook(case.playbook).FACTS().fields
+    except LookupError:
+        fields = {}
+    facts = case.facts or {}
+    rows = []
+    for name, f in fields.items():
+        if name not in facts:
+            continue
+        value = facts[name]
+        choices = getattr(f, "choices", None)
+        if choices and isinstance(value, str) and value in choices:
+            value = f"{choices[value]} ({value})"
+        rows.append((name, str(f.label or name), _fact_value(value)))
+    rows += [(name, name, _fact_value(v)) for name, v in facts.items() if name not in fields]
+    return rows
+
+
+def route_view(route: Any) -> dict | None:
+    """A route (RouteInfo of a live proposal, or its JSON in the snapshot) for display."""
+    if route is None:
+        return None
+    get = route.get if isinstance(route, dict) else lambda k, d=None: getattr(route, k, d)
+    return {
+        "channel_kind": get("channel_kind", ""),
+        "channel_target": get("channel_target", ""),
+        "recipients_to": ", ".join(get("recipients_to", ()) or ()),
+        "recipients_cc": ", ".join(get("recipients_cc", ()) or ()),
+        "procedure": get("procedure", ""),
+        "notes": get("notes", ""),
+        "mentions": " ".join(get("mentions", ()) or ()),
+        "roles": roles_label(get("allowed_roles", ()) or ()),
+    }
+
+
+def case_page(*, case: Case, user) -> CasePage:
+    """Everything the case page shows for ``user`` (case from ``case_get_for_user_or_404``)."""
+    page = CasePage(case=case)
+    page.can = {
+        "take": case.assignee_id is None and user_can(user, "cases.case.take", case),
+        "decide": user_can(user, "cases.case.decide", case),
+        "override": user_can(user, "cases.case.override", case),
+        "steps": user_can(user, "cases.casestep.change", case),
+        "contact": user_can(user, "cases.contactattempt.add", case),
+        "post": user_can(user, "cases.escalationpost.add", case),
+        "post_link": user_can(user, "cases.escalationpost.change", case),
+        "change": user_can(user, "cases.case.change", case),
+        "unmask": user_can(user, "cases.case.unmask", case),
+    }
+    page.messages = list(case.outbound_messages.all())
+    page.transitions = [t for t in case.available_transitions(user) if t.name != "decide"]
+    page.default_board = default_board(case)
+    page.facts = fact_rows(case)
+    page.outcomes = known_outcomes(case.playbook)
+    driver_bodies = [m.body for m in page.messages if m.audience == "driver"]
+    page.first_driver_message = driver_bodies[0] if driver_bodies else ""
+
+    page.checklist = _step_rows_from_case(case, user, page.can["steps"])
+    if page.decided:
+        snapshot = case.proposal or {}
+        page.outcome = case.outcome
+        page.outcome_title = ((snapshot.get("record") or {}).get("title")) or case.record_title
+        page.reason = case.reason
+        page.result_type = case.result_type_label
+        page.route = route_view(snapshot.get("route"))
+        page.figures = snapshot.get("figures")
+        return page
+
+    try:
+        proposal = case_propose(case=case)
+    except CaseError as exc:
+        page.proposal_error = exc.message
+        return page
+    page.proposal = proposal
+    page.fingerprint = proposal_fingerprint(proposal)
+    page.outcome = proposal.outcome
+    page.outcome_title = proposal.record.title if proposal.record else ""
+    page.reason = proposal.reason
+    page.result_type = str(_result_label(proposal.result_type))
+    page.proposed_steps = _step_rows_from_proposal(proposal)
+    page.previews = case_message_previews(case=case, proposal=proposal)
+    page.escalation_preview = proposal.escalation
+    page.route = route_view(proposal.route)
+    page.figures = proposal.figures
+    return page
+
+
+def _result_label(code: str | None) -> str:
+    from cases.playbooks.base import RESULT_TYPES
+
+    return RESULT_TYPES.get(code or "", "")

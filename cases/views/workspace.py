@@ -1,0 +1,193 @@
+"""The agent workspace: landing, queue, case list, case page, new case (read screens + intake).
+
+Every list comes from a scoped selector (``case_queue_for`` / ``case_list_visible_to``), every
+case from ``case_get_for_user_or_404``: an agent never sees another agent's case (404).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views import View
+
+from cases.exceptions import CaseError, FactsInvalid
+from cases.forms import (
+    AnswerForm,
+    CaseFilterForm,
+    ContactAttemptForm,
+    EscalationPostForm,
+    OverrideForm,
+    TransitionForm,
+    UnmaskForm,
+    facts_form_class,
+)
+from cases.models import OPEN_STATUSES, PlaybookCode
+from cases.playbooks import PLAYBOOKS
+from cases.selectors import case_get_for_user_or_404, case_list_visible_to, case_queue_for
+from cases.services import case_create
+from cases.views.base import ActionRequiredMixin, case_url, is_htmx
+from cases.views.pagination import DEFAULT_PER_PAGE, page_number, peek_paginate
+from cases.views.presenters import case_page
+from kmcs_site.permissions import user_can
+
+
+class LandingView(View):
+    """``/``: each role to its place (leads -> admin, agents -> queue, auditors -> history)."""
+
+    http_method_names = ["get", "head"]
+
+    def get(self, request):
+        user = request.user
+        if not user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if user_can(user, "workspace.home.admin"):
+            return redirect("admin:index")
+        if user_can(user, "workspace.queue.read"):
+            return redirect("workspace:queue")
+        if user_can(user, "audit.history.read"):
+            return redirect("audit:history")
+        raise PermissionDenied("이 계정으로 볼 수 있는 화면이 없습니다.")
+
+
+class _CaseTableView(ActionRequiredMixin, View):
+    """A filtered, paginated (no COUNT) table of cases; htmx asks for the table alone."""
+
+    http_method_names = ["get", "head"]
+    template_name = ""
+    statuses = None  # statuses the filter offers (None: all)
+    per_page = DEFAULT_PER_PAGE
+
+    def cases(self, user):
+        raise NotImplementedError
+
+    def get(self, request):
+        form = CaseFilterForm(request.GET or None, statuses=self.statuses)
+        cases = self.cases(request.user)
+        # A filter value the form refuses shows its error and no rows, never the unfiltered list.
+        cases = (
+            cases.none()
+            if form.is_bound and not form.is_valid()
+            else cases.filter(**form.filters())
+        )
+        page = peek_paginate(
+            cases, number=page_number(request.GET.get("page")), per_page=self.per_page
+        )
+        context = {"form": form, "page": page, "cases": page.object_list}
+        if is_htmx(request):
+            return render(request, "cases/workspace/_case_table.html", context)
+        return render(request, self.template_name, context)
+
+
+class QueueView(_CaseTableView):
+    """My queue: my open cases first, then the unassigned ones of my services."""
+
+    action = "workspace.queue.read"
+    template_name = "cases/workspace/queue.html"
+    statuses = OPEN_STATUSES
+
+    def cases(self, user):
+        return case_queue_for(user=user)
+
+
+class CaseListView(_CaseTableView):
+    """Every case I may see (any status), newest first."""
+
+    action = "workspace.case.read"
+    template_name = "cases/workspace/case_list.html"
+
+    def cases(self, user):
+        return case_list_visible_to(user=user)
+
+
+class CaseDetailView(ActionRequiredMixin, View):
+    action = "workspace.case.read"
+    http_method_names = ["get", "head"]
+
+    def get(self, request, case_id):
+        case = case_get_for_user_or_404(user=request.user, case_id=case_id)
+        page = case_page(case=case, user=request.user)
+        context = {
+            "page": page,
+            "case": case,
+            "override_form": OverrideForm(),
+            "contact_form": ContactAttemptForm(),
+            "post_form": EscalationPostForm(initial={"board": page.default_board}),
+            "answer_form": AnswerForm(
+                initial={"text": case.answer_text or page.first_driver_message}
+            ),
+            "transition_form": TransitionForm(),
+            "unmask_form": UnmaskForm(),
+        }
+        return render(request, "cases/workspace/case_detail.html", context)
+
+
+class CaseNewChooseView(ActionRequiredMixin, View):
+    """Pick the playbook the new case follows."""
+
+    action = "workspace.case.intake"
+    http_method_names = ["get", "head"]
+
+    def get(self, request):
+        playbooks = [
+            (code, label, (PLAYBOOKS[code].__doc__ or "").strip().splitlines()[0:1])
+            for code, label in PlaybookCode.choices
+            if code in PLAYBOOKS
+        ]
+        return render(request, "cases/workspace/case_new_choose.html", {"playbooks": playbooks})
+
+
+class CaseCreateView(ActionRequiredMixin, View):
+    """The new-case form of one playbook, built from its FACTS; POST calls ``case_create``."""
+
+    action = "workspace.case.intake"
+    http_method_names = ["get", "head", "post"]
+
+    def use_playbook(self, playbook: str) -> None:
+        if playbook not in PLAYBOOKS or playbook not in PlaybookCode.values:
+            raise Http404("알 수 없는 플레이북입니다.")
+        self.module = PLAYBOOKS[playbook]
+        self.form_class = facts_form_class(self.module)
+
+    def render_form(self, request, form, status=200):
+        context = {"form": form, "playbook": PlaybookCode(self.module.CODE)}
+        return render(request, "cases/workspace/case_new.html", context, status=status)
+
+    def get(self, request, playbook):
+        self.use_playbook(playbook)
+        initial = {"idempotency_key": f"workspace:{uuid.uuid4()}", "channel": "chatbot_board"}
+        return self.render_form(request, self.form_class(initial=initial))
+
+    def post(self, request, playbook):
+        self.use_playbook(playbook)
+        form = self.form_class(request.POST)
+        if not form.is_valid():
+            return self.render_form(request, form)
+        data = form.cleaned_data
+        try:
+            result = case_create(
+                playbook=self.module.CODE,
+                facts=form.facts(),
+                channel=data["channel"],
+                actor=request.user,
+                customer_phone=data["customer_phone"] or None,
+                driver_phone=data["driver_phone"] or None,
+                idempotency_key=data["idempotency_key"] or None,
+            )
+        except FactsInvalid as exc:
+            form.add_service_errors(exc.errors)
+            return self.render_form(request, form)
+        except CaseError as exc:
+            messages.error(request, exc.message)
+            return self.render_form(request, form)
+        level = messages.SUCCESS if result.created else messages.WARNING
+        messages.add_message(request, level, result.message)
+        if case_list_visible_to(user=request.user).filter(pk=result.case.pk).exists():
+            return redirect(case_url(result.case.pk))
+        messages.info(request, "담당 서비스가 아닌 케이스라 목록에 보이지 않습니다.")
+        return redirect(reverse("workspace:queue"))

@@ -1,0 +1,640 @@
+"""Fine management screens (어드민 → 정산 → 과태료 관리). Thin: every write is a service call,
+every permission question goes to kmcs_site.permissions through AuditedAdmin."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from cases.exceptions import CaseError
+from fines import forms, selectors, services
+from fines.models import (
+    AccountUnmaskLog,
+    BankTransfer,
+    FineNotice,
+    FinePayout,
+    ParkingDispute,
+    PayoutBatch,
+    PayoutStatus,
+    Ride,
+)
+from fines.schedule import SEOUL, PayoutPolicy, batch_moment
+from kmcs_site.admin import AuditedAdmin
+from kmcs_site.permissions import user_can
+from templates_app.paginators import CappedCountPaginator
+from templates_app.phones import mask_phone
+
+
+class ReadOnlyMixin:
+    """Rows written only by services: the admin shows them, never edits or deletes them."""
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields if f.name not in self.exclude_fields]
+
+    exclude_fields: tuple[str, ...] = ()
+
+
+def _run(request, fn, ok_message: str) -> bool:
+    """Call a service; domain errors become a message (Korean), never a 500."""
+    try:
+        fn()
+    except CaseError as exc:
+        messages.error(request, str(exc))
+        return False
+    messages.success(request, ok_message)
+    return True
+
+
+def _bound(request, *, files: bool = False) -> tuple:
+    """Form arguments: bound on POST (even an empty one), unbound on GET."""
+    if request.method != "POST":
+        return ()
+    return (request.POST, request.FILES) if files else (request.POST,)
+
+
+def _form_page(admin_obj, request, *, title, form=None, submit_label="", original=None, **ctx):
+    context = {
+        **admin_obj.admin_site.each_context(request),
+        "opts": admin_obj.model._meta,
+        "title": title,
+        "form": form,
+        "submit_label": submit_label,
+        "original": original,
+        **ctx,
+    }
+    return TemplateResponse(request, "admin/fines/form.html", context)
+
+
+def _case_link(case_id):
+    if not case_id:
+        return "-"
+    try:
+        url = reverse("admin:cases_case_change", args=[case_id])
+    except Exception:  # the cases admin is not registered (yet)
+        return f"#{case_id}"
+    return format_html('<a href="{}">#{}</a>', url, case_id)
+
+
+@admin.register(Ride)
+class RideAdmin(AuditedAdmin):
+    list_display = ("call_id", "started_at", "ended_at", "end_address", "driver_name", "fare")
+    # Exact lookups use the btree indexes ("=field" is iexact: UPPER(column), a full scan).
+    search_fields = ("call_id__exact", "driver_id__exact")
+    list_filter = ("source",)
+    exclude = ("created_by",)
+    paginator = CappedCountPaginator  # one ride per driver call: millions of rows
+
+    def get_exclude(self, request, obj=None):
+        # The driver's phone is typed on the add page (or imported) and afterwards shown
+        # masked, like every phone number in the back office (change and history pages).
+        return self.exclude if obj is None else (*self.exclude, "driver_phone")
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        return fields if obj is None else (*fields, "driver_phone_masked")
+
+    @admin.display(description=_("기사 전화번호"))
+    def driver_phone_masked(self, obj):
+        return mask_phone(obj.driver_phone) if obj.driver_phone else "-"
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        obj._history_user = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(FineNotice)
+class FineNoticeAdmin(ReadOnlyMixin, AuditedAdmin):
+    list_display = (
+        "id",
+        "call_id",
+        "category",
+        "notice_type",
+        "violation_kind",
+        "violation_at",
+        "amount",
+        "evidence_result",
+        "outcome",
+        "case_link",
+        "intake_by",
+        "created_at",
+    )
+    list_filter = ("category", "outcome", "evidence_result", "notice_type", "call_type")
+    search_fields = ("call_id__exact",)
+    list_select_related = ("intake_by",)
+    paginator = CappedCountPaginator
+    exclude = ("account", "account_hash", "account_length", "evidence_details", "notice_image")
+    actions = (
+        "consent_given",
+        "consent_refused",
+        "driver_notified",
+        "evidence_mms_sent",
+        "penalty_done",
+        "partner_claimed",
+    )
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = [f for f in super().get_readonly_fields(request, obj) if f not in self.exclude]
+        return [*fields, "account_display", "notice_image_link", "manager_links"]
+
+    def get_queryset(self, request):
+        return selectors.fine_notice_list_visible_to(user=request.user)
+
+    @admin.display(description=_("케이스"))
+    def case_link(self, obj):
+        return _case_link(obj.case_id)
+
+    @admin.display(description=_("계좌"))
+    def account_display(self, obj):
+        if not obj.has_account:
+            return "-"
+        return f"{obj.account_masked} / {obj.account_holder}"
+
+    @admin.display(description=_("고지서 이미지"))
+    def notice_image_link(self, obj):
+        if not obj.notice_image:
+            return "-"
+        url = reverse("admin:fines_finenotice_image", args=[obj.pk])
+        return format_html('<a href="{}" target="_blank">{}</a>', url, _("고지서 보기"))
+
+    @admin.display(description=_("담당자 처리"))
+    def manager_links(self, obj):
+        links = [
+            (reverse("admin:fines_finenotice_payout", args=[obj.pk]), _("신규 지급 건 생성")),
+        ]
+        if obj.evidence_result == "fail":
+            links.append(
+                (
+                    reverse("admin:fines_finenotice_evidence_review", args=[obj.pk]),
+                    _("증빙 불일치 검토"),
+                )
+            )
+        return format_html(
+            " · ".join('<a href="{}">{}</a>' for _link in links),
+            *[part for pair in links for part in pair],
+        )
+
+    def notice_image_view(self, request, object_id):
+        """The notice through the admin (permission-checked), never a public media URL."""
+        notice = self._visible(request, object_id)
+        if not notice.notice_image:
+            raise Http404
+        response = FileResponse(notice.notice_image.open("rb"))
+        response["Cache-Control"] = "no-store"
+        return response
+
+    # --- intake (the add page) ---------------------------------------------------------------
+    def add_view(self, request, form_url="", extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = forms.FineIntakeForm(*_bound(request, files=True))
+        errors = []
+        if request.method == "POST" and form.is_valid():
+            try:
+                result = services.fine_intake(
+                    facts=form.facts(),
+                    actor=request.user,
+                    notice_image=form.cleaned_data.get("notice_image"),
+                    customer_phone=form.cleaned_data["customer_phone"],
+                    driver_phone=form.cleaned_data.get("driver_phone") or None,
+                    channel="chatbot_board",
+                )
+            except CaseError as exc:
+                errors = _error_lines(exc)
+            else:
+                messages.success(request, result.message)
+                if result.notice is not None:
+                    return HttpResponseRedirect(
+                        reverse("admin:fines_finenotice_change", args=[result.notice.pk])
+                    )
+                return HttpResponseRedirect(reverse("admin:fines_finenotice_changelist"))
+        return _form_page(
+            self,
+            request,
+            title=_("과태료 접수"),
+            form=form,
+            submit_label=_("접수"),
+            errors=errors,
+        )
+
+    # --- manager pages -----------------------------------------------------------------------
+    def get_urls(self):
+        extra = [
+            path(
+                "<int:object_id>/evidence-review/",
+                self.admin_site.admin_view(self.evidence_review_view),
+                name="fines_finenotice_evidence_review",
+            ),
+            path(
+                "<int:object_id>/notice-image/",
+                self.admin_site.admin_view(self.notice_image_view),
+                name="fines_finenotice_image",
+            ),
+            path(
+                "<int:object_id>/payout/",
+                self.admin_site.admin_view(self.payout_view),
+                name="fines_finenotice_payout",
+            ),
+        ]
+        return extra + super().get_urls()
+
+    def _visible(self, request, object_id) -> FineNotice:
+        notice = self.get_queryset(request).filter(pk=object_id).first()
+        if notice is None:
+            raise Http404
+        return notice
+
+    def evidence_review_view(self, request, object_id):
+        notice = self._visible(request, object_id)
+        if not user_can(request.user, "fines.finenotice.override_evidence"):
+            raise PermissionDenied
+        form = forms.EvidenceReviewForm(*_bound(request))
+        errors = []
+        if request.method == "POST" and form.is_valid():
+            try:
+                proposal = services.notice_evidence_review(
+                    notice=notice,
+                    actor=request.user,
+                    accept_mismatch=form.cleaned_data["accept_mismatch"],
+                    reason=form.cleaned_data["reason"],
+                )
+            except CaseError as exc:
+                errors = _error_lines(exc)
+            else:
+                messages.success(request, f"결정: {proposal.reason}")
+                return HttpResponseRedirect(
+                    reverse("admin:fines_finenotice_change", args=[notice.pk])
+                )
+        return _form_page(
+            self,
+            request,
+            title=_("증빙 불일치 검토"),
+            form=form,
+            submit_label=_("결정"),
+            original=notice,
+            errors=errors,
+        )
+
+    def payout_view(self, request, object_id):
+        notice = self._visible(request, object_id)
+        if not user_can(request.user, "fines.finepayout.add"):
+            raise PermissionDenied
+        form = forms.PayoutForm(*_bound(request))
+        errors = []
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                payout = services.payout_create(
+                    notice=notice,
+                    actor=request.user,
+                    amount=data.get("amount"),
+                    bank=data.get("bank") or None,
+                    account_number=data.get("account_number") or None,
+                    holder=data.get("holder") or None,
+                    charge_driver=data.get("charge_driver"),
+                )
+            except CaseError as exc:
+                errors = _error_lines(exc)
+            else:
+                messages.success(
+                    request,
+                    f"지급 건 #{payout.pk} 생성: {payout.get_status_display()} "
+                    f"({timezone.localtime(payout.scheduled_at):%Y-%m-%d %H:%M} 지급)"
+                    if payout.scheduled_at
+                    else f"지급 건 #{payout.pk} 생성: 계좌 확인 대기",
+                )
+                return HttpResponseRedirect(
+                    reverse("admin:fines_finepayout_change", args=[payout.pk])
+                )
+        return _form_page(
+            self,
+            request,
+            title=_("신규 지급 건 생성"),
+            form=form,
+            submit_label=_("계좌 유효성 체크 후 생성"),
+            original=notice,
+            errors=errors,
+        )
+
+    # --- 범칙금 / 위탁콜 steps (manager) --------------------------------------------------
+    def _each(self, request, queryset, fn, label):
+        done = 0
+        for notice in queryset:
+            if _run(request, lambda n=notice: fn(n), f"{notice}: {label}"):
+                done += 1
+        return done
+
+    @admin.action(
+        description=_("[고객 OB] 차량번호 전달 동의 (개인정보수집동의)"), permissions=["manage"]
+    )
+    def consent_given(self, request, queryset):
+        self._each(
+            request,
+            queryset,
+            lambda n: services.penalty_consent_record(notice=n, actor=request.user, given=True),
+            "동의 기록",
+        )
+
+    @admin.action(description=_("[고객 OB] 차량번호 전달 거부"), permissions=["manage"])
+    def consent_refused(self, request, queryset):
+        self._each(
+            request,
+            queryset,
+            lambda n: services.penalty_consent_record(notice=n, actor=request.user, given=False),
+            "거부 기록",
+        )
+
+    @admin.action(
+        description=_("[기사 OB] 경찰서 내방 안내 + 차량번호 전달"), permissions=["manage"]
+    )
+    def driver_notified(self, request, queryset):
+        self._each(
+            request,
+            queryset,
+            lambda n: services.penalty_driver_notify(notice=n, actor=request.user),
+            "기사 OB 기록",
+        )
+
+    @admin.action(description=_("증빙자료 MMS 발송 기록"), permissions=["manage"])
+    def evidence_mms_sent(self, request, queryset):
+        self._each(
+            request,
+            queryset,
+            lambda n: services.penalty_evidence_mms(notice=n, actor=request.user),
+            "MMS 발송 기록",
+        )
+
+    @admin.action(description=_("범칙금 처리완료 (고객 SMS)"), permissions=["manage"])
+    def penalty_done(self, request, queryset):
+        self._each(
+            request,
+            queryset,
+            lambda n: services.penalty_complete(notice=n, actor=request.user),
+            "처리완료 SMS 대기열 등록",
+        )
+
+    @admin.action(description=_("위탁콜: 기사·업체 입금 요청 기록"), permissions=["manage"])
+    def partner_claimed(self, request, queryset):
+        self._each(
+            request,
+            queryset,
+            lambda n: services.partner_claim_record(notice=n, actor=request.user),
+            "입금 요청 기록",
+        )
+
+
+def _error_lines(exc: CaseError) -> list[str]:
+    errors = getattr(exc, "errors", None)
+    if errors:
+        return [f"{field}: {' '.join(msgs)}" for field, msgs in errors.items()]
+    return [str(exc)]
+
+
+class BatchFilter(admin.SimpleListFilter):
+    title = _("지급 배치")
+    parameter_name = "batch"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("today", _("오늘 14:00 배치")),
+            ("tomorrow", _("내일 14:00 배치")),
+            ("overdue", _("지난 배치 미지급")),
+        ]
+
+    def queryset(self, request, queryset):
+        policy = PayoutPolicy.from_settings()
+        today = timezone.now().astimezone(SEOUL).date()
+        moment = batch_moment(today, policy)
+        if self.value() == "today":
+            return queryset.filter(
+                Q(scheduled_at=moment) | Q(status=PayoutStatus.SCHEDULED, scheduled_at__lt=moment)
+            )
+        if self.value() == "tomorrow":
+            return queryset.filter(scheduled_at=batch_moment(today + timedelta(days=1), policy))
+        if self.value() == "overdue":
+            return queryset.filter(status=PayoutStatus.SCHEDULED, scheduled_at__lt=timezone.now())
+        return queryset
+
+
+@admin.register(FinePayout)
+class FinePayoutAdmin(ReadOnlyMixin, AuditedAdmin):
+    """과태료 관리: search by call ID (or by a full account number, through its hash)."""
+
+    list_display = (
+        "id",
+        "call_id",
+        "amount",
+        "account_masked",
+        "holder",
+        "status",
+        "scheduled_at",
+        "paid_at",
+        "charge_driver",
+        "created_by",
+    )
+    list_filter = ("status", BatchFilter)
+    search_fields = ("call_id__exact",)
+    paginator = CappedCountPaginator
+    search_help_text = _("콜 ID 또는 계좌번호 전체(하이픈 무관)로 검색")
+    list_select_related = ("created_by",)
+    exclude = ("account", "account_hash", "account_length")
+    actions = ("cancel_selected", "run_batch_now")
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = [f for f in super().get_readonly_fields(request, obj) if f not in self.exclude]
+        return [*fields, "account_masked", "reveal_link"]
+
+    @admin.display(description=_("계좌번호 전체 보기"))
+    def reveal_link(self, obj):
+        url = reverse("admin:fines_finepayout_reveal", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("조회 (팀장·부팀장·담당자, 기록됨)"))
+
+    def get_queryset(self, request):
+        return selectors.payout_list(user=request.user)
+
+    def has_add_permission(self, request, *args):
+        return False  # created from the fine (접수 화면 → 신규 지급 건 생성), never from scratch
+
+    def get_search_results(self, request, queryset, search_term):
+        results, distinct = super().get_search_results(request, queryset, search_term)
+        digits = search_term.replace("-", "").replace(" ", "")
+        if len(digits) >= 10 and digits.isdigit():
+            results = results | selectors.payout_search_by_account(queryset=queryset, number=digits)
+        return results, distinct
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:object_id>/reveal-account/",
+                self.admin_site.admin_view(self.reveal_view),
+                name="fines_finepayout_reveal",
+            ),
+        ] + super().get_urls()
+
+    def reveal_view(self, request, object_id):
+        if not user_can(request.user, "fines.finepayout.unmask"):
+            raise PermissionDenied
+        payout = self.get_queryset(request).filter(pk=object_id).first()
+        if payout is None:
+            raise Http404
+        form = forms.ReasonForm(*_bound(request))
+        revealed, errors = None, []
+        if request.method == "POST" and form.is_valid():
+            try:
+                revealed = services.account_reveal(
+                    actor=request.user, reason=form.cleaned_data["reason"], payout=payout
+                )
+            except CaseError as exc:
+                errors = _error_lines(exc)
+        response = _form_page(
+            self,
+            request,
+            title=_("계좌번호 전체 보기"),
+            form=None if revealed else form,
+            submit_label=_("조회 (기록됨)"),
+            original=payout,
+            revealed=revealed,
+            errors=errors,
+        )
+        response["Cache-Control"] = "no-store"
+        return response
+
+    @admin.action(description=_("선택한 지급 건 취소 (배치 전)"), permissions=["cancel"])
+    def cancel_selected(self, request, queryset):
+        for payout in queryset:
+            _run(
+                request,
+                lambda p=payout: services.payout_cancel(
+                    payout=p, actor=request.user, reason="관리자 취소 (목록)"
+                ),
+                f"지급 #{payout.pk} 취소",
+            )
+
+    @admin.action(
+        description=_("지급 배치 지금 실행 (지난 배치 미지급분)"), permissions=["run_batch"]
+    )
+    def run_batch_now(self, request, queryset):
+        report = services.payout_batch_run()
+        messages.success(
+            request,
+            f"배치 실행: 지급 {len(report.paid)}건, 실패 {len(report.failed)}건, "
+            f"건너뜀 {len(report.skipped)}건",
+        )
+
+
+@admin.register(PayoutBatch)
+class PayoutBatchAdmin(ReadOnlyMixin, AuditedAdmin):
+    list_display = (
+        "run_for",
+        "started_at",
+        "finished_at",
+        "paid_count",
+        "failed_count",
+        "paid_amount",
+        "runs",
+    )
+    paginator = CappedCountPaginator  # one row a day, but never a full count on a list page
+
+    def has_add_permission(self, request, *args):
+        return False
+
+
+@admin.register(BankTransfer)
+class BankTransferAdmin(ReadOnlyMixin, AuditedAdmin):
+    list_display = (
+        "idempotency_key",
+        "amount",
+        "state",
+        "bank_reference",
+        "requested_at",
+        "completed_at",
+        "batch",
+    )
+    list_filter = ("state",)
+    list_select_related = ("batch",)
+    search_fields = ("idempotency_key__exact",)
+    paginator = CappedCountPaginator
+
+    def has_add_permission(self, request, *args):
+        return False
+
+
+@admin.register(AccountUnmaskLog)
+class AccountUnmaskLogAdmin(ReadOnlyMixin, AuditedAdmin):
+    list_display = ("at", "actor", "payout", "notice", "reason")
+    list_select_related = ("actor", "payout", "notice")
+    paginator = CappedCountPaginator
+
+    def has_add_permission(self, request, *args):
+        return False
+
+
+@admin.register(ParkingDispute)
+class ParkingDisputeAdmin(ReadOnlyMixin, AuditedAdmin):
+    list_display = (
+        "notice",
+        "resolution",
+        "dashcam_due_on",
+        "cash_amount",
+        "driver_share",
+        "company_share",
+        "cash_confirmed",
+        "cash_request_posted_at",
+    )
+    list_filter = ("resolution",)
+    list_select_related = ("notice",)
+    paginator = CappedCountPaginator
+    actions = ("request_dashcam", "resolve_no_footage", "confirm_cash", "post_cash_request")
+
+    def has_add_permission(self, request, *args):
+        return False  # opened from the fine by the manager (service dispute_open)
+
+    @admin.action(description=_("[고객 OB] 블랙박스 요청 (2주 기한)"), permissions=["change"])
+    def request_dashcam(self, request, queryset):
+        for d in queryset:
+            _run(
+                request,
+                lambda d=d: services.dispute_request_dashcam(dispute=d, actor=request.user),
+                f"{d}: 블랙박스 요청",
+            )
+
+    @admin.action(
+        description=_("블랙박스 미제출 → 현금 지급 (기사 50%% / 당사 50%%)"), permissions=["change"]
+    )
+    def resolve_no_footage(self, request, queryset):
+        for d in queryset:
+            _run(
+                request,
+                lambda d=d: services.dispute_resolve(
+                    dispute=d, actor=request.user, resolution="cash_split"
+                ),
+                f"{d}: 현금 지급 결정",
+            )
+
+    @admin.action(description=_("현금 지급 확정"), permissions=["change"])
+    def confirm_cash(self, request, queryset):
+        for d in queryset:
+            _run(
+                request,
+                lambda d=d: services.dispute_cash_confirm(dispute=d, actor=request.user),
+                f"{d}: 확정",
+            )
+
+    @admin.action(description=_("아지트 과태료 현금 지급 요청 작성"), permissions=["change"])
+    def post_cash_request(self, request, queryset):
+        for d in queryset:
+            _run(
+                request,
+                lambda d=d: services.dispute_cash_post(dispute=d, actor=request.user),
+                f"{d}: 아지트 작성",
+            )

@@ -1,0 +1,116 @@
+"""Admin plumbing shared by every app: permissions come from kmcs_site.permissions only."""
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from simple_history.admin import SimpleHistoryAdmin
+
+from .permissions import model_action, user_can
+
+
+class RoleAdminMixin:
+    """Admin ``has_*_permission`` answered by :func:`user_can`, never by ad-hoc checks.
+
+    Custom admin actions declare ``@admin.action(permissions=["decide"])`` and the admin calls
+    ``has_decide_permission(request)``; :meth:`__getattr__` maps that onto the action
+    ``"<app>.<model>.decide"`` of the ACTIONS table.
+    """
+
+    def _can(self, request, verb, obj=None):
+        return user_can(request.user, model_action(self.opts, verb), obj)
+
+    def has_module_permission(self, request):
+        return self._can(request, "view") or self._can(request, "change")
+
+    def has_view_permission(self, request, obj=None):
+        return self._can(request, "view", obj) or self._can(request, "change", obj)
+
+    def has_add_permission(self, request, *args):
+        return self._can(request, "add")
+
+    def has_change_permission(self, request, obj=None):
+        return self._can(request, "change", obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._can(request, "delete", obj)
+
+    def __getattr__(self, name):
+        if name.startswith("has_") and name.endswith("_permission"):
+            verb = name[len("has_") : -len("_permission")]
+            return lambda request, obj=None: self._can(request, verb, obj)
+        raise AttributeError(name)
+
+
+class AuditedAdmin(RoleAdminMixin, SimpleHistoryAdmin):
+    """Base admin for audited models: role permissions + simple-history's history view.
+
+    Revert from history is disabled: history is a record, not an undo button.
+    """
+
+    show_full_result_count = False
+    list_per_page = 50
+
+    def has_view_history_or_change_history_permission(self, request, obj=None):
+        # History is an audit read: ACTIONS' "audit.history.read" (auditors, leads, managers),
+        # on top of being allowed to see the object itself.
+        return user_can(
+            request.user, "audit.history.read"
+        ) and super().has_view_history_or_change_history_permission(request, obj)
+
+    def _has_record_history(self) -> bool:
+        return bool(getattr(self.model._meta, "simple_history_manager_attribute", None))
+
+    def history_view(self, request, object_id, extra_context=None):
+        if not self._has_record_history():
+            # Rows a service writes once (batches, transfers, unmask logs) keep no
+            # simple-history table: the admin's own log, under the same audit permission.
+            if not user_can(request.user, "audit.history.read"):
+                raise PermissionDenied
+            return admin.ModelAdmin.history_view(self, request, object_id, extra_context)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # Reading an old version is fine; reverting it is refused for everyone (the button is
+        # hidden by SIMPLE_HISTORY_REVERT_DISABLED; this refuses a hand-made POST too).
+        if request.method == "POST":
+            raise PermissionDenied
+        if not self._has_record_history():
+            raise Http404
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+admin.site.site_header = "KMCS 백오피스"
+admin.site.site_title = "KMCS"
+admin.site.index_title = "고객센터 백오피스"
+
+
+# --- security -------------------------------------------------------------------------------
+# django-axes' admin pages (who is locked out; unlocking = deleting the attempt) answered by the
+# permission module like every other admin, and its one action declares the permission it
+# needs: axes offers "clean up expired attempts" to anyone who can open the list.
+import axes.admin as axes_admin  # noqa: E402  (registers axes' models first)
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog  # noqa: E402
+
+
+class AccessAttemptAdmin(RoleAdminMixin, axes_admin.AccessAttemptAdmin):
+    @admin.action(description="만료된 로그인 실패 기록 정리", permissions=["delete"])
+    def cleanup_expired_attempts(self, request, queryset):
+        return super().cleanup_expired_attempts(request, queryset)
+
+
+class AccessLogAdmin(RoleAdminMixin, axes_admin.AccessLogAdmin):
+    pass
+
+
+class AccessFailureLogAdmin(RoleAdminMixin, axes_admin.AccessFailureLogAdmin):
+    pass
+
+
+for _model, _admin_class in (
+    (AccessAttempt, AccessAttemptAdmin),
+    (AccessLog, AccessLogAdmin),
+    (AccessFailureLog, AccessFailureLogAdmin),
+):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+    admin.site.register(_model, _admin_class)

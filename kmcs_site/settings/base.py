@@ -1,0 +1,370 @@
+"""Settings shared by every profile.
+
+Everything that differs between machines comes from the environment (django-environ), so the
+same code runs on a newcomer's laptop (SQLite, in-process tasks) and in production
+(PostgreSQL, Redis broker, Celery workers).
+"""
+
+import secrets
+from pathlib import Path
+
+import environ
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+VAR_DIR = BASE_DIR / "var"
+
+env = environ.Env()
+
+
+def _dev_secret_key() -> str:
+    """A per-checkout random key kept in var/, so dev sessions survive restarts."""
+    VAR_DIR.mkdir(exist_ok=True)
+    key_file = VAR_DIR / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(64))
+    return key_file.read_text().strip()
+
+
+DEBUG = env.bool("DEBUG", default=False)
+SECRET_KEY = env.str("SECRET_KEY", default="") or _dev_secret_key()
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "guardian",
+    "simple_history",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "rest_framework.authtoken",
+    "kmcs_site",
+    "partners",
+    "templates_app",
+    "cases",
+    "fines",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Records request.user as history_user on every audited save made during a request.
+    "simple_history.middleware.HistoryRequestMiddleware",
+]
+
+ROOT_URLCONF = "kmcs_site.urls"
+WSGI_APPLICATION = "kmcs_site.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "kmcs_site" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'kmcs.sqlite3'}"),
+}
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL + a busy timeout keep the embedded default usable with a server and a worker at once.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
+    )
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "guardian.backends.ObjectPermissionBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+
+# Korean first: the playbooks are written for Seoul, in Korean, in won.
+LANGUAGE_CODE = "ko-kr"
+LANGUAGES = [("ko", _("한국어")), ("en", _("English"))]
+TIME_ZONE = "Asia/Seoul"
+USE_I18N = True
+USE_TZ = True
+LOCALE_PATHS = [BASE_DIR / "locale"]
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+MEDIA_URL = "media/"
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
+
+# Celery. No broker configured = the embedded default: tasks run in-process, eagerly. Callers
+# always enqueue with transaction.on_commit, so "eager" still means "after commit".
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = False
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_DEFAULT_QUEUE = "kmcs"
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE: dict = {}
+
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "KMCS API",
+    "DESCRIPTION": "KMCS back office: intake and playbook API",
+    "VERSION": "1.0.0",
+}
+
+# django-guardian: no anonymous user row; object permissions are for real staff only.
+ANONYMOUS_USER_NAME = None
+GUARDIAN_RAISE_403 = False
+
+# simple-history: keep the reason field ("change_reason") available on every history row.
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
+# History is a record, not an undo button: no revert from the admin, for any role.
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+}
+
+# --- fines --------------------------------------------------------------------------------------
+# Traffic fines and payouts (seed 004). The decisions behind these values: fines/README.md.
+from celery.schedules import crontab  # noqa: E402
+
+# Daily payout batch (Asia/Seoul). A payout created before the cutoff is paid that day at the
+# batch time, otherwise the next day ("어드민 생성 시간에 따라 당일 또는 익일 14시 지급").
+KMCS_PAYOUT_CUTOFF = env.str("KMCS_PAYOUT_CUTOFF", default="14:00")
+KMCS_PAYOUT_BATCH_TIME = env.str("KMCS_PAYOUT_BATCH_TIME", default="14:00")
+# The seed says 당일 또는 익일: calendar days. True moves Saturday/Sunday runs to Monday.
+KMCS_PAYOUT_SKIP_WEEKENDS = env.bool("KMCS_PAYOUT_SKIP_WEEKENDS", default=False)
+# Fernet keys for account numbers at rest (first encrypts, all decrypt: rotation) and the HMAC
+# key of the searchable account hash. Unset = derived from SECRET_KEY (dev/test only: set both
+# in production, or rotating SECRET_KEY makes stored accounts unreadable).
+KMCS_FIELD_ENCRYPTION_KEYS = env.list("KMCS_FIELD_ENCRYPTION_KEYS", default=[])
+KMCS_ACCOUNT_HMAC_KEY = env.str("KMCS_ACCOUNT_HMAC_KEY", default="")
+# Account validity check: "fines.verifiers.FormatChecksumVerifier" (default, offline) or
+# "fines.verifiers.HttpBankVerifier" (the bank's account-holder API at KMCS_BANK_VERIFY_URL).
+KMCS_ACCOUNT_VERIFIER = env.str(
+    "KMCS_ACCOUNT_VERIFIER", default="fines.verifiers.FormatChecksumVerifier"
+)
+KMCS_BANK_VERIFY_URL = env.str("KMCS_BANK_VERIFY_URL", default="")
+KMCS_BANK_API_TOKEN = env.str("KMCS_BANK_API_TOKEN", default="")
+KMCS_BANK_API_TIMEOUT = env.float("KMCS_BANK_API_TIMEOUT", default=5.0)
+# Who moves the money in the 14:00 batch. The default records the transfer without a bank
+# (dev/test); production points this at the firm-banking adapter.
+KMCS_BANK_TRANSFER_GATEWAY = env.str(
+    "KMCS_BANK_TRANSFER_GATEWAY", default="fines.gateways.RecordingTransferGateway"
+)
+# The branch account consigned-call drivers (or their company) deposit the fine into.
+KMCS_FINE_BRANCH_ACCOUNT = env.str(
+    "KMCS_FINE_BRANCH_ACCOUNT", default="과태료(수도) 신한은행 000-000-000000 (placeholder)"
+)
+# Evidence check thresholds: how far from the ride's path and how long outside its times a
+# violation may be and still match the ride.
+KMCS_EVIDENCE_MAX_DISTANCE_M = env.int("KMCS_EVIDENCE_MAX_DISTANCE_M", default=300)
+KMCS_EVIDENCE_TIME_SLACK_MINUTES = env.int("KMCS_EVIDENCE_TIME_SLACK_MINUTES", default=10)
+# After the ride ended the car is parked where the driver left it: a parking violation at the
+# end point up to this long after the end still belongs to the ride.
+KMCS_EVIDENCE_PARKING_WINDOW_HOURS = env.int("KMCS_EVIDENCE_PARKING_WINDOW_HOURS", default=24)
+# Notice images: allowed formats and maximum size.
+KMCS_FINE_NOTICE_MAX_BYTES = env.int("KMCS_FINE_NOTICE_MAX_BYTES", default=10 * 1024 * 1024)
+KMCS_FINE_NOTICE_FORMATS = ("JPEG", "PNG", "GIF", "WEBP")
+# Customers get this long to send dashcam footage in a disputed parking fine (seed: 2주 정도).
+KMCS_DASHCAM_DEADLINE_DAYS = env.int("KMCS_DASHCAM_DEADLINE_DAYS", default=14)
+_batch_hour, _batch_minute = (int(part) for part in KMCS_PAYOUT_BATCH_TIME.split(":"))
+CELERY_BEAT_SCHEDULE["fines-payout-batch"] = {
+    "task": "fines.tasks.payout_batch_run",
+    "schedule": crontab(hour=_batch_hour, minute=_batch_minute),  # CELERY_TIMEZONE = Asia/Seoul
+}
+
+# --- SMS gateway ----------------------------------------------------------------------------
+# templates_app: where rendered SMS go (templates_app/gateways.py). Default: the log, nothing
+# leaves the machine. "templates_app.gateways.FileGateway" appends JSON lines to
+# KMCS_SMS_OUTBOX_PATH (every process sees them); "templates_app.gateways.HttpGateway" posts to
+# the provider at KMCS_SMS_HTTP_URL with KMCS_SMS_HTTP_TOKEN.
+KMCS_SMS_GATEWAY = env.str("KMCS_SMS_GATEWAY", default="templates_app.gateways.ConsoleGateway")
+KMCS_SMS_OUTBOX_PATH = env.str("KMCS_SMS_OUTBOX_PATH", default=str(VAR_DIR / "outbox.log"))
+KMCS_SMS_HTTP_URL = env.str("KMCS_SMS_HTTP_URL", default="")
+KMCS_SMS_HTTP_TOKEN = env.str("KMCS_SMS_HTTP_TOKEN", default="")
+KMCS_SMS_HTTP_TIMEOUT = env.float("KMCS_SMS_HTTP_TIMEOUT", default=10.0)
+# The caller ID registered with the carriers (발신번호 사전등록), passed to the provider.
+KMCS_SMS_SENDER = env.str("KMCS_SMS_SENDER", default="")
+# Retry backoff: base x 2^(attempt-1) seconds (30, 60, 120, 240), 5 attempts in all.
+KMCS_SMS_RETRY_BASE_SECONDS = env.int("KMCS_SMS_RETRY_BASE_SECONDS", default=30)
+# A message "sending" for longer than this is stuck (worker died mid-send): a lead may retry
+# it or mark it sent by hand after checking the provider; KMCS never resends it on its own.
+KMCS_SMS_STUCK_AFTER_SECONDS = env.int("KMCS_SMS_STUCK_AFTER_SECONDS", default=900)
+# Queued messages nobody picked up (broker down at commit, lost retry) go back to Celery.
+CELERY_BEAT_SCHEDULE["templates_app-message-requeue-stale"] = {
+    "task": "templates_app.message_requeue_stale",
+    "schedule": 300.0,
+}
+
+# --- api ----------------------------------------------------------------------------------------
+# /api/v1/ (cases.api): token auth for machine clients (the integration role), session auth for
+# staff in the browser; every view asks kmcs_site.permissions through cases.api.permissions.
+REST_FRAMEWORK.update(
+    {
+        "DEFAULT_AUTHENTICATION_CLASSES": [
+            # Token first, so an anonymous call gets 401 with "WWW-Authenticate: Token".
+            "rest_framework.authentication.TokenAuthentication",
+            "rest_framework.authentication.SessionAuthentication",
+        ],
+        # A view that forgets its permission refuses everyone rather than allowing everyone.
+        "DEFAULT_PERMISSION_CLASSES": ["cases.api.permissions.DenyAll"],
+        "DEFAULT_PARSER_CLASSES": ["cases.api.parsers.LimitedJSONParser"],
+        "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+        "EXCEPTION_HANDLER": "cases.api.errors.api_exception_handler",
+        "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    }
+)
+SPECTACULAR_SETTINGS.update(
+    {
+        "DESCRIPTION": (
+            "KMCS 접수·플레이북 API. 플레이북 시뮬레이터(저장 없음), 케이스 접수(멱등 키, 중복 "
+            "접수 409), 케이스 조회·내보내기. 오류 메시지는 한국어입니다."
+        ),
+        # Swagger UI and Redoc from our own static files (closed network: no CDN).
+        "SWAGGER_UI_DIST": "SIDECAR",
+        "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+        "REDOC_DIST": "SIDECAR",
+        "COMPONENT_SPLIT_REQUEST": True,
+        "SCHEMA_PATH_PREFIX": r"/api/v1",
+        "SERVE_PERMISSIONS": ["cases.api.permissions.CanReadSchema"],
+        "POSTPROCESSING_HOOKS": [
+            "drf_spectacular.hooks.postprocess_schema_enums",
+            "cases.api.schema.forbid_unknown_request_fields",
+        ],
+        # Same field name, different choices (a case's channel vs a playbook's channel fact).
+        "ENUM_NAME_OVERRIDES": {
+            "CaseChannelEnum": "cases.models.choices.Channel",
+            "DoublePaymentChannelEnum": "cases.api.schema.double_payment_channels",
+        },
+    }
+)
+# Largest JSON body the API reads (bytes); more is refused with 413 before parsing.
+KMCS_API_MAX_BODY_BYTES = env.int("KMCS_API_MAX_BODY_BYTES", default=256 * 1024)
+# Cursor pagination of case lists: default and largest page.
+KMCS_API_PAGE_SIZE = env.int("KMCS_API_PAGE_SIZE", default=50)
+KMCS_API_MAX_PAGE_SIZE = env.int("KMCS_API_MAX_PAGE_SIZE", default=200)
+# Exports refuse more rows than this (narrow the filters instead); XLSX has its own sheet limit.
+KMCS_EXPORT_MAX_ROWS = env.int("KMCS_EXPORT_MAX_ROWS", default=200_000)
+# Bulk import (manage.py import_cases / import_rides): rows per transaction.
+KMCS_IMPORT_BATCH_SIZE = env.int("KMCS_IMPORT_BATCH_SIZE", default=500)
+
+# --- clocks ---------------------------------------------------------------------------------
+# Step clocks, the overdue job and the lead dashboard (issue 9; cases/services/clocks.py,
+# cases/dashboard/). Due times are Asia/Seoul business time on the `holidays` KR calendar.
+# Named service levels (rule "service_level:NAME"): promises the seeds make without a number,
+# and the default of a step that waits on someone but names no rule (its `waits_on` is the
+# name). `team` is seed 003's "담당부서 ... 순차적으로 확인 후 처리": three business days.
+# Override from the environment as "team=business_days:2,partner=business_days:1".
+KMCS_SERVICE_LEVELS = env.dict(
+    "KMCS_SERVICE_LEVELS",
+    default={
+        "team": "business_days:3",
+        "partner": "business_days:2",
+        "cpo": "business_days:3",
+        "driver": "business_days:1",
+        "customer": "days:7",
+        "payout_batch": "payout_batch",
+    },
+)
+# Who hears about overdue steps: the case's assignee always, plus these roles (every overdue
+# step) and the manager for steps only a manager may do. Pluggable: a class with
+# `send(notices)`; the default writes e-mail through Django's EMAIL_BACKEND.
+KMCS_OVERDUE_NOTIFIER = env.str(
+    "KMCS_OVERDUE_NOTIFIER", default="cases.dashboard.notifiers.EmailNotifier"
+)
+KMCS_OVERDUE_NOTIFY_ROLES = env.list(
+    "KMCS_OVERDUE_NOTIFY_ROLES", default=["team_lead", "deputy_lead"]
+)
+KMCS_NOTIFY_FROM_EMAIL = env.str("KMCS_NOTIFY_FROM_EMAIL", default="kmcs-noreply@kmcs.example")
+# Links in notifications point here (the back office's own address on the closed network).
+KMCS_SITE_URL = env.str("KMCS_SITE_URL", default="http://127.0.0.1:8000")
+KMCS_OVERDUE_SCAN_SECONDS = env.int("KMCS_OVERDUE_SCAN_SECONDS", default=300)
+CELERY_BEAT_SCHEDULE["cases-clocks-mark-overdue"] = {
+    "task": "cases.tasks.clocks_mark_overdue",
+    "schedule": float(KMCS_OVERDUE_SCAN_SECONDS),
+}
+
+# --- security -----------------------------------------------------------------------------------
+# Issue 8. Login lockout (django-axes), staff session timeout, and the deploy checks' companions.
+# tests/security/ proves each line; bench/RELIABILITY.md explains the choices.
+from datetime import timedelta  # noqa: E402
+
+INSTALLED_APPS += ["axes"]
+# Last, as django-axes asks: it turns the lockout signal raised during login into the page.
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]
+# First: a locked-out pair (username, IP) is refused before any password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", *AUTHENTICATION_BACKENDS]
+# 5 failed logins -> locked for 30 minutes; a success resets the count.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
+AXES_RESET_ON_SUCCESS = True
+# Locked per (username, client IP) pair. By IP alone one mistyping agent would lock the whole
+# floor (the center's staff share one office address); by username alone anyone on the network
+# could lock a colleague out. The pair stops password guessing on one account from one place.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Staff sessions: at most 8 hours (one shift) and gone with the browser, in every profile, so
+# the timeout is tested where it is defined. The production profile also renews the session on
+# every request (SESSION_SAVE_EVERY_REQUEST: 8 *idle* hours); elsewhere the 8 hours count from
+# login, which keeps the pinned query counts of the test suite free of a session write per page.
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+# axes logs every successful login at INFO ("deleted 0 failed attempts"); lockouts are WARNING.
+LOGGING.setdefault("loggers", {})["axes"] = {"level": env.str("AXES_LOG_LEVEL", default="WARNING")}
+
+# --- reliability ----------------------------------------------------------------------------------
+# Issue 8: what keeps "nothing lost, nothing sent or paid twice" true when a worker dies mid-send
+# (bench/chaos.py, tests/reliability/; decisions in bench/RELIABILITY.md).
+# Set True only once the SMS provider is known to deliver one message per idempotency key
+# (HttpGateway sends it): then a message stuck in "sending" is asked again, not left to a lead.
+KMCS_SMS_HTTP_IDEMPOTENT = env.bool("KMCS_SMS_HTTP_IDEMPOTENT", default=False)
+# A bank transfer still "pending" this long after it was requested is settled from the bank's
+# own answer for its idempotency key (fines.services.payout_transfers_reconcile, every batch).
+KMCS_BANK_RECONCILE_AFTER_SECONDS = env.int("KMCS_BANK_RECONCILE_AFTER_SECONDS", default=900)
+# fines.gateways.FileTransferGateway (a bank that honours idempotency keys, journaled for
+# counting): the journal every process appends to.
+KMCS_BANK_TRANSFER_LOG_PATH = env.str(
+    "KMCS_BANK_TRANSFER_LOG_PATH", default=str(VAR_DIR / "bank-transfers.log")
+)

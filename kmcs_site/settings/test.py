@@ -1,0 +1,13 @@
+"""Test profile: fast hashing, in-memory mail, tasks eager unless a test asks for a worker.
+
+Tests marked ``broker`` switch the Celery app to the real broker themselves (see
+tests/conftest.py); everything else runs tasks in-process after commit.
+"""
+
+from .base import *  # noqa: F403
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CELERY_TASK_ALWAYS_EAGER = True
+MEDIA_ROOT = BASE_DIR / "var" / "test-media"  # noqa: F405

@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from cases import urls as cases_urls
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("cases.api.urls")),
+    path("", cases_urls.landing, name="landing"),
+    path("accounts/", include(cases_urls.account_patterns)),
+    path("work/", include(cases_urls.workspace_urls)),
+    path("audit/", include(cases_urls.audit_urls)),
+    path("dashboard/", include("cases.dashboard.urls")),
+]

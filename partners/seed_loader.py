@@ -1,0 +1,167 @@
+"""Load ``partners.seed_data`` into the database: for the data migration (historical models,
+``apps`` from the migration) and for ``partners.bootstrap`` (live models).
+
+Idempotent and respectful of people's edits:
+
+- a row whose ``seed_key`` exists is left exactly as it is (people may have edited it);
+- a row that matches an existing one by its natural key (partner code, channel name, contact
+  address or mention, site name per partner) is adopted as is, not duplicated;
+- a row whose ``seed_key`` appears in the history table but not in the live table was deleted
+  by a person: it is not re-created;
+- a route that would overlap an active route people created for the same key is skipped and
+  reported, never forced in.
+
+Only fields the (historical) model has are passed, so an old migration keeps working when the
+seed data later gains fields.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+from . import seed_data
+from .rules import windows_overlap
+
+ROUTE_KEY = ("request_kind", "site_kind", "integration", "topic", "customer_agrees")
+
+
+def _date(value):
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _fields(model, row: dict) -> dict:
+    names = {f.name for f in model._meta.concrete_fields}
+    return {k: v for k, v in row.items() if k in names}
+
+
+class _Loader:
+    def __init__(self, apps, using: str, stdout):
+        self.apps = apps
+        self.using = using
+        self.stdout = stdout
+        self.created: Counter[str] = Counter()
+        self.skipped: list[str] = []
+
+    def model(self, name):
+        return self.apps.get_model("partners", name)
+
+    def objects(self, name):
+        return self.model(name)._default_manager.using(self.using)
+
+    def deleted_by_people(self, name: str, seed_key: str) -> bool:
+        try:
+            history = self.apps.get_model("partners", f"Historical{name}")
+        except LookupError:
+            return False
+        return history._default_manager.using(self.using).filter(seed_key=seed_key).exists()
+
+    def ensure(self, name: str, row: dict, *, natural: dict) -> object | None:
+        objects = self.objects(name)
+        found = objects.filter(seed_key=row["seed_key"]).first()
+        if found is None and natural:
+            found = objects.filter(**natural).first()
+        if found is not None:
+            return found
+        if self.deleted_by_people(name, row["seed_key"]):
+            self.skipped.append(f"{row['seed_key']}: 사람이 삭제한 행이라 다시 만들지 않음")
+            return None
+        obj = objects.create(**_fields(self.model(name), row))
+        self.created[name] += 1
+        return obj
+
+    def run(self) -> None:
+        partners = {}
+        for row in seed_data.PARTNERS:
+            partners[row["code"]] = self.ensure("Partner", row, natural={"code": row["code"]})
+        # Partners people deleted (or never had) may still exist under their code.
+        for code, obj in list(partners.items()):
+            if obj is None:
+                partners[code] = self.objects("Partner").filter(code=code).first()
+
+        for row in seed_data.CONTACTS:
+            natural = {"email": row["email"]} if row["email"] else {"mention": row["mention"]}
+            self.ensure(
+                "Contact", {**row, "partner": partners.get(row["partner"])}, natural=natural
+            )
+
+        channels = {}
+        for row in seed_data.CHANNELS:
+            data = {**row, "partner": partners.get(row["partner"])}
+            channels[row["seed_key"]] = self.ensure("Channel", data, natural={"name": row["name"]})
+
+        sites = {}
+        for row in seed_data.SITES:
+            partner = partners.get(row["partner"])
+            if partner is None:
+                self.skipped.append(f"{row['seed_key']}: 운영사 {row['partner']} 없음")
+                continue
+            data = {**row, "partner": partner, "routes_like": partners.get(row["routes_like"])}
+            sites[row["seed_key"]] = self.ensure(
+                "Site", data, natural={"partner": partner, "name": row["name"]}
+            )
+
+        for row in seed_data.ROUTES:
+            self.ensure_route(row, partners, channels, sites)
+
+    def ensure_route(self, row, partners, channels, sites) -> None:
+        objects = self.objects("Route")
+        if objects.filter(seed_key=row["seed_key"]).exists():
+            return
+        if self.deleted_by_people("Route", row["seed_key"]):
+            self.skipped.append(f"{row['seed_key']}: 사람이 삭제한 경로라 다시 만들지 않음")
+            return
+        data = {
+            **row,
+            "partner": partners.get(row["partner"]) if row["partner"] else None,
+            "site": sites.get(row["site"]) if row["site"] else None,
+            "channel": channels.get(row["channel"]),
+            "alternative_channel": channels.get(row["alternative_channel"])
+            if row["alternative_channel"]
+            else None,
+            "effective_from": _date(row["effective_from"]),
+            "effective_until": _date(row["effective_until"]),
+        }
+        missing = [
+            name
+            for name in ("partner", "site", "channel", "alternative_channel")
+            if row[name] and data[name] is None
+        ]
+        if missing:
+            self.skipped.append(f"{row['seed_key']}: {', '.join(missing)} 없음")
+            return
+        if data["is_active"] and self.overlaps(data):
+            self.skipped.append(f"{row['seed_key']}: 같은 조건의 사용 중인 경로가 이미 있음")
+            return
+        objects.create(**_fields(self.model("Route"), data))
+        self.created["Route"] += 1
+
+    def overlaps(self, data) -> bool:
+        same_key = self.objects("Route").filter(
+            is_active=True,
+            partner=data["partner"],
+            site=data["site"],
+            **{name: data[name] for name in ROUTE_KEY},
+        )
+        return any(
+            windows_overlap(
+                data["effective_from"], data["effective_until"], r.effective_from, r.effective_until
+            )
+            for r in same_key
+        )
+
+    def report(self) -> None:
+        if self.stdout is None:
+            return
+        made = ", ".join(f"{name} {count}개" for name, count in sorted(self.created.items()))
+        self.stdout.write(f"  partners: 새로 만든 행: {made or '없음'}\n")
+        for line in self.skipped:
+            self.stdout.write(f"  partners: 건너뜀 - {line}\n")
+
+
+def load(apps, *, using: str = "default", stdout=None) -> dict[str, int]:
+    """Create what is missing from seed 001; return {model name: rows created}."""
+    loader = _Loader(apps, using, stdout)
+    loader.run()
+    loader.report()
+    return dict(loader.created)

@@ -1,0 +1,475 @@
+"""Admin of templates_app: templates with their versions and a preview, and the read-only outbox.
+
+Thin on purpose: every write goes through ``templates_app.services`` and every permission
+question through ``kmcs_site.permissions.user_can`` (via RoleAdminMixin: ``approve`` ->
+``templates_app.smstemplate.approve`` and so on).
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.db.models import OuterRef, Subquery
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from kmcs_site.admin import AuditedAdmin, RoleAdminMixin
+
+from . import services
+from .errors import MessageError, TemplateError
+from .forms import (
+    MarkSentByHandForm,
+    SmsTemplateForm,
+    preview_context,
+    preview_form_class,
+    preview_initial,
+)
+from .models import OutboundMessage, SmsTemplate, SmsTemplateVersion
+from .paginators import CappedCountPaginator
+from .phones import is_korean_mobile, phone_digits
+from .render import RenderError, render_sms
+
+
+def _pre(text: str):
+    return format_html('<div style="white-space: pre-wrap; max-width: 60em">{}</div>', text)
+
+
+class SmsTemplateVersionInline(RoleAdminMixin, admin.TabularInline):
+    """Every version, read-only: approved text is never edited, drafts are edited in the form."""
+
+    model = SmsTemplateVersion
+    extra = 0
+    can_delete = False
+    ordering = ("-number",)
+    fields = (
+        "number",
+        "status",
+        "body_display",
+        "variables",
+        "created_by",
+        "created_at",
+        "approved_by",
+        "approved_at",
+        "retired_at",
+    )
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("created_by", "approved_by")
+
+    @admin.display(description=_("본문"))
+    def body_display(self, obj):
+        return _pre(obj.body)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SmsTemplate)
+class SmsTemplateAdmin(AuditedAdmin):
+    form = SmsTemplateForm
+    list_display = (
+        "name",
+        "audience",
+        "service",
+        "status",
+        "approved_display",
+        "draft_display",
+        "updated_at",
+        "preview_link",
+    )
+    list_filter = ("status", "audience", "service")
+    search_fields = ("name", "description")
+    inlines = [SmsTemplateVersionInline]
+    paginator = CappedCountPaginator
+    actions = ["approve_drafts", "retire_templates"]
+
+    def get_queryset(self, request):
+        versions = SmsTemplateVersion.objects.filter(template=OuterRef("pk"))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                approved_number=Subquery(versions.filter(status="approved").values("number")[:1]),
+                draft_number=Subquery(versions.filter(status="draft").values("number")[:1]),
+            )
+        )
+
+    def get_fieldsets(self, request, obj=None):
+        editable = obj is None or self.has_change_permission(request, obj)
+        text_fields = ("body", "variables") if editable else ("working_body", "working_variables")
+        return (
+            (None, {"fields": ("name", "audience", "service", "description", "source")}),
+            (_("본문 (작업본: 초안이 있으면 초안, 없으면 승인본)"), {"fields": text_fields}),
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        # The CEMS name is how playbooks refer to a template: fixed once created.
+        if obj is None:
+            return ()
+        if not self.has_change_permission(request, obj):
+            # Read-only pages that build a form without change=True (simple-history's version
+            # page for an auditor) must know the display-only fields of get_fieldsets.
+            return ("name", "working_body", "working_variables")
+        return ("name",)
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.is_retired:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # templates are retired, never deleted (messages refer to them)
+
+    # --- columns ---
+
+    @admin.display(description=_("승인 버전"), ordering="approved_number")
+    def approved_display(self, obj):
+        number = getattr(obj, "approved_number", None)
+        return f"v{number}" if number else "-"
+
+    @admin.display(description=_("초안"))
+    def draft_display(self, obj):
+        number = getattr(obj, "draft_number", None)
+        return f"v{number} 승인 대기" if number else "-"
+
+    @admin.display(description=_("미리보기"))
+    def preview_link(self, obj):
+        url = reverse("admin:templates_app_smstemplate_preview", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("미리보기"))
+
+    def _working_version(self, obj):
+        return obj.versions.order_by("-number").first() if obj and obj.pk else None
+
+    @admin.display(description=_("본문"))
+    def working_body(self, obj):
+        version = self._working_version(obj)
+        return _pre(version.body) if version else "-"
+
+    @admin.display(description=_("변수 선언"))
+    def working_variables(self, obj):
+        version = self._working_version(obj)
+        return version.variables if version else "-"
+
+    # --- saving: one service per change ---
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if not change:
+            created = services.template_create(
+                name=data["name"],
+                audience=data["audience"],
+                service=data["service"],
+                description=data.get("description", ""),
+                source=data.get("source", ""),
+                body=data["body"],
+                variables=data["variables"],
+                actor=request.user,
+            )
+            # The admin goes on with ``obj`` (inlines, log entry): make it the saved row.
+            obj.pk = created.pk
+            obj.status = created.status
+            obj._state.adding = False
+            obj._state.db = created._state.db
+            self.message_user(
+                request, _("초안 v1이 저장되었습니다. 승인해야 발송에 쓰입니다."), messages.INFO
+            )
+            return
+        services.template_update(
+            template=obj,
+            actor=request.user,
+            audience=data["audience"],
+            service=data["service"],
+            description=data.get("description", ""),
+            source=data.get("source", ""),
+        )
+        draft = services.template_edit(
+            template=obj, body=data["body"], variables=data["variables"], actor=request.user
+        )
+        if draft is not None:
+            self.message_user(
+                request,
+                _("초안 v%(n)s이 저장되었습니다. 승인 전까지는 기존 승인본이 발송에 쓰입니다.")
+                % {"n": draft.number},
+                messages.INFO,
+            )
+
+    # --- actions ---
+
+    @admin.action(description=_("선택한 템플릿의 초안 승인"), permissions=["approve"])
+    def approve_drafts(self, request, queryset):
+        approved = []
+        for template in queryset:
+            draft = services.template_draft_version(template)
+            if draft is None:
+                self.message_user(
+                    request,
+                    _("%(name)s: 승인할 초안이 없습니다.") % {"name": template.name},
+                    messages.WARNING,
+                )
+                continue
+            try:
+                services.template_version_approve(version=draft, actor=request.user)
+            except TemplateError as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+                continue
+            approved.append(f"{template.name} v{draft.number}")
+        if approved:
+            self.message_user(request, _("승인했습니다: ") + ", ".join(approved), messages.SUCCESS)
+
+    @admin.action(description=_("선택한 템플릿 폐기"), permissions=["change"])
+    def retire_templates(self, request, queryset):
+        names = []
+        for template in queryset:
+            services.template_retire(template=template, actor=request.user)
+            names.append(template.name)
+        if names:
+            self.message_user(request, _("폐기했습니다: ") + ", ".join(names), messages.SUCCESS)
+
+    # --- preview ---
+
+    def get_urls(self):
+        urls = super().get_urls()
+        preview = path(
+            "<path:object_id>/preview/",
+            self.admin_site.admin_view(self.preview_view),
+            name="templates_app_smstemplate_preview",
+        )
+        return [preview, *urls]
+
+    def preview_view(self, request, object_id):
+        """Pick a version, type sample values, see the message and its length class.
+
+        POST carries the values (they may be real-looking numbers: keep them out of URLs and
+        access logs); nothing is saved. ``_approve`` approves the shown draft.
+        """
+        if not self.has_preview_permission(request):
+            raise PermissionDenied
+        template = self.get_object(request, unquote(object_id))
+        if template is None:
+            raise Http404(_("문자 템플릿이 없습니다."))
+        versions = list(template.versions.select_related("approved_by").order_by("-number"))
+        if not versions:
+            raise Http404(_("버전이 없는 템플릿입니다."))
+        version = self._preview_version(request, versions)
+        can_approve = (
+            version.status == SmsTemplateVersion.Status.DRAFT
+            and not template.is_retired
+            and self.has_approve_permission(request)
+        )
+        if request.method == "POST" and "_approve" in request.POST:
+            if not can_approve:
+                raise PermissionDenied
+            try:
+                services.template_version_approve(version=version, actor=request.user)
+            except TemplateError as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+            else:
+                self.message_user(
+                    request, _("v%(n)s을 승인했습니다.") % {"n": version.number}, messages.SUCCESS
+                )
+            url = reverse("admin:templates_app_smstemplate_preview", args=[template.pk])
+            return HttpResponseRedirect(f"{url}?version={version.pk}")
+
+        form_class = preview_form_class(version.variables)
+        if request.method == "POST":
+            form = form_class(request.POST)
+            context = preview_context(form) if form.is_valid() else None
+        else:
+            form = form_class(initial=preview_initial(version.variables))
+            context = preview_initial(version.variables)
+        rendered = error = None
+        if context is not None:
+            try:
+                rendered = render_sms(
+                    body=version.body, variables=version.variables, context=context
+                )
+            except RenderError as exc:
+                error = exc.message
+        page = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": template,
+            "title": _("문자 미리보기: %(name)s") % {"name": template.name},
+            "versions": versions,
+            "version": version,
+            "form": form,
+            "media": self.media + form.media,
+            "rendered": rendered,
+            "error": error,
+            "can_approve": can_approve,
+            "has_view_permission": self.has_view_permission(request, template),
+        }
+        return TemplateResponse(request, "admin/templates_app/smstemplate/preview.html", page)
+
+    @staticmethod
+    def _preview_version(request, versions):
+        wanted = request.GET.get("version") or request.POST.get("version")
+        if wanted:
+            for version in versions:
+                if str(version.pk) == wanted:
+                    return version
+            raise Http404(_("해당 버전이 없습니다."))
+        # Default: the draft (what a lead is about to approve), else the approved version.
+        for status in (SmsTemplateVersion.Status.DRAFT, SmsTemplateVersion.Status.APPROVED):
+            for version in versions:
+                if version.status == status:
+                    return version
+        return versions[0]
+
+
+@admin.register(OutboundMessage)
+class OutboundMessageAdmin(AuditedAdmin):
+    """The outbox, read-only for everyone. The recipient is shown masked, everywhere."""
+
+    list_display = (
+        "id",
+        "queued_at",
+        "recipient_display",
+        "audience",
+        "template_name",
+        "version_display",
+        "status",
+        "attempts",
+        "sent_at",
+        "subject_display",
+    )
+    list_filter = ("status", "audience")
+    search_fields = ("idempotency_key__exact", "template__name")
+    search_help_text = _("중복 방지 키(정확히), 템플릿 이름, 또는 수신 번호(정확히)")
+    list_select_related = ("template", "template_version", "content_type")
+    paginator = CappedCountPaginator
+    actions = ["retry_messages", "mark_sent_by_hand"]
+    fields = (
+        "status",
+        "recipient_display",
+        "audience",
+        "template",
+        "version_display",
+        "body_display",
+        "length_class",
+        "byte_length",
+        "subject_display",
+        "idempotency_key",
+        "attempts",
+        "last_error",
+        "provider_message_id",
+        "queued_by",
+        "queued_at",
+        "last_attempt_at",
+        "next_attempt_at",
+        "sent_at",
+        "hand_reason",
+        "hand_sent_by",
+    )
+    readonly_fields = fields
+
+    def get_search_results(self, request, queryset, search_term):
+        # A phone number is searched exactly on the stored digits (indexed), never by LIKE.
+        digits = phone_digits(search_term)
+        if digits and is_korean_mobile(digits):
+            return queryset.filter(recipient=digits), False
+        return super().get_search_results(request, queryset, search_term)
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("수신 번호"))
+    def recipient_display(self, obj):
+        return obj.recipient_masked
+
+    @admin.display(description=_("템플릿"), ordering="template__name")
+    def template_name(self, obj):
+        return obj.template.name
+
+    @admin.display(description=_("버전"))
+    def version_display(self, obj):
+        return f"v{obj.template_version.number}"
+
+    @admin.display(description=_("발송 본문"))
+    def body_display(self, obj):
+        return _pre(obj.body)
+
+    @admin.display(description=_("관련 기록"))
+    def subject_display(self, obj):
+        if obj.content_type_id is None:
+            return "-"
+        ct = obj.content_type
+        label = f"{ct.app_label}.{ct.model} #{obj.object_id}"
+        try:
+            url = reverse(f"admin:{ct.app_label}_{ct.model}_change", args=[obj.object_id])
+        except NoReverseMatch:
+            return label
+        return format_html('<a href="{}">{}</a>', url, label)
+
+    @admin.action(description=_("선택한 문자 다시 발송 (실패·발송 중 멈춤)"), permissions=["retry"])
+    def retry_messages(self, request, queryset):
+        done = []
+        for message in queryset:
+            try:
+                services.message_retry(message=message, actor=request.user)
+            except MessageError as exc:
+                self.message_user(request, str(exc), messages.WARNING)
+            else:
+                done.append(f"#{message.pk}")
+        if done:
+            self.message_user(
+                request, _("다시 발송 대기열에 넣었습니다: ") + ", ".join(done), messages.SUCCESS
+            )
+
+    @admin.action(
+        description=_("선택한 문자를 수동 발송으로 처리"), permissions=["mark_sent_by_hand"]
+    )
+    def mark_sent_by_hand(self, request, queryset):
+        """Asks for the reason on an intermediate page (like delete confirmation), then records it."""
+        if "apply" in request.POST:
+            form = MarkSentByHandForm(request.POST)
+            if form.is_valid():
+                done = []
+                for message in queryset:
+                    try:
+                        services.message_mark_sent_by_hand(
+                            message=message, reason=form.cleaned_data["reason"], actor=request.user
+                        )
+                    except MessageError as exc:
+                        self.message_user(request, str(exc), messages.WARNING)
+                    else:
+                        done.append(f"#{message.pk}")
+                if done:
+                    self.message_user(
+                        request,
+                        _("수동 발송으로 처리했습니다: ") + ", ".join(done),
+                        messages.SUCCESS,
+                    )
+                return None
+        else:
+            form = MarkSentByHandForm()
+        page = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("수동 발송 처리"),
+            "queryset": queryset.select_related("template"),
+            "form": form,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "action": "mark_sent_by_hand",
+        }
+        return TemplateResponse(
+            request, "admin/templates_app/outboundmessage/mark_sent_by_hand.html", page
+        )

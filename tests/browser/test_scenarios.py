@@ -1,0 +1,245 @@
+"""Three people at work, in a real browser (Chromium via Playwright) against a live server:
+
+1. a team lead logs in to the admin, previews an SMS template with sample values, and decides a
+   non-ride cancellation from the case list (confirm page with the SMS previews);
+2. an agent works a parking double payment from the queue to closed (take, decide as proposed,
+   the SMS go out first, answer, checklist, close);
+3. an auditor reads the history and finds no control that edits or deletes it.
+
+Every step leaves a screenshot in test-artifacts/browser/.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from .conftest import login
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CUSTOMER_PHONE = "010-9876-5432"
+DRIVER_PHONE = "010-8765-4321"
+
+
+@pytest.fixture
+def people(reference_data, make_user):
+    from cases.services import staff_profile_set_services
+
+    lead = make_user("team_lead", username="lead_kim")
+    agent = make_user("agent", username="agent_lee")
+    auditor = make_user("auditor", username="auditor_park")
+    staff_profile_set_services(user=agent, services=["parking", "driver"], actor=lead)
+    return {"lead": lead, "agent": agent, "auditor": auditor}
+
+
+def _nonride_case(actor, call_id="970001"):
+    from cases.services import case_create
+
+    result = case_create(
+        playbook="driver_nonride_cancel",
+        facts={
+            "received_on": "2024-12-04",
+            "driver_id": "drv-1001",
+            "call_id": call_id,
+            "already_cancelled": False,
+            "has_open_duplicate": False,
+            "meter_distance_km": "0.0",
+            "meter_minutes": 1,
+            "start_equals_last_point": True,
+            "cancel_reason_recorded": False,
+            "fare_amount": 15000,
+            "called_on": "2024-12-03",
+            "origin": "강남역",
+            "ob_unreachable": False,
+        },
+        channel="chatbot_board",
+        actor=actor,
+        customer_phone=CUSTOMER_PHONE,
+        driver_phone=DRIVER_PHONE,
+        driver_id="drv-1001",
+    )
+    assert result.created
+    return result.case
+
+
+def _parking_case(actor):
+    from cases.services import case_create
+
+    result = case_create(
+        playbook="parking_double_payment",
+        facts={
+            "channel": "chatbot_board",
+            "lot_name": "한빛 주차장",
+            "lot_district": "서울 강남구",
+            "entry_at": "2024-12-03T14:05:00+09:00",
+            "exit_at": "2024-12-03T15:05:00+09:00",
+            "other_app": "modu",
+            "reservation_history_attached": True,
+            "payment_history_attached": True,
+            "ticket_hours": 2,
+            "pass_amount": 3000,
+            "car_number": "12가3456",
+        },
+        channel="chatbot_board",
+        actor=actor,
+        customer_phone=CUSTOMER_PHONE,
+        references={"parking_payment_id": "PP-20241203-0001"},
+    )
+    assert result.created, result.message
+    return result.case
+
+
+def test_a_lead_previews_an_sms_and_decides_a_nonride_cancellation(people, open_page):
+    from cases.models import Case
+    from templates_app.models import OutboundMessage, SmsTemplate
+
+    case = _nonride_case(people["agent"])
+    template = SmsTemplate.objects.get(name="대리_챗봇게시판_기사미운행건결제취소(승인)")
+    page, screens = open_page("lead")
+
+    login(page, "lead_kim", admin=True)
+    screens.shot("admin-index")
+    assert page.locator("#site-name").inner_text().strip() == "KMCS 백오피스"
+
+    # The SMS preview: sample values in, the message and its length class out.
+    page.goto(f"/admin/templates_app/smstemplate/{template.pk}/preview/")
+    screens.shot("preview-form")
+    amount = page.locator("input[name=amount]")
+    amount.fill("23000")
+    page.locator("#content form [type=submit]").first.click()
+    page.wait_for_load_state()
+    screens.shot("preview-rendered")
+    body = page.locator("#content").inner_text()
+    assert "23,000원" in body
+    assert re.search(r"SMS|LMS", body)
+
+    # The case list: select the case, action "decide as proposed", check the SMS, confirm.
+    page.goto("/admin/cases/case/")
+    page.check(f"input[name=_selected_action][value='{case.pk}']")
+    page.select_option("select[name=action]", "decide_cases")
+    screens.shot("case-list-action")
+    page.click("button[name=index]")
+    page.wait_for_load_state()
+    screens.shot("decide-confirm")
+    confirm = page.locator("#content").inner_text()
+    assert "approved" in confirm
+    assert "대리_챗봇게시판_기사미운행건결제취소(승인)" in confirm
+    assert "15,000원" in confirm  # the customer SMS, rendered before anything is sent
+    assert "9876" not in confirm  # phone numbers masked on the confirm page
+    page.click("input[type=submit][value='제안대로 결정하고 문자 발송']")
+    page.wait_for_load_state()
+    screens.shot("decided")
+    assert "결정" in page.locator("ul.messagelist").inner_text()
+
+    case.refresh_from_db()
+    assert (case.status, case.outcome) == ("decided", "approved")
+    sent = OutboundMessage.objects.filter(object_id=case.pk)
+    assert sent.count() == 2 and set(sent.values_list("status", flat=True)) == {"sent"}
+    assert Case.history.filter(id=case.pk, history_user=people["lead"]).exists()
+
+
+def test_an_agent_works_a_parking_double_payment_from_queue_to_closed(people, open_page):
+    from cases.models import Case
+    from templates_app.models import OutboundMessage
+
+    case = _parking_case(people["agent"])
+    page, screens = open_page("agent")
+    login(page, "agent_lee")
+    assert page.url.endswith("/work/")
+    screens.shot("queue")
+    row = page.locator(f"a[href='/work/cases/{case.pk}/']").first
+    assert row.is_visible()
+    row.click()
+    page.wait_for_load_state()
+    screens.shot("case-new")
+
+    page.click("text=내가 가져오기")
+    page.wait_for_load_state()
+    screens.shot("taken")
+    case.refresh_from_db()
+    assert case.assignee == people["agent"]
+
+    page.click("text=제안대로 결정")
+    page.wait_for_load_state()
+    screens.shot("decided")
+    case.refresh_from_db()
+    assert case.status == "decided", page.locator("#messages").inner_text()
+    # Live server: the commit sent the SMS (in-process), so the answer may follow them.
+    messages = OutboundMessage.objects.filter(object_id=case.pk)
+    assert messages.exists() and set(messages.values_list("status", flat=True)) == {"sent"}
+
+    answer = page.locator("form[action$='/answer/'] textarea")
+    if answer.count():
+        answer.fill("타사 주차권 확인되어 주차패스 결제를 취소했습니다. 3~5영업일 내 환불됩니다.")
+        page.click("text=답변내용 저장")
+        page.wait_for_load_state()
+        screens.shot("answer-saved")
+
+    # The checklist: every step the agent can tick, one click each.
+    for _ in range(20):
+        done_buttons = page.locator("form[action$='/steps/'] button")
+        if not done_buttons.count():
+            break
+        done_buttons.first.click()
+        page.wait_for_load_state()
+    screens.shot("checklist-done")
+    link = page.locator("form[action$='/posts/link/'] input[name=link_url]")
+    if link.count():
+        link.first.fill("https://agit.example/posts/970001")
+        page.locator("form[action$='/posts/link/'] button").first.click()
+        page.wait_for_load_state()
+
+    page.click("form[action$='/transition/'] button:has-text('종결')")
+    page.wait_for_load_state()
+    screens.shot("closed")
+    case.refresh_from_db()
+    assert case.status == "closed", page.locator("#messages").inner_text()
+    assert case.closed_at is not None
+    assert Case.history.filter(id=case.pk, history_user=people["agent"]).count() >= 4
+
+
+def test_an_auditor_reads_the_history_and_finds_no_edit_control(people, open_page):
+    from cases.services import case_decide
+
+    case = _nonride_case(people["agent"], call_id="970002")
+    case_decide(case=case, actor=people["lead"])
+    page, screens = open_page("auditor")
+    login(page, "auditor_park")
+    assert page.url.endswith("/audit/")
+    screens.shot("history")
+    text = page.locator("main").inner_text()
+    assert "변경" in text or "생성" in text
+    assert "9876" not in text and "8765" not in text  # phones masked in the audit trail
+
+    page.goto(f"/audit/cases/{case.pk}/")
+    screens.shot("case-history")
+    main = page.locator("main")
+    assert "lead_kim" in main.inner_text()
+    # No form, button or link in the history that could change or delete anything.
+    assert main.locator("form[method=post], form[method=POST]").count() == 0
+    assert main.locator("button").count() == main.locator("form[method=get] button").count()
+    hrefs = main.locator("a").evaluate_all("els => els.map(e => e.getAttribute('href') || '')")
+    assert not [h for h in hrefs if re.search(r"/(change|delete|revert)/", h)], hrefs
+
+    # The admin's history of the case: readable, and no revert button on a version page.
+    page.goto(f"/admin/cases/case/{case.pk}/history/")
+    screens.shot("admin-history")
+    version = page.locator("#change-history a").first
+    version.click()
+    page.wait_for_load_state()
+    screens.shot("admin-version")
+    content = page.locator("#content")
+    assert content.locator("input[type=submit], button[type=submit]").count() == 0
+    assert page.locator("input[name=_save]").count() == 0
+    # And a hand-made POST of the version page is refused.
+    status = page.evaluate(
+        """async () => {
+            const token = document.cookie.match(/csrftoken=([^;]+)/)[1];
+            const r = await fetch(location.href, {method: 'POST', headers: {'X-CSRFToken': token},
+                                                  body: new URLSearchParams({_save: '1'})});
+            return r.status;
+        }"""
+    )
+    assert status == 403

@@ -1,0 +1,223 @@
+"""case_create: validation (nothing created), idempotency key, the duplicate guard."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+
+from cases.exceptions import ActionNotAllowed, FactsInvalid
+from cases.models import Case, Status
+from cases.services import case_create, case_transition
+from tests.cases import fakes
+from tests.cases.conftest import AT, CUSTOMER_PHONE, DRIVER_PHONE
+
+pytestmark = pytest.mark.django_db
+
+
+def _create(staff, **overrides):
+    kwargs = {
+        "playbook": fakes.CODE,
+        "facts": fakes.facts(),
+        "channel": "chatbot_board",
+        "actor": staff.agent,
+        "customer_phone": CUSTOMER_PHONE,
+        "driver_phone": DRIVER_PHONE,
+        "at": AT,
+    }
+    kwargs.update(overrides)
+    return case_create(**kwargs)
+
+
+def test_creates_a_case_with_references_business_key_and_masked_phone(staff, fake_playbook):
+    result = _create(staff, driver_id="drv-7")
+    case = result.case
+    assert result.created and result.duplicate_of is None
+    assert "접수" in result.message
+    assert case.status == Status.NEW
+    assert case.service == "driver"
+    assert case.call_id == "900001" and case.business_key == "900001"
+    assert case.customer_phone == "01000001234"
+    assert case.customer_phone_last4 == "1234"
+    assert case.masked_customer_phone == "010-****-1234"
+    assert case.facts["received_on"] == "2024-12-02"
+    assert case.created_by == staff.agent and case.created_at == AT
+    assert case.history.get().history_user == staff.agent
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"facts": fakes.facts(call_id="12-34")}, "call_id"),
+        ({"facts": {"decision": "approve", "received_on": "2024-12-02"}}, "call_id"),
+        ({"facts": fakes.facts(decision="maybe")}, "decision"),
+        ({"channel": "fax"}, "channel"),
+        ({"customer_phone": "02-000-1234"}, "customer_phone"),
+        ({"references": {"ticket": "x"}}, "references"),
+        ({"playbook": "no_such_playbook"}, "playbook"),
+        ({"idempotency_key": "  "}, "idempotency_key"),
+    ],
+)
+def test_invalid_input_creates_nothing_and_names_the_field(staff, fake_playbook, overrides, field):
+    with pytest.raises(FactsInvalid) as info:
+        _create(staff, **overrides)
+    assert field in info.value.errors
+    assert all(msg for msg in info.value.errors[field])
+    assert "입력값을 확인해 주세요" in info.value.message
+    assert Case.objects.count() == 0
+
+
+def test_korean_field_message_from_the_playbook_facts(staff, fake_playbook):
+    with pytest.raises(FactsInvalid) as info:
+        _create(staff, facts=fakes.facts(call_id="abc"))
+    assert info.value.errors["call_id"] == ["콜 ID: 숫자만 입력해 주세요."]
+
+
+def test_only_intake_roles_may_create(staff, fake_playbook):
+    with pytest.raises(ActionNotAllowed):
+        _create(staff, actor=staff.auditor)
+    assert _create(staff, actor=staff.integration).created
+    assert Case.objects.count() == 1
+
+
+def test_same_idempotency_key_returns_the_same_case(staff, fake_playbook):
+    first = _create(staff, idempotency_key="board-post-1")
+    # A retry may even carry different facts: the key names the request, not the content.
+    again = _create(staff, idempotency_key="board-post-1", facts=fakes.facts(call_id="123"))
+    assert not again.created and again.duplicate_of is None
+    assert again.case.pk == first.case.pk
+    assert "이미 접수된 요청" in again.message
+    assert Case.objects.count() == 1
+
+
+def test_open_duplicate_returns_the_existing_case_and_says_so(staff, fake_playbook):
+    first = _create(staff)
+    second = _create(staff, actor=staff.agent_b, customer_phone="010-0000-9999")
+    assert not second.created
+    assert second.case.pk == first.case.pk and second.duplicate_of.pk == first.case.pk
+    assert f"#{first.case.pk}" in second.message and "중복 접수" in second.message
+    assert Case.objects.count() == 1
+
+
+def test_references_win_over_facts_for_the_business_key(staff, fake_playbook):
+    first = _create(staff, references={"call_id": "555"})
+    assert first.case.business_key == "555" and first.case.call_id == "555"
+    assert _create(staff, facts=fakes.facts(call_id="555")).duplicate_of.pk == first.case.pk
+
+
+def test_a_done_case_does_not_block_a_new_inquiry(staff, fake_playbook, sms_templates):
+    from cases.services import case_decide
+
+    first = _create(staff).case
+    case_decide(case=first, actor=staff.agent, at=AT)
+    again = _create(staff)
+    assert again.created and again.case.pk != first.pk
+
+
+def test_the_database_refuses_a_second_open_case_with_the_same_key(staff, fake_playbook):
+    first = _create(staff).case
+    twin = Case(
+        playbook=first.playbook,
+        service=first.service,
+        channel=first.channel,
+        business_key=first.business_key,
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        twin.save()
+
+
+def test_race_between_check_and_insert_returns_the_winner(staff, fake_playbook, monkeypatch):
+    """Another request inserts the same business key after our check: the constraint refuses
+    our insert and case_create returns the winner instead of failing."""
+    import cases.services.intake as intake
+
+    real_check = intake.case_open_duplicate
+    winner = {}
+
+    def check_then_lose_the_race(*, playbook, business_key):
+        assert real_check(playbook=playbook, business_key=business_key) is None
+        winner["case"] = Case.objects.create(
+            playbook=playbook, service="driver", channel="chat", business_key=business_key
+        )
+        monkeypatch.setattr(intake, "case_open_duplicate", real_check)
+        return None
+
+    monkeypatch.setattr(intake, "case_open_duplicate", check_then_lose_the_race)
+    result = _create(staff)
+    assert not result.created
+    assert result.case.pk == winner["case"].pk == result.duplicate_of.pk
+    assert Case.objects.count() == 1
+
+
+def test_race_on_the_idempotency_key_returns_the_winner(staff, fake_playbook, monkeypatch):
+    import cases.services.intake as intake
+
+    original_filter = Case.objects.filter
+    calls = {"n": 0}
+
+    def filter_that_misses_once(*args, **kwargs):
+        if "idempotency_key" in kwargs and calls["n"] == 0:
+            calls["n"] += 1
+            Case.objects.create(
+                playbook=fakes.CODE,
+                service="driver",
+                channel="chat",
+                idempotency_key=kwargs["idempotency_key"],
+            )
+            return Case.objects.none()
+        return original_filter(*args, **kwargs)
+
+    monkeypatch.setattr(intake.Case.objects, "filter", filter_that_misses_once)
+    result = _create(staff, idempotency_key="k-1", facts=fakes.facts(call_id="42"))
+    assert not result.created and result.duplicate_of is None
+    assert result.case.idempotency_key == "k-1"
+    assert Case.objects.count() == 1
+
+
+def test_reopening_a_case_while_another_is_open_for_the_key_is_refused(
+    staff, fake_playbook, sms_templates
+):
+    from cases.exceptions import DuplicateOpenCase
+    from cases.services import case_decide, escalation_post_mark_posted
+
+    first = _create(staff).case
+    first = case_decide(case=first, actor=staff.agent, at=AT)
+    for post in first.escalation_posts.all():
+        escalation_post_mark_posted(
+            post=post, link_url="https://agit.example/p/1", actor=staff.agent
+        )
+    case_transition(case=first, transition="close", actor=staff.agent)
+    second = _create(staff).case
+    with pytest.raises(DuplicateOpenCase) as info:
+        case_transition(case=first, transition="reopen", actor=staff.lead)
+    assert f"#{second.pk}" in info.value.message
+    first.refresh_from_db()
+    assert first.status == Status.CLOSED
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_intake_creates_one_case(staff, fake_playbook):
+    """Eight threads submit the same inquiry at once: one case, everyone gets it."""
+    barrier = threading.Barrier(8)
+    results, errors = [], []
+
+    def submit():
+        try:
+            barrier.wait()
+            results.append(_create(staff))
+        except Exception as exc:  # collected: a thread must not swallow a failure
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submit) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert Case.objects.count() == 1
+    assert sum(r.created for r in results) == 1
+    assert {r.case.pk for r in results} == {Case.objects.get().pk}

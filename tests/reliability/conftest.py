@@ -1,0 +1,3 @@
+"""Fixtures shared with the security tests (logged-in clients)."""
+
+from tests.security.conftest import client_for  # noqa: F401
