@@ -28,7 +28,7 @@ from typing import Any
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.db import models
+from django.db import connection, models
 from django.db.models import CharField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -219,6 +219,12 @@ def history_page_keys(*, filters: HistoryFilters, offset: int, limit: int) -> li
     if not chosen:
         return []
     queries = [_keys(m, filters) for m in chosen]
+    if len(queries) > 1 and connection.features.supports_slicing_ordering_in_compound:
+        # Each audited table contributes only its newest offset+limit keys (an index scan on
+        # history_date) before the union is sorted; without this PostgreSQL sorted every
+        # history row of every table (8 s at 1M cases). SQLite cannot limit inside a UNION and
+        # keeps the plain union (the embedded default is for small data).
+        queries = [q.order_by("-history_date", "-history_id")[: offset + limit] for q in queries]
     union = queries[0].union(*queries[1:], all=True) if len(queries) > 1 else queries[0]
     union = union.order_by("-history_date", "-model_key", "-history_id")
     return list(union[offset : offset + limit])

@@ -32,6 +32,8 @@ pytestmark = [
     # images from another MEDIA_ROOT, which also stopped the whole batch: both fixed. The run
     # is bounded (TIME_LIMIT) so it can never hold CI; KMCS_SKIP_CHAOS=1 skips it.
     pytest.mark.skipif(os.environ.get("KMCS_SKIP_CHAOS") == "1", reason="KMCS_SKIP_CHAOS=1"),
+    # Above the run's own TIME_LIMIT (pytest-timeout's default of 240 s is for ordinary tests).
+    pytest.mark.timeout(int(float(os.environ.get("KMCS_CHAOS_TIME_LIMIT", "420"))) + 120),
 ]
 
 ROUNDS = int(os.environ.get("KMCS_CHAOS_ROUNDS", "10"))

@@ -203,3 +203,22 @@ def test_sealed_values_are_never_shown():
             return "(암호화됨)"
 
     assert display_value(None, "secret_field", Sealed()) == HIDDEN
+
+
+def test_pages_across_every_audited_model_follow_one_newest_first_order(staff, make_case):
+    """Each table gives only its newest offset+limit keys before the union is sorted (on
+    PostgreSQL): the pages must still be exactly the slices of the one global order."""
+    from cases.views.history import HistoryFilters, history_page_keys
+
+    for i in range(4):
+        make_case(assignee=staff.agent if i % 2 else None)
+    everything = history_page_keys(filters=HistoryFilters(), offset=0, limit=10_000)
+    assert len({key[1] for key in everything}) >= 3  # several audited models interleave
+    expected = sorted(everything, key=lambda k: (k[0], k[1], k[2]), reverse=True)
+    assert everything == expected
+    for size in (1, 3, 7):
+        pages = [
+            history_page_keys(filters=HistoryFilters(), offset=offset, limit=size)
+            for offset in range(0, len(everything), size)
+        ]
+        assert [key for page in pages for key in page] == everything
