@@ -237,6 +237,35 @@ class AnswerForm(forms.Form):
     )
 
 
+class RecordForm(forms.Form):
+    """상담이력 · 메모 on the case page: title, inquiry and billing memo are edited whole (the page
+    shows them as they are); 처리내용 and 운영메모 are added to (the page shows them masked)."""
+
+    record_title = forms.CharField(label=_("제목"), required=False, max_length=200)
+    record_inquiry = forms.CharField(
+        label=_("문의내용"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    notes_addition = forms.CharField(
+        label=_("처리내용 추가"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    memo_addition = forms.CharField(
+        label=_("운영메모 추가"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    billing_memo = forms.CharField(
+        label=_("빌링처리 메모"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    @classmethod
+    def for_case(cls, case) -> RecordForm:
+        return cls(
+            initial={
+                "record_title": case.record_title,
+                "record_inquiry": case.record_inquiry,
+                "billing_memo": case.billing_memo,
+            }
+        )
+
+
 class TransitionForm(forms.Form):
     transition = forms.CharField(max_length=20, error_messages=REQUIRED)
     waiting_on = forms.ChoiceField(

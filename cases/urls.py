@@ -30,6 +30,7 @@ workspace_patterns = [
         name="case_post_link",
     ),
     path("cases/<int:case_id>/answer/", actions.AnswerSaveView.as_view(), name="case_answer"),
+    path("cases/<int:case_id>/record/", actions.RecordView.as_view(), name="case_record"),
     path(
         "cases/<int:case_id>/transition/",
         actions.TransitionView.as_view(),

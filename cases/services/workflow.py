@@ -176,10 +176,15 @@ def case_record_update(
     customer_phone: str | None = None,
     driver_phone: str | None = None,
     driver_id: str | None = None,
+    notes_addition: str = "",
+    memo_addition: str = "",
 ) -> Case:
     """Edit the consultation record, memos and contact details (None = leave as is).
 
     Phones are validated as Korean mobiles (they receive SMS). Closed cases are read-only.
+    ``notes_addition`` / ``memo_addition`` append a paragraph to 처리내용 / 운영메모 under the
+    case lock: the workspace adds to them rather than rewriting them, because they may hold
+    phone numbers its page shows masked (and two agents appending at once both keep their text).
     """
     locked = lock_case(case)
     require(actor, "cases.case.change", locked, message="이 케이스를 수정할 권한이 없습니다.")
@@ -200,6 +205,10 @@ def case_record_update(
     for name, value in texts.items():
         if value is not None:
             setattr(locked, name, value.strip())
+    for name, addition in (("record_notes", notes_addition), ("operations_memo", memo_addition)):
+        if addition and addition.strip():
+            current = getattr(locked, name).rstrip()
+            setattr(locked, name, f"{current}\n{addition.strip()}" if current else addition.strip())
     for name, value in (("customer_phone", customer_phone), ("driver_phone", driver_phone)):
         if value is None:
             continue

@@ -19,6 +19,7 @@ from cases.forms import (
     EscalationPostForm,
     OverrideForm,
     PostLinkForm,
+    RecordForm,
     StepForm,
     TransitionForm,
     UnmaskForm,
@@ -30,6 +31,7 @@ from cases.services import (
     case_decide,
     case_phone_unmask,
     case_propose,
+    case_record_update,
     case_step_complete,
     case_take,
     case_transition,
@@ -148,6 +150,17 @@ class AnswerSaveView(CaseActionView):
     def perform(self, case: Case, form) -> str:
         case_answer_save(case=case, text=form.cleaned_data["text"], actor=self.request.user)
         return "답변내용을 저장했습니다."
+
+
+class RecordView(CaseActionView):
+    """상담이력 · 메모: the consultation record and memos (closed cases are read-only)."""
+
+    action = "cases.case.change"
+    form_class = RecordForm
+
+    def perform(self, case: Case, form) -> str:
+        case_record_update(case=case, actor=self.request.user, **form.cleaned_data)
+        return "상담이력과 메모를 저장했습니다."
 
 
 class TransitionView(CaseActionView):

@@ -23,6 +23,7 @@ from cases.forms import (
     ContactAttemptForm,
     EscalationPostForm,
     OverrideForm,
+    RecordForm,
     TransitionForm,
     UnmaskForm,
     facts_form_class,
@@ -121,6 +122,7 @@ class CaseDetailView(ActionRequiredMixin, View):
             "answer_form": AnswerForm(
                 initial={"text": case.answer_text or page.first_driver_message}
             ),
+            "record_form": RecordForm.for_case(case),
             "transition_form": TransitionForm(),
             "unmask_form": UnmaskForm(),
         }
