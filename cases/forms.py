@@ -266,6 +266,13 @@ class RecordForm(forms.Form):
         )
 
 
+class SentByHandForm(forms.Form):
+    """ "SMS 선발송": the agent sent this message through CEMS by hand and records it here."""
+
+    message_id = forms.IntegerField(min_value=1, error_messages=REQUIRED)
+    reason = forms.CharField(label=_("수동 발송 사유"), max_length=300, error_messages=REQUIRED)
+
+
 class TransitionForm(forms.Form):
     transition = forms.CharField(max_length=20, error_messages=REQUIRED)
     waiting_on = forms.ChoiceField(

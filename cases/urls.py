@@ -32,6 +32,11 @@ workspace_patterns = [
     path("cases/<int:case_id>/answer/", actions.AnswerSaveView.as_view(), name="case_answer"),
     path("cases/<int:case_id>/record/", actions.RecordView.as_view(), name="case_record"),
     path(
+        "cases/<int:case_id>/messages/sent-by-hand/",
+        actions.MessageSentByHandView.as_view(),
+        name="case_message_sent_by_hand",
+    ),
+    path(
         "cases/<int:case_id>/transition/",
         actions.TransitionView.as_view(),
         name="case_transition",

@@ -20,6 +20,7 @@ from cases.forms import (
     OverrideForm,
     PostLinkForm,
     RecordForm,
+    SentByHandForm,
     StepForm,
     TransitionForm,
     UnmaskForm,
@@ -46,6 +47,9 @@ from cases.views.base import (
     is_htmx,
     visible_case_or_404,
 )
+from kmcs_site.permissions import user_can
+from templates_app.errors import MessageError
+from templates_app.services import message_mark_sent_by_hand
 
 
 class TakeView(CaseActionView):
@@ -161,6 +165,27 @@ class RecordView(CaseActionView):
     def perform(self, case: Case, form) -> str:
         case_record_update(case=case, actor=self.request.user, **form.cleaned_data)
         return "상담이력과 메모를 저장했습니다."
+
+
+class MessageSentByHandView(CaseActionView):
+    """Record that one of this case's messages went out through CEMS by hand (SMS first)."""
+
+    action = "templates_app.outboundmessage.mark_sent_by_hand"
+    form_class = SentByHandForm
+
+    def perform(self, case: Case, form) -> str:
+        if not user_can(self.request.user, "cases.case.change", case):
+            raise CaseError("이 케이스를 수정할 권한이 없습니다.")
+        message = case.outbound_messages.filter(pk=form.cleaned_data["message_id"]).first()
+        if message is None:
+            raise CaseError("이 케이스의 문자가 아닙니다.")
+        try:
+            message_mark_sent_by_hand(
+                message=message, reason=form.cleaned_data["reason"], actor=self.request.user
+            )
+        except MessageError as exc:
+            raise CaseError(str(exc)) from exc
+        return f"문자 #{message.pk}을(를) 수동 발송으로 기록했습니다."
 
 
 class TransitionView(CaseActionView):
