@@ -19,7 +19,9 @@ minutes apart on the same machine):
    object), ``FULL`` (a count of a whole table: the thing the product must never do).
 2. Intake: ``--intake`` submissions to ``POST /api/v1/cases/`` (token auth, the chatbot
    integration), one in ten a second inquiry about an open case (the duplicate guard answers
-   409), on ``--intake-workers`` processes at once: cases/s.
+   409), on ``--intake-workers`` processes at once: cases/s. Then the same number of fresh
+   submissions through ``POST /api/v1/cases/batch/``, ``--intake-batch`` per request (the
+   duplicate guard answers per item).
 3. Rendering: ``--renders`` calls of ``render_sms`` over every approved catalogue template:
    messages/s.
 4. History: one case given ``--versions`` history rows; its admin history page and the
@@ -95,6 +97,7 @@ class Results:
     seeds: list[dict] = field(default_factory=list)
     pages: list[PageResult] = field(default_factory=list)
     intake: dict = field(default_factory=dict)
+    intake_batch: dict = field(default_factory=dict)
     render: dict = field(default_factory=dict)
     checks: list[dict] = field(default_factory=list)
 
@@ -476,28 +479,41 @@ def intake_payloads(count: int, start: int) -> list[dict]:
     return payloads
 
 
-def _intake_worker(token: str, payloads: list[dict], url: str, barrier, out) -> None:
+def _intake_worker(token: str, payloads: list[dict], url: str, batch: int, barrier, out) -> None:
     from django.db import connections
     from django.test import Client
 
     connections.close_all()  # never share the parent's connection
     client = Client(HTTP_AUTHORIZATION=f"Token {token}")
     client.get("/api/v1/playbooks/")  # connect and warm up before the clock starts
-    statuses: dict[int, int] = {}
+    statuses: dict = {}
     times = []
     errors = []
+    # Single: one request per submission. Batch: ``batch`` submissions per request, each item
+    # answered with its own status (created / duplicate / ...), counted like the HTTP ones.
+    bodies = (
+        [{"cases": payloads[i : i + batch]} for i in range(0, len(payloads), batch)]
+        if batch
+        else payloads
+    )
     barrier.wait()
-    for payload in payloads:
+    for body in bodies:
         t0 = time.perf_counter()
-        response = client.post(url, data=json.dumps(payload), content_type="application/json")
+        response = client.post(url, data=json.dumps(body), content_type="application/json")
         times.append(time.perf_counter() - t0)
+        if batch and response.status_code == 200:
+            for status, n in response.json()["counts"].items():
+                statuses[status] = statuses.get(status, 0) + n
+            continue
         statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
         if response.status_code not in (200, 201, 409) and len(errors) < 3:
             errors.append(response.content.decode()[:300])
     out.put({"statuses": statuses, "times": times, "errors": errors})
 
 
-def measure_intake(count: int, workers: int, stdout) -> dict:
+def measure_intake(count: int, workers: int, stdout, batch: int = 0) -> dict:
+    """``count`` submissions on ``workers`` processes: one per request (``batch`` 0) through
+    ``POST /api/v1/cases/``, or ``batch`` per request through ``POST /api/v1/cases/batch/``."""
     from django.db import connections
     from django.urls import reverse
     from rest_framework.authtoken.models import Token
@@ -506,9 +522,9 @@ def measure_intake(count: int, workers: int, stdout) -> dict:
 
     user = bench_users()["bench_chatbot"]
     token, _ = Token.objects.get_or_create(user=user)
-    url = reverse("api:case-list")
+    url = reverse("api:case-batch" if batch else "api:case-list")
     before = Case.objects.count()
-    start = before * 10  # fresh identifiers on every run
+    start = before * 10 + (7 if batch else 0)  # fresh identifiers on every run
     payloads = intake_payloads(count, start)
     # A submission and its repeat go to the same worker, in order (the repeat meets the case).
     shares: list[list[dict]] = [[] for _ in range(workers)]
@@ -519,7 +535,7 @@ def measure_intake(count: int, workers: int, stdout) -> dict:
     barrier = context.Barrier(workers + 1)
     out = context.Queue()
     procs = [
-        context.Process(target=_intake_worker, args=(token.key, share, url, barrier, out))
+        context.Process(target=_intake_worker, args=(token.key, share, url, batch, barrier, out))
         for share in shares
     ]
     for proc in procs:
@@ -540,6 +556,9 @@ def measure_intake(count: int, workers: int, stdout) -> dict:
         errors.extend(report["errors"])
     created = Case.objects.count() - before
     result = {
+        "endpoint": url,
+        "batch": batch,
+        "requests": len(times),
         "submissions": count,
         "workers": workers,
         "seconds": round(elapsed, 3),
@@ -552,7 +571,8 @@ def measure_intake(count: int, workers: int, stdout) -> dict:
         "errors": errors,
     }
     stdout.write(
-        f"    intake: {count:,} submissions on {workers} workers in {elapsed:.1f} s: "
+        f"    intake{f' (batches of {batch})' if batch else ''}: {count:,} submissions on "
+        f"{workers} workers in {elapsed:.1f} s: "
         f"{result['submissions_per_second']:,.0f}/s, {created:,} created, statuses {statuses}\n"
     )
     return result
@@ -653,13 +673,14 @@ def checks(results: Results, sizes: list[int]) -> list[dict]:
         not over,
         "; ".join(over) or "all pages",
     )
-    if results.intake:
-        rate = results.intake["submissions_per_second"]
-        check(
-            f"intake >= {MIN_INTAKE_PER_SECOND} cases/s",
-            rate >= MIN_INTAKE_PER_SECOND,
-            f"{rate:,.0f}/s",
-        )
+    for label, intake in (("single-case API", results.intake), ("batch API", results.intake_batch)):
+        if intake:
+            rate = intake["submissions_per_second"]
+            check(
+                f"intake >= {MIN_INTAKE_PER_SECOND} cases/s ({label})",
+                rate >= MIN_INTAKE_PER_SECOND,
+                f"{rate:,.0f} submissions/s, {intake['cases_per_second']:,.0f} created/s",
+            )
     if results.render:
         rate = results.render["per_second"]
         check(
@@ -687,15 +708,18 @@ def table(results: Results) -> str:
             f"{p.name:<34} {p.size:>9,} {p.median_ms:>6.1f}ms {p.p95_ms:>6.1f}ms {p.queries:>4} "
             f"{p.floor_median_ms:>5.1f}ms {p.ratio:>9.1f}x {p.p95_ratio:>8.1f}x  {p.counts}"
         )
-    if results.intake:
-        i = results.intake
-        lines += [
-            "",
-            f"intake API: {i['submissions']:,} submissions ({i['workers']} workers, duplicate "
-            f"guard on): {i['submissions_per_second']:,.0f}/s, {i['created']:,} created "
-            f"({i['cases_per_second']:,.0f} cases/s), per request median {i['median_ms']} ms, "
-            f"p95 {i['p95_ms']} ms, statuses {i['statuses']}",
-        ]
+    if results.intake or results.intake_batch:
+        lines.append("")
+    for i in (results.intake, results.intake_batch):
+        if not i:
+            continue
+        how = f"batch API, {i['batch']} per request" if i.get("batch") else "single-case API"
+        lines.append(
+            f"intake ({how}): {i['submissions']:,} submissions ({i['workers']} workers, "
+            f"duplicate guard on): {i['submissions_per_second']:,.0f}/s, {i['created']:,} "
+            f"created ({i['cases_per_second']:,.0f} cases/s), per request median "
+            f"{i['median_ms']} ms, p95 {i['p95_ms']} ms, statuses {i['statuses']}"
+        )
     if results.render:
         r = results.render
         lines.append(
@@ -750,6 +774,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=30, help="timed requests per page")
     parser.add_argument("--intake", type=int, default=5000, help="API submissions (0: skip)")
     parser.add_argument("--intake-workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument(
+        "--intake-batch",
+        type=int,
+        default=500,
+        help="submissions per request of the batch intake run (0: skip it)",
+    )
     parser.add_argument("--renders", type=int, default=100_000, help="renders (0: skip)")
     parser.add_argument("--versions", type=int, default=10_000, help="history versions (0: skip)")
     parser.add_argument(
@@ -828,6 +858,10 @@ def main(argv: list[str] | None = None) -> int:
         results.render = measure_render(args.renders, out)
     if args.intake:
         results.intake = measure_intake(args.intake, args.intake_workers, out)
+        if args.intake_batch:
+            results.intake_batch = measure_intake(
+                args.intake, args.intake_workers, out, batch=args.intake_batch
+            )
     results.checks = checks(results, sizes)
     out.write("\n" + table(results) + "\n")
     path = write_json(results)

@@ -1,4 +1,5 @@
-"""The API reads JSON only, and never more than ``KMCS_API_MAX_BODY_BYTES``.
+"""The API reads JSON only, and never more than ``KMCS_API_MAX_BODY_BYTES`` (or the view's own
+``max_body_bytes``: batch intake).
 
 DRF's JSON parser reads the request stream directly (Django's DATA_UPLOAD_MAX_MEMORY_SIZE does
 not apply to it), so the size check is here: by Content-Length before reading, and by what was
@@ -22,7 +23,9 @@ def _reject_constant(name: str):
 
 class LimitedJSONParser(JSONParser):
     def parse(self, stream, media_type=None, parser_context=None):
-        limit = settings.KMCS_API_MAX_BODY_BYTES
+        view = (parser_context or {}).get("view")
+        # A view may allow more (batch intake); every other view has the API's limit.
+        limit = getattr(view, "max_body_bytes", None) or settings.KMCS_API_MAX_BODY_BYTES
         request = (parser_context or {}).get("request")
         meta = getattr(request, "META", {}) if request is not None else {}
         try:

@@ -103,6 +103,18 @@ def case_with_messages(*, case_id: int) -> Case:
     return _with_messages(Case.objects.select_related("assignee")).get(pk=case_id)
 
 
+def case_intake_answer(*, case: Case, created: bool) -> Case:
+    """The case for intake's answer: a case intake has just inserted is answered as it is (it
+    has no messages yet: nothing is queued before a decision; no assignee either), a case
+    found again (retry) is read back with its messages."""
+    if not created or case.assignee_id is not None:
+        return case_with_messages(case_id=case.pk)
+    from templates_app.models import OutboundMessage
+
+    case._prefetched_objects_cache = {"outbound_messages": OutboundMessage.objects.none()}
+    return case
+
+
 #: filter name -> the lookup it applies (values validated by cases.api.serializers.CaseFilters).
 EXACT_FILTERS = {
     "playbook": "playbook",

@@ -14,6 +14,7 @@ from types import ModuleType
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cases.business_keys import REFERENCE_FIELDS
@@ -344,6 +345,70 @@ class CaseIntakeResponse(CaseDetailSerializer):
     proposal_error = serializers.CharField(
         source="intake_proposal_error", allow_null=True, help_text="제안을 만들 수 없는 이유"
     )
+
+
+@extend_schema_field({"$ref": "#/components/schemas/CaseCreateRequest"})
+class IntakeItemField(serializers.JSONField):
+    # One item of a batch: any JSON here (the view validates each item on its own, so a bad
+    # one is answered per item); documented as the single intake request.
+    pass
+
+
+class CaseBatchRequest(StrictSerializer):
+    """일괄 접수 요청 ``{"cases": [...]}``: 항목마다 단건 접수와 같은 형식이며, 항목별로 따로
+    검사해 항목별로 답합니다."""
+
+    cases = serializers.ListField(
+        child=IntakeItemField(),
+        min_length=1,
+        max_length=settings.KMCS_API_BATCH_MAX_CASES,
+        label="케이스 목록",
+        help_text=(
+            f"단건 접수(POST /api/v1/cases/)와 같은 요청을 최대 "
+            f"{settings.KMCS_API_BATCH_MAX_CASES}건. 항목마다 멱등 키를 주세요."
+        ),
+        error_messages={
+            **_msgs("케이스 목록"),
+            "min_length": "케이스를 한 건 이상 보내 주세요.",
+            "max_length": "한 번에 최대 {max_length}건까지 보낼 수 있습니다.",
+            "not_a_list": "케이스 목록은 배열이어야 합니다 (받은 값: {input_type}).",
+        },
+    )
+
+
+class CaseBatchItemSerializer(serializers.Serializer):
+    index = serializers.IntegerField(help_text="요청의 cases 배열에서의 위치 (0부터)")
+    status = serializers.ChoiceField(
+        choices=[
+            ("created", "새로 접수"),
+            ("existing", "같은 멱등 키로 이미 접수된 케이스"),
+            ("duplicate", "처리 중인 같은 건(또는 같은 요청의 앞 항목)이 있어 접수하지 않음"),
+            ("invalid", "입력 오류: 접수하지 않음 (errors)"),
+            ("conflict", "다른 요청이 쓴 멱등 키"),
+        ],
+        help_text="created | existing | duplicate | invalid | conflict",
+    )
+    case_id = serializers.IntegerField(
+        allow_null=True, help_text="접수된 케이스, 기존 케이스 또는 중복의 원래 케이스"
+    )
+    idempotency_key = serializers.CharField(allow_null=True)
+    outcome = serializers.CharField(
+        allow_null=True, help_text="새 케이스: 플레이북 제안의 처리 결과"
+    )
+    proposal_error = serializers.CharField(allow_null=True, help_text="제안을 만들 수 없는 이유")
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        allow_null=True,
+        help_text="invalid: 필드별 오류 (중첩 필드는 점으로: facts.call_id)",
+    )
+    message = serializers.CharField(help_text="한국어 설명")
+
+
+class CaseBatchResponse(serializers.Serializer):
+    counts = serializers.DictField(
+        child=serializers.IntegerField(), help_text="상태별 항목 수 (created, existing, ...)"
+    )
+    results = CaseBatchItemSerializer(many=True)
 
 
 class ApiErrorSerializer(serializers.Serializer):

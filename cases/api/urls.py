@@ -28,6 +28,7 @@ urlpatterns = [
         name="playbook-evaluate",
     ),
     path("cases/", views.CaseCollectionView.as_view(), name="case-list"),
+    path("cases/batch/", views.CaseBatchView.as_view(), name="case-batch"),
     path("cases/export/", views.CaseExportView.as_view(), name="case-export"),
     path("cases/<int:case_id>/", views.CaseDetailView.as_view(), name="case-detail"),
     # Anything else under /api/v1/ is a JSON 404, not Django's HTML page.

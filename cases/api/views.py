@@ -7,6 +7,8 @@ Domain errors (cases.exceptions) become responses in :mod:`cases.api.errors`; pe
 from __future__ import annotations
 
 import logging
+from collections import Counter
+from dataclasses import asdict, replace
 
 from django.conf import settings
 from django.utils import timezone, translation
@@ -27,7 +29,7 @@ from cases.api.permissions import ActionPermission
 from cases.api.presenters import proposal_payload
 from cases.api.selectors import (
     case_for_api_or_404,
-    case_with_messages,
+    case_intake_answer,
     cases_for_api,
     filter_cases,
 )
@@ -275,14 +277,16 @@ class CaseCollectionView(KoreanAPIView, GenericAPIView):
                 "이 멱등 키는 다른 요청에 이미 쓰였습니다. 새 키로 보내 주세요.",
                 code="idempotency_key_conflict",
             )
-        proposal, proposal_error = None, None
-        try:
-            proposal = proposal_payload(case_propose(case=case))
-        except CaseError as exc:
-            proposal_error = exc.message
-        answer = case_with_messages(case_id=case.pk)
+        proposal, proposal_error = result.proposal, result.proposal_error
+        if not result.created:
+            # A retry: the proposal as of now (the case may have been decided meanwhile).
+            try:
+                proposal = case_propose(case=case)
+            except CaseError as exc:
+                proposal_error = exc.message
+        answer = case_intake_answer(case=case, created=result.created)
         answer.intake_created = result.created
-        answer.intake_proposal = proposal
+        answer.intake_proposal = proposal_payload(proposal) if proposal is not None else None
         answer.intake_proposal_error = proposal_error
         body = s.CaseIntakeResponse(answer).data
         if result.created:
@@ -290,6 +294,62 @@ class CaseCollectionView(KoreanAPIView, GenericAPIView):
         return Response(
             body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
         )
+
+
+class CaseBatchView(KoreanAPIView):
+    """POST /api/v1/cases/batch/: many intake requests at once, one answer per item."""
+
+    permission_classes = [CanCreateCase]
+    max_body_bytes = settings.KMCS_API_MAX_BATCH_BODY_BYTES
+
+    @extend_schema(
+        operation_id="cases_batch_create",
+        summary="케이스 일괄 접수",
+        description=(
+            f"단건 접수와 같은 요청을 한 번에 최대 {settings.KMCS_API_BATCH_MAX_CASES}건 "
+            "접수합니다. 항목마다 단건과 같은 검사(플레이북 사실관계, 모르는 필드, 전화번호, "
+            "참조)와 중복 접수 검사를 하고, 항목별로 답합니다: created(새 케이스), "
+            "existing(같은 멱등 키로 이미 접수: 그 케이스 ID), duplicate(처리 중인 같은 건 또는 "
+            "같은 요청의 앞 항목: 그 케이스 ID), invalid(필드별 오류, 접수하지 않음), "
+            "conflict(다른 요청이 쓴 멱등 키). 잘못된 항목이 있어도 나머지는 접수되며, 같은 "
+            "요청을 다시 보내면 아무것도 두 번 만들지 않습니다 (항목마다 멱등 키를 주세요). "
+            "요청 본문 자체가 잘못되면(배열이 아님, 0건, 최대 건수 초과) 400입니다."
+        ),
+        request=s.CaseBatchRequest,
+        responses={200: s.CaseBatchResponse, **BODY_ERRORS},
+        tags=["cases"],
+    )
+    def post(self, request):
+        from cases.services.intake import batch_item_invalid, case_create_batch
+
+        data = _validated(s.CaseBatchRequest, request.data)
+        item_shape = s.CaseCreateRequest()
+        items, results = [], []
+        for index, raw in enumerate(data["cases"]):
+            try:
+                valid = item_shape.run_validation(raw)
+            except ValidationError as exc:
+                key = raw.get("idempotency_key") if isinstance(raw, dict) else None
+                results.append(
+                    batch_item_invalid(
+                        index, flatten(exc.detail), key if isinstance(key, str) else None
+                    )
+                )
+                continue
+            items.append((index, case_create_kwargs(valid)))
+        playbooks = {index: kwargs["playbook"] for index, kwargs in items}
+        for result in case_create_batch(items=items, actor=request.user):
+            if result.errors:  # the service names fields as case_create does
+                module = PLAYBOOKS.get(playbooks[result.index])
+                result = replace(result, errors=request_errors(result.errors, module))
+            results.append(result)
+        results.sort(key=lambda r: r.index)
+        counts = Counter(r.status for r in results)
+        created = counts.get("created", 0)
+        if created:
+            logger.info("%s cases created by %s through the batch API", created, request.user.pk)
+        body = {"counts": dict(counts), "results": [asdict(r) for r in results]}
+        return Response(s.CaseBatchResponse(body).data)
 
 
 def _refuse_unknown_facts(module, facts) -> None:

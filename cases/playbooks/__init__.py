@@ -57,12 +57,29 @@ def validate_facts(code: str, data: Mapping[str, Any]) -> dict[str, Any]:
     return dict(serializer.validated_data)
 
 
-def evaluate(code: str, data: Mapping[str, Any], at: datetime, env: Env) -> Proposal:
+def _require_aware(at: datetime) -> None:
     if at.tzinfo is None or at.utcoffset() is None:
         # "Which day in Seoul?" decides campaigns and dates in texts: never guess it.
         raise ValueError("evaluate(): 'at' must be an aware datetime")
-    playbook = get_playbook(code)
-    return playbook.propose(validate_facts(code, data), at, env)
 
 
-__all__ = ["PLAYBOOKS", "UnknownPlaybook", "evaluate", "get_playbook", "validate_facts"]
+def evaluate(code: str, data: Mapping[str, Any], at: datetime, env: Env) -> Proposal:
+    _require_aware(at)
+    return propose_validated(code, validate_facts(code, data), at, env)
+
+
+def propose_validated(code: str, facts: Mapping[str, Any], at: datetime, env: Env) -> Proposal:
+    """``evaluate`` for facts the playbook's ``FACTS`` has just validated (intake validates
+    them once and proposes from the same values instead of validating them twice)."""
+    _require_aware(at)
+    return get_playbook(code).propose(facts, at, env)
+
+
+__all__ = [
+    "PLAYBOOKS",
+    "UnknownPlaybook",
+    "evaluate",
+    "get_playbook",
+    "propose_validated",
+    "validate_facts",
+]

@@ -53,3 +53,32 @@ class DatabaseEnv:
             # The playbook turns this into its own message; the route table's wording is kept.
             raise PlaybookError(str(exc)) from exc
         return route_info(route)
+
+
+class MemoEnv:
+    """An Env that asks another one each question once: a batch intake proposes hundreds of
+    cases at one moment, and they ask the same few questions (is the coupon campaign on
+    today? which route for this partner?). Answers and refusals are both remembered."""
+
+    def __init__(self, env=None):
+        self.env = env or DatabaseEnv()
+        self._answers: dict[tuple, tuple[bool, object]] = {}
+
+    def _ask(self, key: tuple, question):
+        if key not in self._answers:
+            try:
+                self._answers[key] = (True, question())
+            except PlaybookError as exc:
+                self._answers[key] = (False, exc)
+        ok, answer = self._answers[key]
+        if not ok:
+            raise answer
+        return answer
+
+    def active_campaign(self, code: str, at: datetime) -> Campaign | None:
+        day = timezone.localtime(at).date() if timezone.is_aware(at) else at.date()
+        return self._ask(("campaign", code, day), lambda: self.env.active_campaign(code, at))
+
+    def route_for(self, **question) -> RouteInfo:
+        key = ("route", *sorted((k, v) for k, v in question.items()))
+        return self._ask(key, lambda: self.env.route_for(**question))

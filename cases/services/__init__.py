@@ -11,7 +11,7 @@ from cases.services.escalations import (
     escalation_post_create,
     escalation_post_mark_posted,
 )
-from cases.services.intake import CaseCreateResult, case_create
+from cases.services.intake import CaseCreateResult, case_create, case_create_batch
 from cases.services.privacy import case_phone_unmask
 from cases.services.reference import (
     campaign_extend,
@@ -37,6 +37,7 @@ __all__ = [
     "case_answer_save",
     "case_assign",
     "case_create",
+    "case_create_batch",
     "case_decide",
     "case_phone_unmask",
     "case_propose",

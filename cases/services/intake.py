@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import threading
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
+from rest_framework.exceptions import ValidationError as DrfValidationError
 
 from cases.business_keys import REFERENCE_FIELDS, business_key_for, references_from
-from cases.exceptions import FactsInvalid
+from cases.exceptions import FactsInvalid, ProposalFailed
 from cases.models import SERVICE_OF_PLAYBOOK, Case, Channel
 from cases.models.case import phone_last4
 from cases.selectors import case_open_duplicate
@@ -31,6 +33,10 @@ class CaseCreateResult:
     case: Case
     created: bool
     duplicate_of: Case | None = None
+    #: The playbook's proposal made at intake (stored in ``case.proposal``), for a new case;
+    #: ``proposal_error`` says (in Korean) why there is none.
+    proposal: Any = None
+    proposal_error: str | None = None
 
     @property
     def message(self) -> str:
@@ -66,9 +72,29 @@ def _phone(value: str | None, field: str, errors: dict) -> str:
         return ""
 
 
-def _validated_facts(module, facts: Mapping[str, Any], channel: str, errors: dict) -> dict:
+_FACTS = threading.local()
+
+
+def facts_serializer(module) -> Any:
+    """One ``FACTS`` instance per playbook and thread: DRF deep-copies a serializer's fields on
+    first use, which costs more than validating a request; ``run_validation`` keeps no state
+    on the instance, so validating with the same one is what a fresh one would answer."""
+    cache = getattr(_FACTS, "by_code", None)
+    if cache is None:
+        cache = _FACTS.by_code = {}
+    serializer = cache.get(module.CODE)
+    if serializer is None or type(serializer) is not module.FACTS:
+        serializer = module.FACTS()
+        serializer.fields  # noqa: B018 - build the fields once
+        cache[module.CODE] = serializer
+    return serializer
+
+
+def _validated_facts(module, facts: Mapping[str, Any], channel: str, errors: dict):
+    """(stored representation, validated values) of ``facts``, or ({}, None) with ``errors``."""
     data = dict(facts or {}) if isinstance(facts, Mapping) else facts
-    fields = module.FACTS().fields
+    serializer = facts_serializer(module)
+    fields = serializer.fields
     # Several playbooks decide by channel (seed 000: 유선 never decides). The case's channel is
     # the one truth; facts that omit it get it, facts that contradict it are refused.
     if isinstance(data, dict) and "channel" in fields:
@@ -76,12 +102,146 @@ def _validated_facts(module, facts: Mapping[str, Any], channel: str, errors: dic
             data["channel"] = channel
         elif data["channel"] != channel:
             errors["channel"] = ["접수 채널과 사실관계의 채널이 다릅니다."]
-    serializer = module.FACTS(data=data)
-    if not serializer.is_valid():
-        errors.update(flatten_errors(serializer.errors))
-        return {}
+    try:
+        validated = serializer.run_validation(data)
+    except DrfValidationError as exc:
+        errors.update(flatten_errors(exc.detail))
+        return {}, None
     # The representation (dates as ISO strings) is what is stored and re-validated later.
-    return json.loads(json.dumps(serializer.data, cls=DjangoJSONEncoder))
+    stored = json.loads(json.dumps(serializer.to_representation(validated), cls=DjangoJSONEncoder))
+    return stored, validated
+
+
+#: The model checks of what came from the request (lengths of ids and references); the rest is
+#: set by intake itself from validated values, and the foreign key is the actor (Django would
+#: query the database to validate it).
+FROM_THE_REQUEST = frozenset(
+    {"customer_phone", "driver_id", "driver_phone", "idempotency_key", *REFERENCE_FIELDS}
+)
+NOT_FROM_THE_REQUEST = tuple(
+    f.name for f in Case._meta.concrete_fields if f.name not in FROM_THE_REQUEST
+)
+CHANNELS = frozenset(Channel.values)
+
+
+@dataclass(frozen=True)
+class PreparedCase:
+    """A validated, unsaved case and the facts' validated values (for proposing)."""
+
+    case: Case
+    facts: dict
+
+
+def case_prepare(
+    *,
+    playbook: str,
+    facts: Mapping[str, Any],
+    channel: str,
+    actor,
+    customer_phone: str | None = None,
+    driver_id: str | None = None,
+    driver_phone: str | None = None,
+    references: Mapping[str, Any] | None = None,
+    idempotency_key: str | None = None,
+    at=None,
+    refuse_unknown_facts: bool = False,
+) -> PreparedCase:
+    """Intake's validation, no database: the case to insert, or :class:`FactsInvalid` with
+    Korean field errors. ``refuse_unknown_facts``: a fact the playbook does not declare is an
+    error (the API and the importer), not silently dropped."""
+    if playbook not in SERVICE_OF_PLAYBOOK:
+        raise FactsInvalid({"playbook": [f"알 수 없는 플레이북입니다: {playbook}"]})
+    module = playbook_module(playbook)
+    errors: dict[str, list[str]] = {}
+    if channel not in CHANNELS:
+        errors["channel"] = [f"접수 채널이 올바르지 않습니다: {channel}"]
+    refs = dict(references or {})
+    unknown = sorted(set(refs) - set(REFERENCE_FIELDS))
+    if unknown:
+        errors["references"] = [f"알 수 없는 참조 항목입니다: {', '.join(unknown)}"]
+    customer = _phone(customer_phone, "customer_phone", errors)
+    driver = _phone(driver_phone, "driver_phone", errors)
+    clean_facts, validated = _validated_facts(module, facts, channel, errors)
+    if refuse_unknown_facts:
+        from cases.intake.facts import unknown_fact_errors
+
+        errors.update(
+            {
+                f"facts.{name}": messages
+                for name, messages in unknown_fact_errors(module, facts).items()
+            }
+        )
+    if idempotency_key is not None and not str(idempotency_key).strip():
+        errors["idempotency_key"] = ["멱등 키가 비어 있습니다."]
+    if errors:
+        raise FactsInvalid(errors)
+    key = business_key_for(playbook, references=refs, facts=clean_facts)
+    case = Case(
+        playbook=playbook,
+        service=SERVICE_OF_PLAYBOOK[playbook],
+        channel=channel,
+        facts=clean_facts,
+        customer_phone=customer,
+        customer_phone_last4=phone_last4(customer),
+        driver_id=str(driver_id or clean_facts.get("driver_id") or "").strip(),
+        driver_phone=driver,
+        business_key=key,
+        idempotency_key=idempotency_key or None,
+        created_by=actor,
+        created_at=moment(at),
+        **references_from(refs, clean_facts),
+    )
+    # Uniqueness (idempotency key, open business key) is the database's to decide: a check
+    # here would only race with the insert it precedes.
+    try:
+        case.clean_fields(exclude=NOT_FROM_THE_REQUEST)
+    except ValidationError as exc:
+        raise FactsInvalid(flatten_errors(exc.message_dict)) from exc
+    return PreparedCase(case=case, facts=validated)
+
+
+def case_propose_at_intake(prepared: PreparedCase, *, at, env=None) -> tuple[Any, str | None]:
+    """The playbook's proposal for a case being filed, stored on it (``case.proposal``): what
+    intake answers and what the case page starts from. (proposal, None) or (None, why not)."""
+    from cases.playbooks import propose_validated
+    from cases.playbooks.base import PlaybookError
+    from cases.playbooks.env import DatabaseEnv
+    from cases.proposals import proposal_snapshot
+
+    case = prepared.case
+    case.proposal = None
+    try:
+        proposal = propose_validated(case.playbook, prepared.facts, at, env or DatabaseEnv())
+    except DrfValidationError as exc:  # as case_propose words it on the case page
+        return None, FactsInvalid(flatten_errors(exc.detail)).message
+    except PlaybookError as exc:
+        return None, ProposalFailed(str(exc)).message
+    case.proposal = proposal_snapshot(proposal)
+    return proposal, None
+
+
+def _insert_or_winner(case: Case, actor, reason: str | None = None) -> CaseCreateResult | None:
+    """Save ``case`` (one INSERT and its history row); None when saved. When a concurrent
+    request inserted the same idempotency key or open business key first, the partial unique
+    constraint refuses this insert and the winner's case is returned instead."""
+    case._history_user = actor
+    if reason:
+        case._change_reason = reason
+    try:
+        with transaction.atomic():
+            case.save()
+    except IntegrityError:
+        winner = None
+        if case.idempotency_key:
+            winner = Case.objects.filter(idempotency_key=case.idempotency_key).first()
+            if winner is not None:
+                return CaseCreateResult(case=winner, created=False)
+        if case.business_key:
+            winner = case_open_duplicate(playbook=case.playbook, business_key=case.business_key)
+        if winner is None:
+            raise
+        return CaseCreateResult(case=winner, created=False, duplicate_of=winner)
+    return None
 
 
 @transaction.atomic
@@ -98,6 +258,8 @@ def case_create(
     assignee=None,
     idempotency_key: str | None = None,
     at=None,
+    refuse_unknown_facts: bool = False,
+    env=None,
 ) -> CaseCreateResult:
     """Validate the facts with the playbook's FACTS and open a case, unless it already exists.
 
@@ -105,78 +267,253 @@ def case_create(
     - the same ``idempotency_key`` again -> the case it created (``created`` False);
     - an open case with the same playbook and business key -> that case (``duplicate_of``);
     - two requests racing past the check: the partial unique constraint refuses the second
-      insert and it returns the winner's case as well.
+      insert and it returns the winner's case as well;
+    - a new case stores the playbook's proposal at intake (``case.proposal``; a decision
+      replaces it with the proposal it was decided under).
     """
     require(actor, "cases.case.intake", message="케이스를 접수할 권한이 없습니다.")
     at = moment(at)
-    if playbook not in SERVICE_OF_PLAYBOOK:
-        raise FactsInvalid({"playbook": [f"알 수 없는 플레이북입니다: {playbook}"]})
-    module = playbook_module(playbook)
-    errors: dict[str, list[str]] = {}
-    if channel not in Channel.values:
-        errors["channel"] = [f"접수 채널이 올바르지 않습니다: {channel}"]
-    refs = dict(references or {})
-    unknown = sorted(set(refs) - set(REFERENCE_FIELDS))
-    if unknown:
-        errors["references"] = [f"알 수 없는 참조 항목입니다: {', '.join(unknown)}"]
-    customer = _phone(customer_phone, "customer_phone", errors)
-    driver = _phone(driver_phone, "driver_phone", errors)
-    clean_facts = _validated_facts(module, facts, channel, errors)
-    if idempotency_key is not None and not str(idempotency_key).strip():
-        errors["idempotency_key"] = ["멱등 키가 비어 있습니다."]
-    if errors:
-        raise FactsInvalid(errors)
+    prepared = case_prepare(
+        playbook=playbook,
+        facts=facts,
+        channel=channel,
+        actor=actor,
+        customer_phone=customer_phone,
+        driver_id=driver_id,
+        driver_phone=driver_phone,
+        references=references,
+        idempotency_key=idempotency_key,
+        at=at,
+        refuse_unknown_facts=refuse_unknown_facts,
+    )
+    case = prepared.case
+    key = case.business_key
 
     if idempotency_key:
         existing = Case.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
             return CaseCreateResult(case=existing, created=False)
 
-    key = business_key_for(playbook, references=refs, facts=clean_facts)
     if key:
         existing = case_open_duplicate(playbook=playbook, business_key=key)
         if existing is not None:
             return CaseCreateResult(case=existing, created=False, duplicate_of=existing)
 
-    case = Case(
-        playbook=playbook,
-        service=SERVICE_OF_PLAYBOOK[playbook],
-        channel=channel,
-        facts=clean_facts,
-        customer_phone=customer,
-        customer_phone_last4=phone_last4(customer),
-        driver_id=str(driver_id or clean_facts.get("driver_id") or "").strip(),
-        driver_phone=driver,
-        business_key=key,
-        idempotency_key=idempotency_key or None,
-        created_by=actor,
-        created_at=at,
-        **references_from(refs, clean_facts),
-    )
-    # Uniqueness (idempotency key, open business key) is the database's to decide, below: a
-    # check here would only race with the insert it precedes.
-    try:
-        case.full_clean(validate_unique=False, validate_constraints=False)
-    except ValidationError as exc:
-        raise FactsInvalid(flatten_errors(exc.message_dict)) from exc
-    case._history_user = actor
-    try:
-        with transaction.atomic():
-            case.save()
-    except IntegrityError:
-        winner = None
-        if idempotency_key:
-            winner = Case.objects.filter(idempotency_key=idempotency_key).first()
-            if winner is not None:
-                return CaseCreateResult(case=winner, created=False)
-        if key:
-            winner = case_open_duplicate(playbook=playbook, business_key=key)
-        if winner is None:
-            raise
-        return CaseCreateResult(case=winner, created=False, duplicate_of=winner)
+    proposal, proposal_error = case_propose_at_intake(prepared, at=at, env=env)
+    lost = _insert_or_winner(case, actor)
+    if lost is not None:
+        return lost
 
     if assignee is not None:
         from cases.services.workflow import case_assign
 
         case_assign(case=case, assignee=assignee, actor=actor, at=at)
-    return CaseCreateResult(case=case, created=True)
+    return CaseCreateResult(
+        case=case, created=True, proposal=proposal, proposal_error=proposal_error
+    )
+
+
+# --- batch intake -------------------------------------------------------------------------------
+
+#: The history reason of a case filed by a batch (the acting user is on the row as always).
+BATCH_REASON = "API 일괄 접수"
+
+
+class BatchStatus:
+    CREATED = "created"  # a new case
+    EXISTING = "existing"  # the same idempotency key filed it before (a retry)
+    DUPLICATE = "duplicate"  # an open case (or an earlier item) has the same business key
+    INVALID = "invalid"  # field errors; nothing filed
+    CONFLICT = "conflict"  # the idempotency key belongs to a case this caller cannot see
+
+
+@dataclass(frozen=True)
+class BatchItemResult:
+    """What a batch did with one item (``index``: its position in the request)."""
+
+    index: int
+    status: str
+    case_id: int | None = None
+    idempotency_key: str | None = None
+    outcome: str | None = None
+    proposal_error: str | None = None
+    errors: dict[str, list[str]] | None = None
+    message: str = ""
+
+
+def batch_item_invalid(index: int, errors: Mapping[str, list[str]], key=None) -> BatchItemResult:
+    return BatchItemResult(
+        index=index,
+        status=BatchStatus.INVALID,
+        idempotency_key=key,
+        errors={name: list(messages) for name, messages in errors.items()},
+        message="입력값을 확인해 주세요. 이 항목은 접수하지 않았습니다.",
+    )
+
+
+def _existing(index: int, case_id: int, key: str) -> BatchItemResult:
+    return BatchItemResult(
+        index=index,
+        status=BatchStatus.EXISTING,
+        case_id=case_id,
+        idempotency_key=key,
+        message=f"이미 접수된 요청입니다 (케이스 #{case_id}).",
+    )
+
+
+def _duplicate(index: int, case_id: int, key: str | None, earlier: int | None = None):
+    where = f"이 요청의 {earlier}번 항목" if earlier is not None else "처리 중인 케이스"
+    return BatchItemResult(
+        index=index,
+        status=BatchStatus.DUPLICATE,
+        case_id=case_id,
+        idempotency_key=key,
+        message=f"같은 건({where}, 케이스 #{case_id})이 있어 새로 접수하지 않았습니다 (중복 접수).",
+    )
+
+
+@transaction.atomic
+def case_create_batch(
+    *, items: Sequence[tuple[int, Mapping[str, Any]]], actor, at=None
+) -> list[BatchItemResult]:
+    """File many inquiries at once with single intake's rules, one answer per item.
+
+    ``items``: (index, ``case_create`` keyword arguments) pairs. Each item is validated like
+    ``case_create`` (the playbook's FACTS, unknown facts refused, phones, references): an
+    invalid item is answered with its field errors and never costs the others. The same
+    idempotency key returns the case it filed (also twice in one batch), an open case with
+    the same business key (or an earlier item of the batch) makes the item a duplicate with
+    that case's id, and every new case stores its proposal.
+
+    The writes are the importer's (:mod:`cases.intake.bulk`): the new cases and their "+"
+    history rows (the acting user, :data:`BATCH_REASON`) in multi-row INSERTs, or COPY on
+    PostgreSQL, so the number of statements does not grow with the batch. A concurrent
+    request that inserts one of the same keys first makes the bulk insert fail as a whole;
+    then each new item is saved on its own, and the loser gets the winner's case, as in
+    ``case_create``.
+    """
+    from cases.intake.bulk import insert_with_history, values_of
+    from cases.intake.importer import _open_cases
+    from cases.playbooks.env import MemoEnv
+    from kmcs_site.permissions import user_can
+
+    require(actor, "cases.case.intake", message="케이스를 접수할 권한이 없습니다.")
+    at = moment(at)
+    results: dict[int, BatchItemResult] = {}
+    prepared: list[tuple[int, PreparedCase]] = []
+    for index, kwargs in items:
+        try:
+            prepared.append(
+                (
+                    index,
+                    case_prepare(actor=actor, at=at, refuse_unknown_facts=True, **kwargs),
+                )
+            )
+        except FactsInvalid as exc:
+            results[index] = batch_item_invalid(index, exc.errors, kwargs.get("idempotency_key"))
+
+    keys = [p.case.idempotency_key for _, p in prepared if p.case.idempotency_key]
+    filed = (
+        {
+            key: (pk, creator)
+            for key, pk, creator in Case.objects.filter(idempotency_key__in=keys).values_list(
+                "idempotency_key", "pk", "created_by_id"
+            )
+        }
+        if keys
+        else {}
+    )
+    open_cases = _open_cases(
+        {(p.case.playbook, p.case.business_key) for _, p in prepared if p.case.business_key}
+    )
+
+    new: list[tuple[int, PreparedCase]] = []
+    first_key: dict[str, int] = {}  # idempotency key -> index of the item that files it
+    first_business: dict[tuple[str, str], int] = {}
+    later: list[tuple[int, PreparedCase, str, int]] = []  # (index, item, kind, earlier index)
+    for index, item in prepared:
+        case = item.case
+        key = case.idempotency_key
+        business = (case.playbook, case.business_key)
+        if key and key in filed:
+            results[index] = _existing(index, filed[key][0], key)
+        elif key and key in first_key:
+            later.append((index, item, BatchStatus.EXISTING, first_key[key]))
+        elif case.business_key and business in open_cases:
+            results[index] = _duplicate(index, open_cases[business], key)
+        elif case.business_key and business in first_business:
+            later.append((index, item, BatchStatus.DUPLICATE, first_business[business]))
+        else:
+            if key:
+                first_key[key] = index
+            if case.business_key:
+                first_business[business] = index
+            new.append((index, item))
+
+    # Keys filed before by someone else: only a caller who may see that case gets its id.
+    foreign = [pk for pk, creator in filed.values() if creator != getattr(actor, "pk", None)]
+    if foreign:
+        hidden = {
+            case.pk
+            for case in Case.objects.filter(pk__in=foreign)
+            if not user_can(actor, "cases.case.view", case)
+        }
+        for index, result in list(results.items()):
+            if result.status == BatchStatus.EXISTING and result.case_id in hidden:
+                results[index] = BatchItemResult(
+                    index=index,
+                    status=BatchStatus.CONFLICT,
+                    idempotency_key=result.idempotency_key,
+                    message="이 멱등 키는 다른 요청에 이미 쓰였습니다. 새 키로 보내 주세요.",
+                )
+
+    env = MemoEnv()
+    proposals: dict[int, tuple[Any, str | None]] = {
+        index: case_propose_at_intake(item, at=at, env=env) for index, item in new
+    }
+    case_ids: dict[int, int] = {}
+    try:
+        with transaction.atomic():
+            pks = insert_with_history(
+                Case, [values_of(item.case) for _, item in new], actor=actor, reason=BATCH_REASON
+            )
+    except IntegrityError:
+        # A concurrent request filed one of these keys first: save one by one (the loser of
+        # each race gets the winner's case, as in case_create).
+        for index, item in new:
+            lost = _insert_or_winner(item.case, actor, reason=BATCH_REASON)
+            if lost is None:
+                case_ids[index] = item.case.pk
+            elif lost.duplicate_of is not None:
+                results[index] = _duplicate(index, lost.case.pk, item.case.idempotency_key)
+            else:
+                results[index] = _existing(index, lost.case.pk, item.case.idempotency_key)
+    else:
+        case_ids = {index: pk for (index, _), pk in zip(new, pks, strict=True)}
+    for index, item in new:
+        if index in results:
+            continue
+        proposal, error = proposals[index]
+        results[index] = BatchItemResult(
+            index=index,
+            status=BatchStatus.CREATED,
+            case_id=case_ids[index],
+            idempotency_key=item.case.idempotency_key,
+            outcome=proposal.outcome if proposal is not None else None,
+            proposal_error=error,
+            message=f"케이스 #{case_ids[index]}를 접수했습니다.",
+        )
+    for index, item, kind, earlier in later:
+        case_id = results[earlier].case_id
+        key = item.case.idempotency_key
+        if kind == BatchStatus.EXISTING or case_id is None:
+            results[index] = (
+                _existing(index, case_id, key)
+                if case_id is not None
+                else BatchItemResult(
+                    index=index, status=results[earlier].status, idempotency_key=key
+                )
+            )
+        else:
+            results[index] = _duplicate(index, case_id, key, earlier=earlier)
+    return [results[index] for index in sorted(results)]

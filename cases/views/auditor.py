@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.views import View
 
 from cases.forms import HistoryFilterForm
-from cases.selectors import case_history_for
+from cases.selectors import case_history_page
 from cases.views.base import ActionRequiredMixin, is_htmx
 from cases.views.history import HistoryFilters, history_fetcher, model_choices
 from cases.views.pagination import DEFAULT_PER_PAGE, PeekPage, page_number, peek_paginate
@@ -51,12 +51,20 @@ class HistoryView(ReadOnlyView):
 
 
 class CaseHistoryView(ReadOnlyView):
-    """One case and its parts (steps, Agit posts, OB log, phone unmasking), in time order."""
+    """One case and its parts (steps, Agit posts, OB log, phone unmasking), newest first, in
+    pages: a case with 10,000 versions reads one page of them, never all."""
+
+    per_page = DEFAULT_PER_PAGE
 
     def get(self, request, case_id):
-        entries = case_history_for(user=request.user, case_id=case_id)
+        page = case_history_page(
+            user=request.user,
+            case_id=case_id,
+            number=page_number(request.GET.get("page")),
+            per_page=self.per_page,
+        )
         return render(
             request,
             "cases/audit/case_history.html",
-            {"case_id": case_id, "entries": list(reversed(entries))},
+            {"case_id": case_id, "page": page, "entries": page.object_list},
         )

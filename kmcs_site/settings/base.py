@@ -279,6 +279,10 @@ SPECTACULAR_SETTINGS.update(
 )
 # Largest JSON body the API reads (bytes); more is refused with 413 before parsing.
 KMCS_API_MAX_BODY_BYTES = env.int("KMCS_API_MAX_BODY_BYTES", default=256 * 1024)
+#: Batch intake (POST /api/v1/cases/batch/): at most this many cases per request, and a body
+#: limit of its own (500 chatbot-board submissions are ~350 KB of JSON).
+KMCS_API_BATCH_MAX_CASES = env.int("KMCS_API_BATCH_MAX_CASES", default=500)
+KMCS_API_MAX_BATCH_BODY_BYTES = env.int("KMCS_API_MAX_BATCH_BODY_BYTES", default=4 * 1024 * 1024)
 # Cursor pagination of case lists: default and largest page.
 KMCS_API_PAGE_SIZE = env.int("KMCS_API_PAGE_SIZE", default=50)
 KMCS_API_MAX_PAGE_SIZE = env.int("KMCS_API_MAX_PAGE_SIZE", default=200)

@@ -173,7 +173,12 @@ def test_the_importer_writes_what_case_create_writes(tmp_path, staff, reference_
         at=imported.created_at,
     ).case
     assert imported.business_key  # the duplicate guard applies to every playbook here
-    different = {"id", "idempotency_key", "status", "updated_at"}
+    # The API and the agent form store the proposal they answer with (issue 6: "creates the
+    # case and its proposal"); the bulk import files a backlog without proposing, and the
+    # case page proposes when it is opened, as for every undecided case.
+    different = {"id", "idempotency_key", "status", "updated_at", "proposal"}
+    assert created.proposal and created.proposal["playbook"] == body["playbook"]
+    assert imported.proposal is None
     for field in Case._meta.concrete_fields:
         if field.name in different:
             continue

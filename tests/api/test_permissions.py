@@ -38,6 +38,24 @@ def _create(client, ctx):
     )
 
 
+def _create_batch(client, ctx):
+    call_id = str(ctx["next_call_id"]())
+    return client.post(
+        "/api/v1/cases/batch/",
+        {
+            "cases": [
+                {
+                    "playbook": "driver_nonride_cancel",
+                    "channel": "chatbot_board",
+                    "facts": nonride_facts(call_id=call_id),
+                    "idempotency_key": f"perm-batch-{call_id}",
+                }
+            ]
+        },
+        format="json",
+    )
+
+
 ENDPOINTS = {
     "schema": (lambda c, ctx: c.get("/api/v1/schema/"), EVERY_AGENT | {"integration"}, 200),
     "docs": (lambda c, ctx: c.get("/api/v1/docs/"), EVERY_AGENT | {"integration"}, 200),
@@ -45,6 +63,7 @@ ENDPOINTS = {
     "playbooks": (lambda c, ctx: c.get("/api/v1/playbooks/"), EVERY_AGENT | {"integration"}, 200),
     "evaluate": (_evaluate, EVERY_AGENT | {"integration"}, 200),
     "create": (_create, EVERY_AGENT | {"integration"}, 201),
+    "create_batch": (_create_batch, EVERY_AGENT | {"integration"}, 200),
     "list": (lambda c, ctx: c.get("/api/v1/cases/"), EVERY_AGENT | {"auditor"}, 200),
     "detail": (
         lambda c, ctx: c.get(f"/api/v1/cases/{ctx['case'].pk}/"),
