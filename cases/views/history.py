@@ -240,6 +240,7 @@ def _previous_ids(history_model, pk_name: str, ids: list[int]):
     return (
         history_model.objects.filter(history_id__in=ids)
         .annotate(previous_id=previous)
+        .order_by()
         .values("previous_id")
     )
 
@@ -329,9 +330,12 @@ def history_rows(keys: list[tuple]) -> list[HistoryRow]:
         if audited is None:
             continue
         hm, pk = audited.history_model, audited.pk_name
+        # ``IN (ids UNION previous ids)``, not ``IN ids OR IN previous``: PostgreSQL answers an
+        # OR with a subquery by filtering the whole table (18 s at 1M cases).
+        page_ids = hm.objects.filter(history_id__in=ids).order_by().values("history_id")
         fetched = list(
             hm.objects.filter(
-                Q(history_id__in=ids) | Q(history_id__in=_previous_ids(hm, pk, ids))
+                history_id__in=page_ids.union(_previous_ids(hm, pk, ids), all=True)
             ).select_related("history_user")
         )
         # The previous version of a page row is the one just before it among the fetched rows
