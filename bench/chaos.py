@@ -4,10 +4,13 @@ Each round:
 
 1. queues the round's work: ``--payouts`` traffic fines taken in through ``fine_intake`` (each
    a scheduled payout and its two SMS, 입금 예정 and 포인트 차감; paying it queues a third,
-   처리완료), ``--messages`` SMS through ``message_queue``, then the payout batch task; the
-   worker starts on them at once;
-2. kills the worker's whole process group with SIGKILL while the batch is paying (half the
-   round's transfers at the bank) and messages are still queued or being sent;
+   처리완료), then the payout batch task, then ``--messages`` SMS through ``message_queue``;
+   the worker starts on them at once, one process paying while the other sends;
+2. kills the worker's whole process group with SIGKILL mid-way through both, the moment the
+   bank has executed half of the round's transfers: the batch is still paying, and the round's
+   SMS are partly delivered, partly queued in Redis, partly not yet queued (the bench keeps
+   queueing them, into a broker no worker reads, after the kill). ``killed_with`` in the
+   figures records what the providers had seen;
 3. restarts Redis with nothing saved (``shutdown nosave``): every task still in the broker is
    gone, as after a broker crash;
 4. starts a new worker and plays Celery beat: the stale-message sweeper and the payout batch
@@ -253,6 +256,68 @@ def point_app_at(app, broker_url, *, eager: bool = False) -> None:
     app.amqp._producer_pool = None
 
 
+class _JournalTail:
+    """The keys a provider journal gained since the last look (the journal only grows)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.offset = 0
+
+    def new_keys(self) -> list[str]:
+        if not self.path.exists():
+            return []
+        with self.path.open("rb") as fh:
+            fh.seek(self.offset)
+            data = fh.read()
+        complete = data.rfind(b"\n") + 1  # a line being written is read next time
+        self.offset += complete
+        return [json.loads(line)["idempotency_key"] for line in data[:complete].splitlines()]
+
+
+class _KillPoint:
+    """SIGKILLs the worker the moment the bank has executed half of the round's transfers
+    (checked between the bench's own steps, and then every 5 ms; ``kill_timeout`` at most),
+    and records what the providers had seen by then."""
+
+    def __init__(self, bench: ChaosBench, payouts: list[int], number: int):
+        from fines.models import FinePayout
+
+        self.bench = bench
+        self.keys = set(
+            FinePayout.objects.filter(pk__in=payouts).values_list("idempotency_key", flat=True)
+        )
+        self.prefix = bench._message_key(number, "")
+        self.bank = _JournalTail(bench.bank.path)
+        self.outbox = _JournalTail(bench.outbox.path)
+        self.paid = self.delivered = self.queued = 0
+        self.deadline = time.monotonic() + bench.config.kill_timeout
+        self.killed_with: dict | None = None
+
+    def _look(self) -> None:
+        self.paid += sum(key in self.keys for key in self.bank.new_keys())
+        self.delivered += sum(key.startswith(self.prefix) for key in self.outbox.new_keys())
+
+    def check(self, queued: int) -> None:
+        self.queued = queued
+        if self.killed_with is not None:
+            return
+        self._look()
+        if self.paid >= max(1, len(self.keys) // 2) or time.monotonic() >= self.deadline:
+            self.bench.worker.kill()
+            self._look()  # what reached the providers before the worker died
+            self.killed_with = {
+                "bank": self.paid,
+                "round_sms_queued": self.queued,
+                "round_sms_delivered": self.delivered,
+            }
+
+    def wait(self) -> dict:
+        while self.killed_with is None:
+            self.check(self.queued)
+            time.sleep(0.005)
+        return {**self.killed_with, **self.bench._statuses()}
+
+
 # --- rounds ----------------------------------------------------------------------------------------
 
 
@@ -372,12 +437,13 @@ class ChaosBench:
         messages_before = self._message_count()
         payouts = self._take_in_fines(number)
         self.log(f"round {number}: {len(payouts)} fines taken in {self._t(started)}", verbose=True)
-        self._queue_messages(number)
-        self.log(f"round {number}: messages queued {self._t(started)}", verbose=True)
-        # The batch goes in behind the messages: one worker process pays while the other is
-        # still sending when the kill comes.
+        # The batch goes in first: one worker process pays while the other sends the messages
+        # queued next, so the kill finds both half done.
         payout_batch_run.delay()
-        killed_with = self._kill_mid_way(payouts)
+        kill = _KillPoint(self, payouts, number)
+        self._queue_messages(number, between=kill.check)
+        self.log(f"round {number}: messages queued {self._t(started)}", verbose=True)
+        killed_with = kill.wait()
         self.log(f"round {number}: killed {killed_with} {self._t(started)}", verbose=True)
         self.redis.restart()
         point_app_at(self.app, self.redis.url)  # this process's pooled connections died too
@@ -443,14 +509,16 @@ class ChaosBench:
             ids.append(result.payout.pk)
         return ids
 
-    def _queue_messages(self, number: int) -> None:
+    def _queue_messages(self, number: int, between=lambda queued: None) -> None:
+        """Queue the round's SMS, five per transaction, calling ``between(queued so far)``
+        after each commit (where the kill may come)."""
         from django.db import transaction
 
         from templates_app.services import message_queue
 
-        for start in range(0, self.config.messages, 20):
+        for start in range(0, self.config.messages, 5):
             with transaction.atomic():
-                for index in range(start, min(start + 20, self.config.messages)):
+                for index in range(start, min(start + 5, self.config.messages)):
                     message_queue(
                         template_name="대리기사_챗봇게시판_기사미운행건결제취소(승인)",
                         recipient=f"010-{1000 + number % 9000:04d}-{index:04d}",
@@ -458,36 +526,13 @@ class ChaosBench:
                             "received_on": datetime(2024, 6, 17).date(),
                             "amount": 1000 + index,
                         },
-                        idempotency_key=f"chaos:{os.getpid()}:{number}:{index}",
+                        idempotency_key=self._message_key(number, index),
                         actor=None,
                     )
+            between(min(start + 5, self.config.messages))
 
-    def _kill_mid_way(self, payouts: list[int]) -> dict:
-        """SIGKILL once the bank has executed half of this round's transfers."""
-        from fines.models import FinePayout
-
-        keys = set(
-            FinePayout.objects.filter(pk__in=payouts).values_list("idempotency_key", flat=True)
-        )
-        deadline = time.monotonic() + self.config.kill_timeout
-        offset, paid = 0, 0
-        while time.monotonic() < deadline and paid < max(1, len(keys) // 2):
-            # Only what the bank appended since the last look (the journal only grows).
-            if self.bank.path.exists():
-                with self.bank.path.open("rb") as fh:
-                    fh.seek(offset)
-                    data = fh.read()
-                complete = data.rfind(b"\n") + 1
-                offset += complete
-                for line in data[:complete].splitlines():
-                    paid += json.loads(line)["idempotency_key"] in keys
-            time.sleep(0.005)
-        self.worker.kill()
-        return {
-            "bank": sum(1 for e in self.bank.entries() if e["idempotency_key"] in keys),
-            "sms": len(self.outbox.entries()),
-            **self._statuses(),
-        }
+    def _message_key(self, number: int, index: int | str) -> str:
+        return f"chaos:{os.getpid()}:{number}:{index}"
 
     def _statuses(self) -> dict:
         from django.db.models import Count

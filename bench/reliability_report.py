@@ -1,7 +1,7 @@
 """One command for the README's 'Reliability' figures::
 
     python bench/reliability_report.py                 # chaos 10 rounds of 200 SMS + 50 payouts
-    python bench/reliability_report.py --rounds 100    # the bench's full run (about 30-40 min)
+    python bench/reliability_report.py --rounds 100    # the bench's full run (30-75 min)
     python bench/reliability_report.py --chaos-json bench/results/chaos-100.json  # reuse a run
 
 It runs, each in its own process:
@@ -78,15 +78,23 @@ def chaos(args) -> dict:
 
 def fuzz(args) -> dict:
     test_env = {"DJANGO_SETTINGS_MODULE": "kmcs_site.settings.test"}
+    (ARTIFACTS / "reliability" / "fuzz.json").unlink(missing_ok=True)  # only this run's counts
     code, output = _run(
         [PYTHON, "-m", "pytest", "-q", "tests/reliability/test_fuzz.py", "-p", "no:cacheprovider"],
         env={**test_env, "KMCS_FUZZ_EXAMPLES": str(args.fuzz_examples)},
     )
     counts = json.loads((ARTIFACTS / "reliability" / "fuzz.json").read_text())["counts"]
-    return {"exit": code, "counts": counts, "summary": _pytest_summary(output)}
+    return {
+        "exit": code,
+        "counts": counts,
+        "failed": _pytest_failed(output),
+        "summary": _pytest_summary(output),
+    }
 
 
 def schemathesis(args) -> dict:
+    counts_path = ARTIFACTS / "reliability" / "schemathesis.json"
+    counts_path.unlink(missing_ok=True)  # only this run's counts
     code, output = _run(
         [
             PYTHON,
@@ -98,34 +106,45 @@ def schemathesis(args) -> dict:
             "test_generated_requests_never_break_the_api",
             "-p",
             "no:cacheprovider",
-            "--hypothesis-show-statistics",
         ],
         env={
             "DJANGO_SETTINGS_MODULE": "kmcs_site.settings.test",
             "KMCS_SCHEMATHESIS_EXAMPLES": str(args.schemathesis_examples),
         },
     )
-    examples = sum(int(n) for n in re.findall(r"(\d+) passing examples?", output))
-    failing = sum(int(n) for n in re.findall(r"(\d+) failing examples?", output))
-    operations = len(re.findall(r"test_generated_requests_never_break_the_api\[", output))
-    server_errors = len(re.findall(r"Server error|not_a_server_error|5\d\d Internal", output))
+    if not counts_path.exists():
+        raise SystemExit(f"schemathesis run wrote no counts (exit {code}):\n{output[-3000:]}")
+    counts = json.loads(counts_path.read_text())
     return {
         "exit": code,
-        "operations": operations,
-        "examples": examples,
-        "failing_examples": failing,
-        "server_errors": server_errors if code else 0,
+        "operations": counts["operations"],
+        "examples": counts["requests"],
+        "statuses": counts["statuses"],
+        "server_errors": counts["statuses"].get("5xx", 0),
         "summary": _pytest_summary(output),
     }
 
 
 def security(args) -> dict:
+    (ARTIFACTS / "security" / "matrix.json").unlink(missing_ok=True)  # only this run's count
     code, output = _run(
         [PYTHON, "-m", "pytest", "-q", "tests/security", "-p", "no:cacheprovider"],
         env={"DJANGO_SETTINGS_MODULE": "kmcs_site.settings.test"},
     )
     matrix = json.loads((ARTIFACTS / "security" / "matrix.json").read_text())
-    return {"exit": code, "matrix_requests": matrix["requests"], "summary": _pytest_summary(output)}
+    return {
+        "exit": code,
+        "matrix_requests": matrix["requests"],
+        "matrix_roles": matrix["roles"],
+        "summary": _pytest_summary(output),
+    }
+
+
+def _pytest_failed(output: str) -> int:
+    """Failed and erroring tests in pytest's summary line (a fuzz test fails at its first
+    exception, so this is the number of fuzz targets that raised)."""
+    summary = _pytest_summary(output)
+    return sum(int(n) for n in re.findall(r"(\d+) (?:failed|errors?)\b", summary))
 
 
 def _pytest_summary(output: str) -> str:
@@ -136,7 +155,8 @@ def _pytest_summary(output: str) -> str:
 def table(figures: dict) -> str:
     c = figures["chaos"]["totals"]
     per = figures["chaos"]["per_round"]
-    f = figures["fuzz"]["counts"]
+    fz = figures["fuzz"]
+    f = fz["counts"]
     s = figures["schemathesis"]
     sec = figures["security"]
     playbook_examples = sum(
@@ -160,6 +180,7 @@ def table(figures: dict) -> str:
             f"{c['messages_sent_twice']} / {c['payouts_paid_twice']}",
         ),
         ("Lost (SMS not sent, payouts not paid)", f"{c['messages_lost']} / {c['payouts_lost']}"),
+        *_kill_rows(figures["chaos"]),
         (
             "In flight at a kill, recovered",
             f"{c['messages_reclaimed']} SMS reclaimed, {c['transfers_reconciled']} transfers reconciled",
@@ -170,18 +191,47 @@ def table(figures: dict) -> str:
         ),
         (
             "Fuzz: playbook examples (reached a proposal)",
-            f"{playbook_examples:,} ({proposals:,}); exceptions: 0",
+            f"{playbook_examples:,} ({proposals:,})",
         ),
-        ("Fuzz: renderer examples", f"{render_examples:,}; exceptions: 0"),
-        ("Schemathesis: operations / generated requests", f"{s['operations']} / {s['examples']:,}"),
+        ("Fuzz: renderer examples", f"{render_examples:,}"),
+        ("Fuzz tests that raised (of them all)", f"{fz['failed']} ({fz['summary']})"),
+        (
+            "Schemathesis: API operations / requests sent",
+            f"{s['operations']} / {s['examples']:,} ("
+            + ", ".join(f"{k}: {v:,}" for k, v in s["statuses"].items())
+            + ")",
+        ),
         ("Schemathesis: 5xx responses", f"{s['server_errors']}"),
-        ("Permission matrix requests (7 roles)", f"{sec['matrix_requests']:,}"),
+        (
+            f"Permission matrix requests ({sec['matrix_roles']} roles incl. anonymous)",
+            f"{sec['matrix_requests']:,}",
+        ),
         ("Security tests", sec["summary"]),
     ]
     width = max(len(k) for k, _ in rows)
     lines = [f"| {'figure':<{width}} | value |", f"|{'-' * (width + 2)}|-------|"]
     lines += [f"| {k:<{width}} | {v} |" for k, v in rows]
     return "\n".join(lines)
+
+
+def _kill_rows(chaos: dict) -> list[tuple[str, str]]:
+    """Where the kills landed (from each round's ``killed_with``), when the run recorded it."""
+    kills = [r["killed_with"] for r in chaos.get("rounds_detail", [])]
+    if not kills or "round_sms_delivered" not in kills[0]:
+        return []
+    per = chaos["per_round"]
+
+    def span(name: str) -> str:
+        values = [k[name] for k in kills]
+        return f"{min(values)}-{max(values)}"
+
+    return [
+        (
+            "At each kill: round's transfers executed / round's SMS delivered",
+            f"{span('bank')} of {per['payouts']} / {span('round_sms_delivered')} of "
+            f"{per['messages']}",
+        )
+    ]
 
 
 def ok(figures: dict) -> list[str]:
@@ -212,6 +262,7 @@ def main(argv=None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "RELIABILITY.md")
     args = parser.parse_args(argv)
 
+    started = time.monotonic()
     print("==> chaos")
     figures = {"chaos": chaos(args)}
     print("==> fuzz")
@@ -225,6 +276,8 @@ def main(argv=None) -> int:
         "schemathesis_examples_per_operation": args.schemathesis_examples,
     }
     figures["at"] = datetime.now(UTC).isoformat(timespec="seconds")
+    figures["command"] = " ".join(["python bench/reliability_report.py", *(argv or sys.argv[1:])])
+    figures["seconds"] = round(time.monotonic() - started)
     rendered = table(figures)
     print(rendered)
     problems = ok(figures)
@@ -242,9 +295,14 @@ def write_section(path: Path, rendered: str, figures: dict) -> None:
     """Replace the figures between the markers of bench/RELIABILITY.md (the prose stays)."""
     text = path.read_text() if path.exists() else ""
     begin, end = "<!-- figures:begin -->", "<!-- figures:end -->"
+    chaos_seconds = figures["chaos"].get("seconds")
     block = (
-        f"{begin}\n_Measured {figures['at']} by `python bench/reliability_report.py "
-        f"--rounds {figures['chaos']['rounds']}`; fuzz "
+        f"{begin}\n_Measured {figures['at']} by `{figures['command']}` "
+        f"({figures['seconds'] / 60:.0f} min in all"
+        + (f", the chaos rounds {chaos_seconds / 60:.0f} min" if chaos_seconds else "")
+        + f"): chaos {figures['chaos']['rounds']} rounds of "
+        f"{figures['chaos']['per_round']['messages']} SMS + "
+        f"{figures['chaos']['per_round']['payouts']} payouts; fuzz "
         f"{figures['settings']['fuzz_examples_per_test']} examples per test, schemathesis "
         f"{figures['settings']['schemathesis_examples_per_operation']} per operation._\n\n"
         f"{rendered}\n{end}"

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
+from pathlib import Path
 
 import pytest
 import schemathesis
@@ -107,6 +109,13 @@ def lead_token(staff, make_case):
 #: Examples per operation: small in CI (the whole run stays well under a minute); raise it with
 #: KMCS_SCHEMATHESIS_EXAMPLES for a deeper run by hand.
 EXAMPLES = int(os.environ.get("KMCS_SCHEMATHESIS_EXAMPLES", "6"))
+#: Requests sent and answers seen, per operation, for bench/reliability_report.py.
+ARTIFACT = (
+    Path(__file__).resolve().parents[2] / "test-artifacts" / "reliability" / "schemathesis.json"
+)
+OPERATIONS: Counter = Counter()  # per documented operation (its generated cases)
+SENT: Counter = Counter()  # per request sent (coverage cases try undocumented methods too)
+STATUSES: Counter = Counter()
 
 
 @schema.parametrize()
@@ -124,8 +133,12 @@ def test_generated_requests_never_break_the_api(case, lead_token):
         status_code_conformance,
     )
 
-    case.call_and_validate(
-        headers={"Authorization": f"Token {lead_token}"},
+    response = case.call(headers={"Authorization": f"Token {lead_token}"})
+    OPERATIONS[case.operation.label] += 1
+    SENT[f"{case.method} {case.path}"] += 1
+    STATUSES[f"{response.status_code // 100}xx"] += 1
+    case.validate_response(
+        response,
         checks=[
             not_a_server_error,
             status_code_conformance,
@@ -133,3 +146,20 @@ def test_generated_requests_never_break_the_api(case, lead_token):
             response_schema_conformance,
         ],
     )
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _write_counts():
+    yield
+    if not SENT:  # the schemathesis test did not run (deselected)
+        return
+    ARTIFACT.parent.mkdir(parents=True, exist_ok=True)
+    report = {
+        "examples_setting": EXAMPLES,
+        "operations": len(OPERATIONS),
+        "requests": sum(SENT.values()),
+        "statuses": dict(sorted(STATUSES.items())),
+        "per_operation": dict(sorted(OPERATIONS.items())),
+        "per_request_line": dict(sorted(SENT.items())),
+    }
+    ARTIFACT.write_text(json.dumps(report, indent=1))

@@ -21,6 +21,8 @@ LAUNCH_ARGS = [
     "--headless",
     "--no-sandbox",
     "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
@@ -45,18 +47,20 @@ def browser():
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-    if previous is None:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    else:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(
+                executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS
+            )
+            try:
+                yield chromium
+            finally:
+                chromium.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture
@@ -104,11 +108,22 @@ def open_page(browser, live_server):
         context.close()
 
 
-def login(page, username: str, *, admin: bool = False) -> None:
-    """Log in through the form a person uses (the back-office login or the admin's)."""
+def submit(page, selector: str) -> None:
+    """Click a submit control and wait for the page its form leads to (POST, redirect, GET)
+    to finish loading, so the database is asserted after the request, never during it."""
+    with page.expect_navigation():
+        page.locator(selector).first.click()
+
+
+def login_attempt(page, username: str, password: str, *, admin: bool = False) -> None:
+    """Fill and send the login form a person uses (the back-office login or the admin's)."""
     page.goto("/admin/login/" if admin else "/accounts/login/")
     page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("[type=submit]")
-    page.wait_for_load_state()
+    page.fill("input[name=password]", password)
+    submit(page, "[type=submit]")
+
+
+def login(page, username: str, *, admin: bool = False) -> None:
+    """Log in with the right password; the browser must land past the login form."""
+    login_attempt(page, username, PASSWORD, admin=admin)
     assert "/login/" not in page.url, page.url

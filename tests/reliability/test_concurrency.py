@@ -47,7 +47,8 @@ def all_at_once(fn, n: int = ATTEMPTS) -> list:
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
+    # Daemon threads: one stuck on a lock fails the test below and cannot hold pytest's exit.
+    threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(n)]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -59,6 +59,7 @@ def test_journal_keeps_one_entry_per_key_across_processes(tmp_path):
         for proc in procs:
             if proc.poll() is None:
                 proc.kill()
+                proc.wait()
     assert codes == [0, 0, 0, 0]
     journal = KeyedJournal(path)
     written = [entry["idempotency_key"] for entry in journal.entries()]
@@ -279,3 +280,78 @@ def payout_world(make_user, settings, tmp_path):
         at=at,
     )
     return SimpleNamespace(payout=result.payout)
+
+
+# --- one bad payout does not stop the batch --------------------------------------------------
+
+
+@pytest.fixture
+def three_payouts(make_user, settings, tmp_path):
+    """Three scheduled general fine payouts, due in the same batch."""
+    from zoneinfo import ZoneInfo
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from cases.services import staff_profile_set_services
+    from tests.security.conftest import fine_facts, png_bytes
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    agent = make_user("agent", username="rel_agent3")
+    lead = make_user("team_lead", username="rel_lead3")
+    staff_profile_set_services(user=agent, services=["driver"], actor=lead)
+    at = datetime(2024, 6, 17, 10, 0, tzinfo=ZoneInfo("Asia/Seoul"))
+    payouts = []
+    for call_id in ("940101", "940102", "940103"):
+        result = fines.fine_intake(
+            facts=fine_facts(call_id),
+            actor=agent,
+            notice_image=SimpleUploadedFile("n.png", png_bytes(), content_type="image/png"),
+            customer_phone="010-0000-1234",
+            driver_phone="010-0000-5678",
+            at=at,
+        )
+        payouts.append(result.payout)
+    return payouts
+
+
+@pytest.mark.django_db
+def test_a_payout_that_cannot_be_recorded_does_not_stop_the_batch(
+    bank, three_payouts, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The chaos run's finding: the first payout of a batch could not be recorded (its notice
+    image was missing from the worker's storage), and every later payout waited. Now the bad
+    one is skipped with its transfer left pending, the others are paid, and the pending one is
+    settled exactly once by the bank's answer when its record can be written."""
+    from fines.services import batch as batch_module
+
+    first, second, third = three_payouts
+    real_on_paid = batch_module._on_paid
+
+    def on_paid_fails_for_the_first(payout, at):
+        if payout.pk == first.pk:
+            raise OSError("notice image missing from media storage")
+        return real_on_paid(payout, at)
+
+    monkeypatch.setattr(batch_module, "_on_paid", on_paid_fails_for_the_first)
+    with django_capture_on_commit_callbacks(execute=True):
+        report = fines.payout_batch_run()
+    assert report.skipped == [first.pk]
+    assert sorted(report.paid) == sorted([second.pk, third.pk])
+    first.refresh_from_db()
+    assert first.status == PayoutStatus.SCHEDULED  # its record rolled back...
+    transfer = BankTransfer.objects.get(payout=first)
+    assert transfer.state == BankTransfer.State.PENDING  # ...the bank was asked, left pending
+    assert len(bank.journal.entries()) == 3
+
+    # The cause fixed: the next batch settles it from the bank's answer, paying nothing again.
+    monkeypatch.setattr(batch_module, "_on_paid", real_on_paid)
+    BankTransfer.objects.filter(pk=transfer.pk).update(
+        requested_at=timezone.now() - timedelta(hours=1)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        report = fines.payout_batch_run()
+    assert report.reconciled == [first.pk] and report.paid == []
+    first.refresh_from_db()
+    assert first.status == PayoutStatus.PAID
+    assert len(bank.journal.entries()) == 3
+    assert FinePayout.objects.filter(status=PayoutStatus.PAID).count() == 3

@@ -104,7 +104,7 @@ def test_a_save_between_the_form_check_and_the_write_is_refused_with_a_message(
 
     def clean_then_someone_saves(form):
         data = original_clean(form)
-        thread = threading.Thread(target=other_lead_saves)
+        thread = threading.Thread(target=other_lead_saves, daemon=True)
         thread.start()
         thread.join(30)
         return data
