@@ -11,7 +11,7 @@ the services they work (``StaffProfile.services``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -174,10 +174,6 @@ def staff_services(*, user) -> frozenset[str]:
 
 # --- history (auditor views) --------------------------------------------------------------
 
-#: Fields whose values are personal data: history shows them masked, as lists do.
-MASKED_FIELDS = frozenset({"customer_phone", "driver_phone"})
-
-
 @dataclass(frozen=True)
 class HistoryEntry:
     """One audited change of a case or of a row that belongs to it."""
@@ -189,15 +185,41 @@ class HistoryEntry:
     object_label: str
     change_type: str  # "+" created, "~" changed, "-" deleted, "unmask"
     reason: str = ""
-    changes: tuple[tuple[str, Any, Any], ...] = field(default_factory=tuple)  # (label, old, new)
+    changes: tuple[tuple[str, str, str], ...] = field(default_factory=tuple)  # (label, old, new)
 
 
-def _masked(name: str, value: Any) -> Any:
-    if name in MASKED_FIELDS and value:
-        from cases.models.case import mask_phone_for_display
+def _raw_changes(record, previous) -> tuple:
+    """(model field, name, before, after) of one version against the one before it."""
+    delta = record.diff_against(previous)
+    meta = record.instance_type._meta
+    return tuple((meta.get_field(c.field), c.field, c.old, c.new) for c in delta.changes)
 
-        return mask_phone_for_display(value)
-    return value
+
+def _formatted(entries: list[HistoryEntry]) -> list[HistoryEntry]:
+    """Values as the auditor reads them, with the same rules as the all-models history
+    (choice labels, Seoul times, masked phones, usernames for user references): one query for
+    the usernames a page mentions."""
+    from cases.views.history import display_value, is_user_fk, user_labels_for
+
+    users = user_labels_for(
+        (f, old, new) for entry in entries for f, _name, old, new in entry.changes
+    )
+
+    def shown(model_field, name, value):
+        if value is not None and value in users and is_user_fk(model_field):
+            return f"{users[value]} (#{value})"
+        return display_value(model_field, name, value)
+
+    return [
+        replace(
+            entry,
+            changes=tuple(
+                (str(f.verbose_name), shown(f, name, old), shown(f, name, new))
+                for f, name, old, new in entry.changes
+            ),
+        )
+        for entry in entries
+    ]
 
 
 def _entries_for(history_qs, model_name: str, label_of) -> list[HistoryEntry]:
@@ -207,15 +229,7 @@ def _entries_for(history_qs, model_name: str, label_of) -> list[HistoryEntry]:
         changes: tuple = ()
         before = previous.get(record.id)
         if before is not None:
-            delta = record.diff_against(before)
-            changes = tuple(
-                (
-                    str(record.instance_type._meta.get_field(c.field).verbose_name),
-                    _masked(c.field, c.old),
-                    _masked(c.field, c.new),
-                )
-                for c in delta.changes
-            )
+            changes = _raw_changes(record, before)
         entries.append(
             HistoryEntry(
                 at=record.history_date,
@@ -235,15 +249,7 @@ def _entries_for(history_qs, model_name: str, label_of) -> list[HistoryEntry]:
 def _history_entry(record, previous, model_name: str, label_of) -> HistoryEntry:
     changes: tuple = ()
     if previous is not None:
-        delta = record.diff_against(previous)
-        changes = tuple(
-            (
-                str(record.instance_type._meta.get_field(c.field).verbose_name),
-                _masked(c.field, c.old),
-                _masked(c.field, c.new),
-            )
-            for c in delta.changes
-        )
+        changes = _raw_changes(record, previous)
     return HistoryEntry(
         at=record.history_date,
         user=record.history_user,
@@ -347,7 +353,9 @@ def case_history_page(*, user, case_id, number: int = 1, per_page: int = 50):
         )
     entries.sort(key=lambda e: (e.at, e.model, e.object_id), reverse=True)
     rows = entries[offset:limit]
-    return PeekPage(object_list=rows[:per_page], number=number, has_next=len(rows) > per_page)
+    return PeekPage(
+        object_list=_formatted(rows[:per_page]), number=number, has_next=len(rows) > per_page
+    )
 
 
 def case_history_for(*, user, case_id) -> list[HistoryEntry]:
@@ -396,7 +404,7 @@ def case_history_for(*, user, case_id) -> list[HistoryEntry]:
             )
         )
     entries.sort(key=lambda e: (e.at, e.model, e.object_id))
-    return entries
+    return _formatted(entries)
 
 
 # --- message previews (the decide confirmation page) ----------------------------------------

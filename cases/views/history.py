@@ -280,19 +280,19 @@ def _raw_changes(audited: AuditedModel, record, previous) -> list[tuple]:
     return out
 
 
-def _is_user_fk(model_field) -> bool:
+def is_user_fk(model_field) -> bool:
     return isinstance(model_field, models.ForeignKey) and (
         model_field.related_model is get_user_model()
     )
 
 
-def _user_labels(raw_rows) -> dict[Any, str]:
-    """Usernames for every user id a page's changes mention (one query for the page)."""
+def user_labels_for(values) -> dict[Any, str]:
+    """Usernames for every user id among ``(model field, before, after)`` triples (one query,
+    none when no user reference changed)."""
     ids = {
         value
-        for changes in raw_rows
-        for _name, model_field, old, new in changes
-        if _is_user_fk(model_field)
+        for model_field, old, new in values
+        if is_user_fk(model_field)
         for value in (old, new)
         if value is not None
     }
@@ -301,8 +301,15 @@ def _user_labels(raw_rows) -> dict[Any, str]:
     return dict(get_user_model().objects.filter(pk__in=ids).values_list("pk", "username"))
 
 
+def _user_labels(raw_rows) -> dict[Any, str]:
+    """Usernames for every user id a page's changes mention (one query for the page)."""
+    return user_labels_for(
+        (model_field, old, new) for changes in raw_rows for _name, model_field, old, new in changes
+    )
+
+
 def _format(model_field, name: str, value: Any, users: dict) -> str:
-    if value is not None and _is_user_fk(model_field):
+    if value is not None and is_user_fk(model_field):
         return f"{users.get(value, '')} (#{value})".strip()
     return display_value(model_field, name, value)
 

@@ -96,3 +96,22 @@ def test_agents_still_cannot_read_it(staff, client_for, make_case):
     case = make_case(assignee=staff.agent)
     url = reverse("audit:case_history", kwargs={"case_id": case.pk})
     assert client_for(staff.agent).get(url).status_code in (403, 404)
+
+
+def test_values_read_as_the_auditor_needs_them(staff, client_for, make_case):
+    """Choice labels, usernames for people, Seoul times and masked phones, as in /audit/."""
+    from cases.services import case_assign, case_record_update
+
+    case = make_case()
+    case_assign(case=case, assignee=staff.agent, actor=staff.lead)
+    case_record_update(case=case, actor=staff.lead, customer_phone="010-2222-3333")
+    html = client_for(staff.auditor).get(reverse("audit:case_history", kwargs={"case_id": case.pk}))
+    text = html.content.decode()
+    assert f"{staff.agent.get_username()} (#{staff.agent.pk})" in text
+    assert "010-2222-3333" not in text and "3333" in text
+    entry = next(
+        e
+        for e in case_history_page(user=staff.auditor, case_id=case.pk).object_list
+        if any(label == "담당 상담사" for label, _old, _new in e.changes)
+    )
+    assert all(isinstance(v, str) for _label, old, new in entry.changes for v in (old, new))
