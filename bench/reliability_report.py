@@ -15,7 +15,7 @@ It runs, each in its own process:
 4. the security tests (tests/security: the generated permission matrix, CSRF, personal data,
    history, logins) for their request counts;
 
-then prints the figures table and writes bench/RELIABILITY.md (the README section) and
+then prints the figures table and writes the README's "Reliability" section and
 bench/results/reliability.json. Exit code 1 if any figure is not what it must be.
 """
 
@@ -259,7 +259,7 @@ def main(argv=None) -> int:
     parser.add_argument("--chaos-json", help="figures of an earlier bench/chaos.py --json run")
     parser.add_argument("--fuzz-examples", type=int, default=500)
     parser.add_argument("--schemathesis-examples", type=int, default=25)
-    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "RELIABILITY.md")
+    parser.add_argument("--out", type=Path, default=ROOT / "README.md")
     args = parser.parse_args(argv)
 
     started = time.monotonic()
@@ -292,7 +292,7 @@ def main(argv=None) -> int:
 
 
 def write_section(path: Path, rendered: str, figures: dict) -> None:
-    """Replace the figures between the markers of bench/RELIABILITY.md (the prose stays)."""
+    """Replace the figures between the markers of the README's "Reliability" section (the prose stays)."""
     text = path.read_text() if path.exists() else ""
     begin, end = "<!-- figures:begin -->", "<!-- figures:end -->"
     chaos_seconds = figures["chaos"].get("seconds")

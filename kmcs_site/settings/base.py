@@ -329,7 +329,7 @@ CELERY_BEAT_SCHEDULE["cases-clocks-mark-overdue"] = {
 
 # --- security -----------------------------------------------------------------------------------
 # Issue 8. Login lockout (django-axes), staff session timeout, and the deploy checks' companions.
-# tests/security/ proves each line; bench/RELIABILITY.md explains the choices.
+# tests/security/ proves each line; the README ("Reliability") explains the choices.
 from datetime import timedelta  # noqa: E402
 
 INSTALLED_APPS += ["axes"]
@@ -360,7 +360,7 @@ LOGGING.setdefault("loggers", {})["axes"] = {"level": env.str("AXES_LOG_LEVEL", 
 
 # --- reliability ----------------------------------------------------------------------------------
 # Issue 8: what keeps "nothing lost, nothing sent or paid twice" true when a worker dies mid-send
-# (bench/chaos.py, tests/reliability/; decisions in bench/RELIABILITY.md).
+# (bench/chaos.py, tests/reliability/; decisions in the README ("Reliability")).
 # Set True only once the SMS provider is known to deliver one message per idempotency key
 # (HttpGateway sends it): then a message stuck in "sending" is asked again, not left to a lead.
 KMCS_SMS_HTTP_IDEMPOTENT = env.bool("KMCS_SMS_HTTP_IDEMPOTENT", default=False)

@@ -6,7 +6,7 @@ at the providers (their journals), none lost. The rounds are bench/chaos.py's.
 CI's second pass runs 10 rounds of 40 SMS + 10 payouts (+ the payouts' own 30 SMS) per round,
 about 75-95 s on a shared 2-core machine: rounds of the bench's 200 + 50 took 17-46 s each
 there (10 of them about 6 minutes), too much for CI. The bench runs the full size:
-``python bench/chaos.py --rounds 100`` (figures in bench/RELIABILITY.md). Sizes from the
+``python bench/chaos.py --rounds 100`` (figures in the README ("Reliability")). Sizes from the
 environment: KMCS_CHAOS_ROUNDS, KMCS_CHAOS_MESSAGES, KMCS_CHAOS_PAYOUTS.
 """
 
