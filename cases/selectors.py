@@ -174,6 +174,7 @@ def staff_services(*, user) -> frozenset[str]:
 
 # --- history (auditor views) --------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class HistoryEntry:
     """One audited change of a case or of a row that belongs to it."""

@@ -1,4 +1,4 @@
-"""Issue 7: two indexes the 1M-case benchmark showed missing (bench/README.md, Performance).
+"""Issue 7: two indexes the 1M-case benchmark showed missing (README, "Performance").
 
 1. ``cases_historicalcase (id, history_date, history_id)``. simple-history indexes ``id`` alone:
    the admin history page of a case with 10,000 versions read and sorted every version to show
