@@ -300,6 +300,50 @@ def _newest_entries(history_qs, limit: int, model_name: str, label_of) -> list[H
     ]
 
 
+def _case_history_sources(case_id: int):
+    """(history queryset, model name, row label) of each audited table that belongs to a case."""
+    return (
+        (Case.history.filter(id=case_id), "case", lambda r: f"케이스 #{r.id}"),
+        (
+            CaseStep.history.filter(case_id=case_id),
+            "casestep",
+            lambda r: f"단계 {r.order}. {r.label}",
+        ),
+        (
+            EscalationPost.history.filter(case_id=case_id),
+            "escalationpost",
+            lambda r: f"아지트 글 ({r.board})",
+        ),
+        (
+            ContactAttempt.history.filter(case_id=case_id),
+            "contactattempt",
+            lambda r: f"OB 기록 ({r.get_target_display()} {r.get_result_display()})",
+        ),
+    )
+
+
+def _unmask_entry(log: UnmaskLog) -> HistoryEntry:
+    return HistoryEntry(
+        at=log.at,
+        user=log.by,
+        model="unmasklog",
+        object_id=log.pk,
+        object_label=f"전화번호 조회 ({log.field})",
+        change_type="unmask",
+        reason=log.reason,
+    )
+
+
+def _history_case(user, case_id) -> Case:
+    """The case whose history ``user`` may read, or Http404 (no hint that it exists)."""
+    if not user_can(user, "audit.history.read"):
+        raise Http404("케이스를 찾을 수 없습니다.")
+    try:
+        return _visible_cases(user, one_case=True).get(pk=case_id)
+    except (Case.DoesNotExist, ValueError, TypeError):
+        raise Http404("케이스를 찾을 수 없습니다.") from None
+
+
 def case_history_page(*, user, case_id, number: int = 1, per_page: int = 50):
     """Page ``number`` of everything that happened to a case, newest first (a ``PeekPage``).
 
@@ -310,48 +354,14 @@ def case_history_page(*, user, case_id, number: int = 1, per_page: int = 50):
     """
     from cases.views.pagination import PeekPage
 
-    if not user_can(user, "audit.history.read"):
-        raise Http404("케이스를 찾을 수 없습니다.")
-    try:
-        case = _visible_cases(user, one_case=True).get(pk=case_id)
-    except (Case.DoesNotExist, ValueError, TypeError):
-        raise Http404("케이스를 찾을 수 없습니다.") from None
+    case = _history_case(user, case_id)
     offset = (number - 1) * per_page
     limit = offset + per_page + 1
-    entries = _newest_entries(
-        Case.history.filter(id=case.pk), limit, "case", lambda r: f"케이스 #{r.id}"
-    )
-    entries += _newest_entries(
-        CaseStep.history.filter(case_id=case.pk),
-        limit,
-        "casestep",
-        lambda r: f"단계 {r.order}. {r.label}",
-    )
-    entries += _newest_entries(
-        EscalationPost.history.filter(case_id=case.pk),
-        limit,
-        "escalationpost",
-        lambda r: f"아지트 글 ({r.board})",
-    )
-    entries += _newest_entries(
-        ContactAttempt.history.filter(case_id=case.pk),
-        limit,
-        "contactattempt",
-        lambda r: f"OB 기록 ({r.get_target_display()} {r.get_result_display()})",
-    )
+    entries: list[HistoryEntry] = []
+    for history_qs, model_name, label_of in _case_history_sources(case.pk):
+        entries += _newest_entries(history_qs, limit, model_name, label_of)
     logs = UnmaskLog.objects.filter(case_id=case.pk).select_related("by").order_by("-at", "-pk")
-    for log in logs[:limit]:
-        entries.append(
-            HistoryEntry(
-                at=log.at,
-                user=log.by,
-                model="unmasklog",
-                object_id=log.pk,
-                object_label=f"전화번호 조회 ({log.field})",
-                change_type="unmask",
-                reason=log.reason,
-            )
-        )
+    entries += [_unmask_entry(log) for log in logs[:limit]]
     entries.sort(key=lambda e: (e.at, e.model, e.object_id), reverse=True)
     rows = entries[offset:limit]
     return PeekPage(
@@ -366,44 +376,13 @@ def case_history_for(*, user, case_id) -> list[HistoryEntry]:
     otherwise Http404. Phones are masked in the changes. A fixed number of queries: one per
     audited model, whatever the number of rows.
     """
-    if not user_can(user, "audit.history.read"):
-        raise Http404("케이스를 찾을 수 없습니다.")
-    try:
-        case = _visible_cases(user, one_case=True).get(pk=case_id)
-    except (Case.DoesNotExist, ValueError, TypeError):
-        raise Http404("케이스를 찾을 수 없습니다.") from None
-    entries = _entries_for(
-        Case.history.filter(id=case.pk).select_related("history_user"),
-        "case",
-        lambda r: f"케이스 #{r.id}",
-    )
-    entries += _entries_for(
-        CaseStep.history.filter(case_id=case.pk).select_related("history_user"),
-        "casestep",
-        lambda r: f"단계 {r.order}. {r.label}",
-    )
-    entries += _entries_for(
-        EscalationPost.history.filter(case_id=case.pk).select_related("history_user"),
-        "escalationpost",
-        lambda r: f"아지트 글 ({r.board})",
-    )
-    entries += _entries_for(
-        ContactAttempt.history.filter(case_id=case.pk).select_related("history_user"),
-        "contactattempt",
-        lambda r: f"OB 기록 ({r.get_target_display()} {r.get_result_display()})",
-    )
-    for log in UnmaskLog.objects.filter(case_id=case.pk).select_related("by"):
-        entries.append(
-            HistoryEntry(
-                at=log.at,
-                user=log.by,
-                model="unmasklog",
-                object_id=log.pk,
-                object_label=f"전화번호 조회 ({log.field})",
-                change_type="unmask",
-                reason=log.reason,
-            )
-        )
+    case = _history_case(user, case_id)
+    entries: list[HistoryEntry] = []
+    for history_qs, model_name, label_of in _case_history_sources(case.pk):
+        entries += _entries_for(history_qs.select_related("history_user"), model_name, label_of)
+    entries += [
+        _unmask_entry(log) for log in UnmaskLog.objects.filter(case_id=case.pk).select_related("by")
+    ]
     entries.sort(key=lambda e: (e.at, e.model, e.object_id))
     return _formatted(entries)
 
