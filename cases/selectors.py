@@ -227,22 +227,7 @@ def _entries_for(history_qs, model_name: str, label_of) -> list[HistoryEntry]:
     entries: list[HistoryEntry] = []
     previous: dict[int, Any] = {}
     for record in history_qs.order_by("history_date", "history_id"):
-        changes: tuple = ()
-        before = previous.get(record.id)
-        if before is not None:
-            changes = _raw_changes(record, before)
-        entries.append(
-            HistoryEntry(
-                at=record.history_date,
-                user=record.history_user,
-                model=model_name,
-                object_id=record.id,
-                object_label=label_of(record),
-                change_type=record.history_type,
-                reason=record.history_change_reason or "",
-                changes=changes,
-            )
-        )
+        entries.append(_history_entry(record, previous.get(record.id), model_name, label_of))
         previous[record.id] = record
     return entries
 
