@@ -207,7 +207,9 @@ def _formatted(entries: list[HistoryEntry]) -> list[HistoryEntry]:
     )
 
     def shown(model_field, name, value):
-        if value is not None and value in users and is_user_fk(model_field):
+        # Ask "is this a user reference?" first: other values may be JSON (the proposal's
+        # dict, a list), which cannot be looked up in a dict (issue 12: TypeError -> 500).
+        if value is not None and is_user_fk(model_field) and value in users:
             return f"{users[value]} (#{value})"
         return display_value(model_field, name, value)
 
