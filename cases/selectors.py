@@ -339,9 +339,11 @@ def case_history_page(*, user, case_id, number: int = 1, per_page: int = 50):
     for the before/after values), so a case with 10,000 versions costs what a case with 100
     does. A fixed number of queries: the case, two per history table, the unmasking log.
     """
-    from cases.views.pagination import PeekPage
+    from cases.views.pagination import MAX_PAGE, PeekPage
 
     case = _history_case(user, case_id)
+    # The views pass a checked number; clamp anyway so no OFFSET overflows the database.
+    number = min(max(int(number), 1), MAX_PAGE)
     offset = (number - 1) * per_page
     limit = offset + per_page + 1
     entries: list[HistoryEntry] = []
