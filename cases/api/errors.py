@@ -12,7 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -48,6 +50,22 @@ class Conflict(exceptions.APIException):
     def __init__(self, detail: str, code: str = "conflict", **extra: Any):
         super().__init__(detail, code)
         self.extra = extra
+
+
+class KeyReused(exceptions.APIException):
+    """An idempotency key sent again with a different request: 422 naming the key and the
+    case it filed (the second request is not filed; a new key files it)."""
+
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_code = "idempotency_key_reused"
+
+    def __init__(self, key: str, case_id: int):
+        super().__init__(
+            f"멱등 키 '{key}'는 다른 내용의 요청(케이스 #{case_id})에 이미 쓰였습니다. "
+            "같은 요청을 다시 보낼 때만 같은 키를 쓰고, 새 접수는 새 키로 보내 주세요.",
+            self.default_code,
+        )
+        self.extra = {"idempotency_key": key, "case_id": case_id}
 
 
 #: Korean text for DRF's own errors, whatever language the client asked for.
@@ -92,6 +110,9 @@ def _domain_response(exc: CaseError) -> Response:
 def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, CaseError):
         return _domain_response(exc)
+    if isinstance(exc, RequestDataTooBig):
+        # Django's own cap (DATA_UPLOAD_MAX_MEMORY_SIZE), should a body get past the API's.
+        exc = PayloadTooLarge(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None  # a real bug: Django's 500 handling (and logging) applies
@@ -114,6 +135,8 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
             # Ours carry a Korean message of their own; DRF's default one is replaced.
             if detail == str(type(exc).default_detail):
                 detail = KOREAN[code]
+        elif isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+            detail = f"요청이 너무 많습니다. {int(exc.wait)}초 후에 다시 시도해 주세요."
         elif code in KOREAN:
             detail = KOREAN[code]
     response.data = error_body(detail, code, **getattr(exc, "extra", {}))

@@ -1,9 +1,10 @@
 """The API reads JSON only, and never more than ``KMCS_API_MAX_BODY_BYTES`` (or the view's own
-``max_body_bytes``: batch intake).
+``max_body_bytes``: batch intake), nested at most :data:`cases.intake.jsonsafe.MAX_DEPTH` deep.
 
-DRF's JSON parser reads the request stream directly (Django's DATA_UPLOAD_MAX_MEMORY_SIZE does
-not apply to it), so the size check is here: by Content-Length before reading, and by what was
-actually read for chunked bodies. Both answer 413 with the API's JSON error.
+The size is checked by Content-Length before DRF reads the body (:func:`check_body_size`,
+called from the API views' ``initial``: DRF reads ``request.body``, which Django caps at
+DATA_UPLOAD_MAX_MEMORY_SIZE with an HTML 400), and here again by what was actually read (a
+body without Content-Length). Both answer 413 with the API's JSON error stating the limit.
 """
 
 from __future__ import annotations
@@ -15,25 +16,32 @@ from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
 from cases.api.errors import PayloadTooLarge
+from cases.intake import jsonsafe
 
 
-def _reject_constant(name: str):
-    raise ValueError(f"JSON에 쓸 수 없는 값입니다: {name}")
+def body_limit(view) -> int:
+    """A view may allow more (batch intake); every other view has the API's limit."""
+    return getattr(view, "max_body_bytes", None) or settings.KMCS_API_MAX_BODY_BYTES
+
+
+def check_body_size(request, view) -> None:
+    """413 when the declared Content-Length is over the view's limit (nothing is read)."""
+    limit = body_limit(view)
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except (TypeError, ValueError):
+        declared = 0
+    if declared > limit:
+        raise PayloadTooLarge(limit)
 
 
 class LimitedJSONParser(JSONParser):
     def parse(self, stream, media_type=None, parser_context=None):
         view = (parser_context or {}).get("view")
-        # A view may allow more (batch intake); every other view has the API's limit.
-        limit = getattr(view, "max_body_bytes", None) or settings.KMCS_API_MAX_BODY_BYTES
+        limit = body_limit(view)
         request = (parser_context or {}).get("request")
-        meta = getattr(request, "META", {}) if request is not None else {}
-        try:
-            declared = int(meta.get("CONTENT_LENGTH") or 0)
-        except (TypeError, ValueError):
-            declared = 0
-        if declared > limit:
-            raise PayloadTooLarge(limit)
+        if request is not None:
+            check_body_size(request, view)
         raw = stream.read(limit + 1)
         if len(raw) > limit:
             raise PayloadTooLarge(limit)
@@ -42,7 +50,9 @@ class LimitedJSONParser(JSONParser):
         except UnicodeDecodeError as exc:
             raise ParseError("요청 본문이 UTF-8이 아닙니다. JSON은 UTF-8로 보내 주세요.") from exc
         try:
-            return json.loads(text, parse_constant=_reject_constant)
+            return jsonsafe.loads(text)
+        except jsonsafe.JsonTooDeep as exc:
+            raise ParseError(str(exc)) from exc
         except ValueError as exc:
             where = ""
             if isinstance(exc, json.JSONDecodeError):

@@ -425,6 +425,11 @@ class DuplicateCaseErrorSerializer(ApiErrorSerializer):
     case_id = serializers.IntegerField(help_text="처리 중인 기존 케이스 ID")
 
 
+class KeyReusedErrorSerializer(ApiErrorSerializer):
+    idempotency_key = serializers.CharField(help_text="다른 내용의 요청에 이미 쓰인 멱등 키")
+    case_id = serializers.IntegerField(help_text="그 키로 접수된 케이스 ID")
+
+
 # --- lists and exports ------------------------------------------------------------------------
 
 

@@ -24,7 +24,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cases.api import serializers as s
-from cases.api.errors import Conflict, flatten
+from cases.api.errors import Conflict, KeyReused, flatten
+from cases.api.parsers import check_body_size
 from cases.api.permissions import ActionPermission
 from cases.api.presenters import proposal_payload
 from cases.api.selectors import (
@@ -72,6 +73,23 @@ class KoreanJsonErrorsMixin:
     def dispatch(self, request, *args, **kwargs):
         with translation.override("ko"):
             return super().dispatch(request, *args, **kwargs)
+
+    def perform_authentication(self, request):
+        # Throttles first: the per-address one counts every request, also those with a wrong
+        # token (guessing) or none (DRF would answer 401/403 before counting them).
+        self.check_throttles(request)
+        super().perform_authentication(request)
+
+    def check_throttles(self, request):
+        if getattr(request, "_kmcs_throttles_checked", False):
+            return  # already counted in perform_authentication
+        request._kmcs_throttles_checked = True
+        super().check_throttles(request)
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if request.method in ("POST", "PUT", "PATCH"):
+            check_body_size(request, self)  # 413 (JSON) before DRF reads the body
 
     def finalize_response(self, request, response, *args, **kwargs):
         if isinstance(response, Response) and response.status_code >= 400:
@@ -241,13 +259,18 @@ class CaseCollectionView(KoreanAPIView, GenericAPIView):
         summary="케이스 접수",
         description=(
             "케이스를 만들고 플레이북 제안을 함께 돌려줍니다 (201). 같은 idempotency_key로 다시 "
-            "보내면 처음 만든 케이스를 200으로 돌려주고, 같은 업무 키(콜 ID·결제 ID·TID...)로 "
+            "보내면 처음 만든 케이스를 200으로 돌려주고(내용이 다르면 422와 그 키), "
+            "같은 업무 키(콜 ID·결제 ID·TID...)로 "
             "처리 중인 케이스가 있으면 409와 그 케이스 ID를 돌려줍니다."
         ),
         request=_intake_request_schema(),
         responses={
             201: s.CaseIntakeResponse,
             200: OpenApiResponse(s.CaseIntakeResponse, description="같은 멱등 키: 기존 케이스"),
+            422: OpenApiResponse(
+                s.KeyReusedErrorSerializer,
+                description="같은 멱등 키, 다른 내용의 요청 (접수하지 않음: 새 키로 보내기)",
+            ),
             409: OpenApiResponse(
                 s.DuplicateCaseErrorSerializer, description="처리 중인 같은 건 (중복 접수)"
             ),
@@ -277,6 +300,8 @@ class CaseCollectionView(KoreanAPIView, GenericAPIView):
                 "이 멱등 키는 다른 요청에 이미 쓰였습니다. 새 키로 보내 주세요.",
                 code="idempotency_key_conflict",
             )
+        if result.key_reused:
+            raise KeyReused(kwargs["idempotency_key"], case.pk)
         proposal, proposal_error = result.proposal, result.proposal_error
         if not result.created:
             # A retry: the proposal as of now (the case may have been decided meanwhile).

@@ -36,6 +36,7 @@ from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
 from cases.business_keys import REFERENCE_FIELDS, business_key_for, references_from
+from cases.intake import jsonsafe
 from cases.intake.bulk import check_fields, insert_with_history, row_of
 from cases.intake.facts import UNKNOWN_FIELD, fact_names
 from cases.intake.facts import flatten as _flat
@@ -106,7 +107,7 @@ def request_from_csv(data: Mapping[str, str]) -> dict[str, Any]:
     facts: dict[str, Any] = {}
     raw_facts = (data.get("facts") or "").strip()
     if raw_facts:
-        facts = json.loads(raw_facts)  # ValueError -> the caller rejects the row
+        facts = jsonsafe.loads(raw_facts)  # ValueError (also too deep) -> the row is rejected
         if not isinstance(facts, dict):
             raise ValueError("facts 열은 JSON 객체여야 합니다.")
     for name, value in data.items():

@@ -2,23 +2,25 @@
 
 Nothing here holds more than one row (and one line) in memory: the file is read line by line
 in binary, each line decoded on its own, so a line in a wrong encoding rejects that row only
-and the rest of the file still imports. The encoding is decided once from the first MiB:
-UTF-8 (with or without BOM) or CP949 (EUC-KR); anything else (UTF-16, binary data, Latin-1...)
-stops the import with a Korean message before a single row is written.
+and the rest of the file still imports. The encoding is decided once, from every non-ASCII
+line of the file: UTF-8 (with or without BOM) or CP949 (EUC-KR); anything else (UTF-16,
+binary data, Latin-1...) stops the import with a Korean message before a single row is
+written. A rejected line keeps its original text in the rejects file (never U+FFFD).
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cases.intake import jsonsafe
+
 SAMPLE_BYTES = 1 << 20
-#: Share of the sample's lines that may fail to decode in the file's encoding.
+#: Share of the file's non-ASCII lines that may fail to decode in the file's encoding.
 MAX_BROKEN_LINES = 0.01
 ENCODINGS = {
     "utf-8": "utf-8",
@@ -79,20 +81,23 @@ def detect_encoding(path: Path, requested: str = "auto") -> str:
                 f"지원하지 않는 인코딩입니다: {requested} (UTF-8 또는 CP949만 가능)"
             ) from None
         return "utf-8-sig" if codec == "utf-8" else codec
-    # Judged line by line: a file in one of the two encodings with a stray broken line keeps
-    # its encoding (that line's row is rejected later); a file that is neither is refused.
-    lines = sample.split(b"\n")
-    if len(sample) == SAMPLE_BYTES:
-        lines = lines[:-1]  # cut in the middle
-    lines = [line for line in lines if line.strip()] or [b""]
+    # Judged line by line over the whole file (a file that is ASCII for its first MiB and
+    # Korean after it is still CP949): a pure-ASCII line reads the same in both encodings and
+    # says nothing, so only lines with other bytes count. A file in one of the two encodings
+    # with a stray broken line keeps its encoding (that row is rejected later, its text kept
+    # in the rejects file); a file that is neither is refused.
     for codec in ("utf-8", "cp949"):
-        failures = 0
-        for line in lines:
-            try:
-                line.decode(codec)
-            except UnicodeDecodeError:
-                failures += 1
-        if failures <= len(lines) * MAX_BROKEN_LINES:
+        judged = failures = 0
+        with path.open("rb") as handle:
+            for line in handle:
+                if line.isascii():
+                    continue
+                judged += 1
+                try:
+                    line.decode(codec)
+                except UnicodeDecodeError:
+                    failures += 1
+        if failures <= judged * MAX_BROKEN_LINES:
             return "utf-8-sig" if codec == "utf-8" else codec
     raise SourceError(
         "파일 인코딩을 알 수 없습니다: UTF-8 또는 CP949(EUC-KR)로 저장한 파일만 가져올 수 있습니다."
@@ -108,6 +113,19 @@ def count_lines(path: Path) -> int:
             count += block.count(b"\n")
             last = block[-1:]
     return count + (0 if last == b"\n" else 1)
+
+
+def original_text(raw: bytes, encoding: str) -> str:
+    """A line that does not decode in the file's encoding, as the rejects file keeps it: read
+    in the other supported encoding when it is in that one (a CP949 line in a UTF-8 file),
+    else with each undecodable byte as ``\\xNN`` (never U+FFFD, which loses the byte)."""
+    for codec in ("utf-8", "cp949"):
+        if codec != encoding.replace("-sig", ""):
+            try:
+                return raw.decode(codec)
+            except UnicodeDecodeError:
+                pass
+    return raw.decode(encoding, errors="backslashreplace")
 
 
 class _Lines:
@@ -129,7 +147,7 @@ class _Lines:
                 yield raw.decode(encoding)
             except UnicodeDecodeError:
                 self.bad.add(self.number)
-                yield raw.decode(encoding, errors="replace")
+                yield original_text(raw, encoding)
 
 
 ENCODING_ERROR = "인코딩 오류: UTF-8/CP949로 읽을 수 없는 글자가 있습니다."
@@ -201,7 +219,7 @@ def jsonl_rows(path: Path, encoding: str) -> Iterator[RawRow]:
                 yield RawRow(line=number, values=text.rstrip("\r\n"), error=ENCODING_ERROR)
                 continue
             try:
-                value = json.loads(text)
+                value = jsonsafe.loads(text)  # too deep: a ValueError, this row only
             except ValueError as exc:
                 yield RawRow(
                     line=number, values=text.rstrip("\r\n"), error=f"JSON 형식 오류: {exc}"

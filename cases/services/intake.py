@@ -37,6 +37,9 @@ class CaseCreateResult:
     #: ``proposal_error`` says (in Korean) why there is none.
     proposal: Any = None
     proposal_error: str | None = None
+    #: The idempotency key came back with a different request (another call, phone, facts...):
+    #: ``case`` is what the key filed, and the new request was not filed (the API answers 422).
+    key_reused: bool = False
 
     @property
     def message(self) -> str:
@@ -220,6 +223,37 @@ def case_propose_at_intake(prepared: PreparedCase, *, at, env=None) -> tuple[Any
     return proposal, None
 
 
+#: What a request files: a retry with the same idempotency key must bring the same values.
+FILED_FIELDS = (
+    "playbook",
+    "channel",
+    "facts",
+    "customer_phone",
+    "driver_id",
+    "driver_phone",
+    *REFERENCE_FIELDS,
+)
+
+
+def same_request(existing: Case, candidate: Case) -> bool:
+    """Whether ``candidate`` (prepared, unsaved) files what ``existing`` was filed with.
+
+    Compared with the case's first history row (what intake wrote), not the case as it is now:
+    agents may have edited it since, and a retry of the original request is still a retry."""
+    filed = (
+        existing.history.filter(history_type="+").order_by("history_date", "history_id").first()
+        or existing
+    )
+    return all(getattr(filed, name) == getattr(candidate, name) for name in FILED_FIELDS)
+
+
+def _replayed(existing: Case, candidate: Case) -> CaseCreateResult:
+    """The case an idempotency key filed, answered to a request carrying that key again."""
+    return CaseCreateResult(
+        case=existing, created=False, key_reused=not same_request(existing, candidate)
+    )
+
+
 def _insert_or_winner(case: Case, actor, reason: str | None = None) -> CaseCreateResult | None:
     """Save ``case`` (one INSERT and its history row); None when saved. When a concurrent
     request inserted the same idempotency key or open business key first, the partial unique
@@ -235,7 +269,7 @@ def _insert_or_winner(case: Case, actor, reason: str | None = None) -> CaseCreat
         if case.idempotency_key:
             winner = Case.objects.filter(idempotency_key=case.idempotency_key).first()
             if winner is not None:
-                return CaseCreateResult(case=winner, created=False)
+                return _replayed(winner, case)
         if case.business_key:
             winner = case_open_duplicate(playbook=case.playbook, business_key=case.business_key)
         if winner is None:
@@ -292,10 +326,14 @@ def case_create(
     if idempotency_key:
         existing = Case.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
-            return CaseCreateResult(case=existing, created=False)
+            return _replayed(existing, case)
 
     if key:
         existing = case_open_duplicate(playbook=playbook, business_key=key)
+        if existing is not None and idempotency_key and existing.idempotency_key == idempotency_key:
+            # A concurrent request with the same key committed between the two lookups: the
+            # key wins, this is a retry of that request, not a duplicate inquiry.
+            return _replayed(existing, case)
         if existing is not None:
             return CaseCreateResult(case=existing, created=False, duplicate_of=existing)
 

@@ -251,8 +251,24 @@ REST_FRAMEWORK.update(
         "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
         "EXCEPTION_HANDLER": "cases.api.errors.api_exception_handler",
         "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+        # Per address first (counts wrong tokens too), then per user/token: JSON 429 with
+        # Retry-After. Rates: KMCS_API_THROTTLE_RATES below.
+        "DEFAULT_THROTTLE_CLASSES": [
+            "cases.api.throttles.ApiIpThrottle",
+            "cases.api.throttles.ApiUserThrottle",
+        ],
+        # The client address is REMOTE_ADDR unless KMCS_TRUSTED_PROXIES (the number of reverse
+        # proxies in front of the app) says how many X-Forwarded-For entries to skip; a
+        # client-sent X-Forwarded-For is never trusted by default.
+        "NUM_PROXIES": env.int("KMCS_TRUSTED_PROXIES", default=0),
     }
 )
+#: Requests per period (DRF rate syntax "N/second|minute|hour|day"; empty = no limit).
+#: api_user: per token (machine clients) or per logged-in user; api_ip: per client address.
+KMCS_API_THROTTLE_RATES = {
+    "api_user": env.str("KMCS_API_RATE_USER", default="600/minute") or None,
+    "api_ip": env.str("KMCS_API_RATE_IP", default="1200/minute") or None,
+}
 SPECTACULAR_SETTINGS.update(
     {
         "DESCRIPTION": (
@@ -283,6 +299,11 @@ KMCS_API_MAX_BODY_BYTES = env.int("KMCS_API_MAX_BODY_BYTES", default=256 * 1024)
 #: limit of its own (500 chatbot-board submissions are ~350 KB of JSON).
 KMCS_API_BATCH_MAX_CASES = env.int("KMCS_API_BATCH_MAX_CASES", default=500)
 KMCS_API_MAX_BATCH_BODY_BYTES = env.int("KMCS_API_MAX_BATCH_BODY_BYTES", default=4 * 1024 * 1024)
+# DRF reads a JSON body through request.body, which Django caps at this size (HTML 400 above
+# it): at least the largest API limit, so the API's own limits (JSON 413) are the ones that hold.
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(
+    2_621_440, KMCS_API_MAX_BODY_BYTES, KMCS_API_MAX_BATCH_BODY_BYTES
+)
 # Cursor pagination of case lists: default and largest page.
 KMCS_API_PAGE_SIZE = env.int("KMCS_API_PAGE_SIZE", default=50)
 KMCS_API_MAX_PAGE_SIZE = env.int("KMCS_API_MAX_PAGE_SIZE", default=200)
