@@ -17,8 +17,20 @@ from typing import Any
 
 from django.contrib.auth.models import Permission
 from django.db.models import Case as SqlCase
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.http import Http404
+from django.utils import timezone
 
 from cases.access import agent_services, is_agent_only
 from cases.models import (
@@ -29,6 +41,7 @@ from cases.models import (
     CaseUserObjectPermission,
     ContactAttempt,
     EscalationPost,
+    Status,
     UnmaskLog,
 )
 from kmcs_site.permissions import user_can, user_roles
@@ -111,17 +124,63 @@ def _work_permission_case_ids(user):
     ).values("content_object_id")
 
 
-def case_queue_for(*, user) -> QuerySet[Case]:
-    """The open cases ``user`` should work next.
+#: What "내 큐" holds: every case still to be worked, decided ones included until they close (a
+#: decided case waiting on the CPO or the team still has steps to do and must not vanish).
+QUEUE_STATUSES = (*OPEN_STATUSES, Status.DECIDED)
 
-    Agents: their own cases first, then unassigned cases of their services, oldest first
-    (``is_mine`` is annotated). Leads and managers: every open case, oldest first, unassigned
-    first, so the queue shows what still needs an owner.
+#: Queue orders offered to the agent (``?sort=``): by next due time or by age.
+QUEUE_SORTS = {
+    "due": "기한 임박 순",
+    "-due": "기한 늦은 순",
+    "age": "오래된 순",
+    "-age": "최근 접수 순",
+}
+
+
+def _running_clocks():
+    from cases.models import StepClock
+
+    return StepClock.objects.filter(case_id=OuterRef("pk"), stopped_at__isnull=True)
+
+
+def _queue_annotations(now) -> dict:
+    """Next due time and the overdue mark, computed from the clocks' due times *at read*: a
+    promise past its due time is overdue whether or not the overdue job has run. A paused
+    clock (waiting on the customer) has no running due time and is never overdue."""
+    running = _running_clocks().filter(paused_at__isnull=True)
+    return {
+        "next_due_at": Subquery(running.order_by("due_at").values("due_at")[:1]),
+        "is_overdue": Exists(running.filter(due_at__lt=now)),
+    }
+
+
+def case_queue_for(*, user, sort: str = "", now=None) -> QuerySet[Case]:
+    """The cases ``user`` should work: new, in progress, waiting and decided-but-not-closed.
+
+    Each row carries ``is_mine``, ``next_due_at`` (the earliest due time of its running
+    clocks) and ``is_overdue`` (computed from that due time now, not from the job's mark).
+    Default order: agents see their own cases first, then the unassigned cases of their
+    services, oldest first; leads and managers see every such case, unassigned first. ``sort``
+    (one of :data:`QUEUE_SORTS`) orders by next due time (no clock last) or by age instead.
+    One SQL query for the rows whatever their number (the annotations are subqueries).
     """
     if user is None or not getattr(user, "pk", None):
         return Case.objects.none()
+    now = now or timezone.now()
     mine = SqlCase(When(assignee_id=user.pk, then=Value(True)), default=Value(False))
-    cases = case_list_visible_to(user=user).filter(status__in=OPEN_STATUSES).annotate(is_mine=mine)
+    cases = (
+        case_list_visible_to(user=user)
+        .filter(status__in=QUEUE_STATUSES)
+        .annotate(is_mine=mine, **_queue_annotations(now))
+    )
+    if sort in ("due", "-due"):
+        due = F("next_due_at")
+        first = due.asc(nulls_last=True) if sort == "due" else due.desc(nulls_last=True)
+        return cases.order_by(first, "created_at", "pk")
+    if sort == "age":
+        return cases.order_by("created_at", "pk")
+    if sort == "-age":
+        return cases.order_by("-created_at", "-pk")
     if is_agent_only(user_roles(user)):
         return cases.order_by("-is_mine", "created_at", "pk")
     return cases.order_by(
@@ -129,6 +188,22 @@ def case_queue_for(*, user) -> QuerySet[Case]:
         "created_at",
         "pk",
     )
+
+
+def case_queue_counts(*, user, now=None) -> dict[str, int]:
+    """How many queue cases ``user`` has per status, how many are overdue and how many are
+    theirs: one aggregate query (the same scope as :func:`case_queue_for`)."""
+    if user is None or not getattr(user, "pk", None):
+        return {status: 0 for status in [*QUEUE_STATUSES, "overdue", "mine"]}
+    now = now or timezone.now()
+    running = _running_clocks().filter(paused_at__isnull=True, due_at__lt=now)
+    scope = case_list_visible_to(user=user).filter(status__in=QUEUE_STATUSES).order_by()
+    counts = scope.aggregate(
+        **{str(status): Count("pk", filter=Q(status=status)) for status in QUEUE_STATUSES},
+        overdue=Count("pk", filter=Q(Exists(running))),
+        mine=Count("pk", filter=Q(assignee_id=user.pk)),
+    )
+    return {key: value or 0 for key, value in counts.items()}
 
 
 def case_detail_queryset(cases: QuerySet[Case]) -> QuerySet[Case]:

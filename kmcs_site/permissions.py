@@ -127,6 +127,12 @@ ACTIONS: dict[str, frozenset[Role]] = {
     "cases.case.override": LEADS_AND_MANAGER,
     "cases.case.close": ALL_AGENTS,
     "cases.case.reopen": LEADS_AND_MANAGER,
+    # Recording what a case learned after intake (CPO/team answer, the customer accepting a
+    # refund, a missing fact): the agent on their own (assigned) case, leads and the manager on
+    # any. The revision re-proposes; on a decided case it redoes the pending steps.
+    "cases.case.revise_facts": ALL_AGENTS,
+    # Revisions are written by that service only (the case page, the admin's revise page).
+    **_model_actions("cases.factrevision"),
     # Seeing a full phone number is logged (cases.UnmaskLog).
     "cases.case.unmask": LEADS_AND_MANAGER,
     # --- fines (seed 004) ------------------------------------------------------------------
@@ -144,6 +150,10 @@ ACTIONS: dict[str, frozenset[Role]] = {
     "fines.finenotice.manage": frozenset({Role.MANAGER}),
     "fines.finenotice.override_evidence": frozenset({Role.MANAGER}),
     "fines.finepayout.cancel": LEADS_AND_MANAGER,
+    # Four-eyes on money (issue 12): a manual payout (made by hand, after a cancel, to another
+    # account) is approved or rejected by a lead or manager who did not create it (object
+    # rule below); agents and auditors never approve.
+    "fines.finepayout.approve": LEADS_AND_MANAGER,
     "fines.finepayout.unmask": LEADS_AND_MANAGER,
     "fines.finepayout.run_batch": LEADS_AND_MANAGER,
     # --- partners (seed 001) ---------------------------------------------------------------
@@ -334,11 +344,29 @@ def _case_work(user, roles, obj):
     return not is_agent_only(roles) or agent_may_work(user, case_of(obj))
 
 
+@object_rule("cases.case.revise_facts")
+def _case_revise_facts(user, roles, obj):
+    """An agent revises the facts of a case assigned to them ("own cases"); an unassigned case
+    is taken first, so every revision has an owner who answers for it."""
+    from cases.access import case_of, is_agent_only
+
+    return not is_agent_only(roles) or case_of(obj).assignee_id == user.pk
+
+
 @object_rule("cases.case.take")
 def _case_take(user, roles, obj):
     from cases.access import agent_may_take
 
     return agent_may_take(user, roles, obj)
+
+
+# --- fines: object rules ------------------------------------------------------------------
+
+
+@object_rule("fines.finepayout.approve")
+def _payout_approve(user, roles, obj):
+    """Four-eyes: never the person who created (requested) the payout."""
+    return getattr(obj, "created_by_id", None) != user.pk
 
 
 # --- security -------------------------------------------------------------------------------

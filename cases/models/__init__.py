@@ -22,6 +22,7 @@ from cases.models.clock import ClockStop, StepClock
 from cases.models.consultation_type import ConsultationType
 from cases.models.contact import ContactAttempt
 from cases.models.escalation import EscalationPost
+from cases.models.revision import FactRevision
 from cases.models.staff import StaffProfile
 from cases.models.step import CaseStep
 from cases.models.unmask import UnmaskLog
@@ -41,6 +42,7 @@ __all__ = [
     "ContactAttempt",
     "ContactResult",
     "EscalationPost",
+    "FactRevision",
     "PlaybookCode",
     "PostReason",
     "ResultType",

@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views import View
 
 from cases.exceptions import CaseError, FactsInvalid
@@ -28,13 +29,20 @@ from cases.forms import (
     UnmaskForm,
     facts_form_class,
 )
-from cases.models import OPEN_STATUSES, PlaybookCode
+from cases.models import PlaybookCode, Status
 from cases.playbooks import PLAYBOOKS
-from cases.selectors import case_get_for_user_or_404, case_list_visible_to, case_queue_for
+from cases.selectors import (
+    QUEUE_STATUSES,
+    case_get_for_user_or_404,
+    case_list_visible_to,
+    case_queue_counts,
+    case_queue_for,
+)
 from cases.services import case_create
 from cases.views.base import ActionRequiredMixin, case_url, is_htmx
 from cases.views.pagination import DEFAULT_PER_PAGE, page_number, peek_paginate
 from cases.views.presenters import case_page
+from cases.workspace_forms import QueueFilterForm
 from kmcs_site.permissions import user_can
 
 
@@ -61,15 +69,20 @@ class _CaseTableView(ActionRequiredMixin, View):
 
     http_method_names = ["get", "head"]
     template_name = ""
+    table_template_name = "cases/workspace/_case_table.html"
+    form_class = CaseFilterForm
     statuses = None  # statuses the filter offers (None: all)
     per_page = DEFAULT_PER_PAGE
 
-    def cases(self, user):
+    def cases(self, user, form):
         raise NotImplementedError
 
+    def extra_context(self, request) -> dict:
+        return {}
+
     def get(self, request):
-        form = CaseFilterForm(request.GET or None, statuses=self.statuses)
-        cases = self.cases(request.user)
+        form = self.form_class(request.GET or None, statuses=self.statuses)
+        cases = self.cases(request.user, form)
         # A filter value the form refuses shows its error and no rows, never the unfiltered list.
         cases = (
             cases.none()
@@ -81,19 +94,29 @@ class _CaseTableView(ActionRequiredMixin, View):
         )
         context = {"form": form, "page": page, "cases": page.object_list}
         if is_htmx(request):
-            return render(request, "cases/workspace/_case_table.html", context)
-        return render(request, self.template_name, context)
+            return render(request, self.table_template_name, context)
+        return render(request, self.template_name, {**context, **self.extra_context(request)})
 
 
 class QueueView(_CaseTableView):
-    """My queue: my open cases first, then the unassigned ones of my services."""
+    """내 큐: every case still to work (new, in progress, waiting, decided but not closed), mine
+    first, with age, next due time and overdue marks computed at read, sortable by due time or
+    age, and a count per state (one aggregate query)."""
 
     action = "workspace.queue.read"
     template_name = "cases/workspace/queue.html"
-    statuses = OPEN_STATUSES
+    table_template_name = "cases/workspace/_queue_table.html"
+    form_class = QueueFilterForm
+    statuses = QUEUE_STATUSES
 
-    def cases(self, user):
-        return case_queue_for(user=user)
+    def cases(self, user, form):
+        sort = form.sort_order() if form.is_bound else ""
+        return case_queue_for(user=user, sort=sort)
+
+    def extra_context(self, request) -> dict:
+        counts = case_queue_counts(user=request.user)
+        states = [(status, Status(status).label, counts[str(status)]) for status in QUEUE_STATUSES]
+        return {"counts": counts, "states": states, "now": timezone.now()}
 
 
 class CaseListView(_CaseTableView):
@@ -102,7 +125,7 @@ class CaseListView(_CaseTableView):
     action = "workspace.case.read"
     template_name = "cases/workspace/case_list.html"
 
-    def cases(self, user):
+    def cases(self, user, form):
         return case_list_visible_to(user=user)
 
 

@@ -21,13 +21,17 @@ def test_queue_shows_mine_first_then_unassigned_of_my_service_never_others(
     assert client_for(staff.parking_agent).get(reverse("workspace:queue")).context["cases"] == []
 
 
-def test_queue_hides_decided_cases_the_list_shows_them(staff, client_for, make_case):
+def test_queue_keeps_decided_cases_until_closed_the_list_shows_them(
+    staff, client_for, make_case
+):
+    """Issue 13.6: a decided case still has steps to do (the CPO's answer, an SMS): it stays in
+    "내 큐" until it is closed (tests/workspace/test_queue.py covers the closed side)."""
     from cases.services import case_decide
 
     done = make_case(assignee=staff.agent)
     case_decide(case=done, actor=staff.agent)
     client = client_for(staff.agent)
-    assert done not in client.get(reverse("workspace:queue")).context["cases"]
+    assert done in client.get(reverse("workspace:queue")).context["cases"]
     listed = client.get(reverse("workspace:case_list"), {"status": "decided"}).context["cases"]
     assert list(listed) == [done]
 
