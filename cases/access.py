@@ -67,4 +67,7 @@ def agent_may_work(user, case) -> bool:
 def agent_may_take(user, roles: frozenset[str], case) -> bool:
     if case.assignee_id is not None:
         return False
+    # An agent who filed the case (workspace intake) owns it, whatever their services.
+    if case.created_by_id is not None and case.created_by_id == user.pk:
+        return True
     return not is_agent_only(roles) or case.service in agent_services(user)

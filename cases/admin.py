@@ -8,13 +8,12 @@ the case list is the visibility selector, so an agent who opens the admin sees o
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.http import Http404
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -22,7 +21,10 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from cases.exceptions import CaseError
+from cases.forms import OverrideForm
+from cases.labels import outcome_filter_choices, outcome_label
 from cases.models import (
+    DONE_STATUSES,
     Campaign,
     Case,
     CaseStep,
@@ -156,25 +158,27 @@ class CaseRecordForm(forms.ModelForm):
 
 
 # --- list filters that never scan the cases table -------------------------------------------
-@lru_cache(maxsize=1)
 def declared_outcome_codes() -> tuple[str, ...]:
-    """Every outcome code the playbooks declare (their ``OUTCOMES``), sorted."""
-    from cases.playbooks import PLAYBOOKS
-    from cases.services.decisions import declared_outcomes
-
-    codes: set[str] = set()
-    for module in PLAYBOOKS.values():
-        codes |= declared_outcomes(module)
-    return tuple(sorted(codes))
+    """Every outcome code the playbooks declare (their ``OUTCOMES``), playbook by playbook."""
+    return tuple(code for code, _label in outcome_filter_choices())
 
 
 class OutcomeListFilter(admin.AllValuesFieldListFilter):
-    """The outcome filter's choices from the playbooks' declared codes, not from a
-    ``SELECT DISTINCT outcome`` over every case (a full scan on each list page)."""
+    """The outcome filter's choices from the playbooks' declared outcomes with their Korean
+    labels, not from a ``SELECT DISTINCT outcome`` over every case (a full scan per page)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)  # builds a lazy DISTINCT queryset, never evaluated
         self.lookup_choices = declared_outcome_codes()
+
+    def choices(self, changelist):
+        labels = dict(outcome_filter_choices())
+        for choice in super().choices(changelist):
+            display = str(choice["display"])
+            code = display.rsplit(" (", 1)[0] if display not in labels else display
+            if code in labels:
+                choice = {**choice, "display": display.replace(code, labels[code], 1)}
+            yield choice
 
 
 class AssigneeListFilter(admin.RelatedFieldListFilter):
@@ -193,7 +197,7 @@ class CaseAdmin(AuditedAdmin):
         "id",
         "playbook",
         "status",
-        "outcome",
+        "outcome_display",
         "result_type",
         "channel",
         "assignee",
@@ -263,7 +267,8 @@ class CaseAdmin(AuditedAdmin):
             _("결정"),
             {
                 "fields": (
-                    "outcome",
+                    "outcome_display",
+                    "override_link",
                     "reason",
                     "result_type",
                     "is_override",
@@ -321,7 +326,8 @@ class CaseAdmin(AuditedAdmin):
         "lot",
         "business_key",
         "unmask_link",
-        "outcome",
+        "outcome_display",
+        "override_link",
         "reason",
         "result_type",
         "is_override",
@@ -395,12 +401,29 @@ class CaseAdmin(AuditedAdmin):
         url = reverse("admin:cases_case_unmask", args=[case.pk])
         return format_html('<a href="{}">{}</a>', url, _("전화번호 조회 (기록됨)"))
 
+    @admin.display(description=_("처리 결과"), ordering="outcome")
+    def outcome_display(self, case):
+        return outcome_label(case.playbook, case.outcome) or "-"
+
+    @admin.display(description=_("다른 결과로 결정"))
+    def override_link(self, case):
+        url = reverse("admin:cases_case_override", args=[case.pk])
+        return format_html('<a href="{}">{}</a>', url, _("제안과 다른 결과로 결정 (사유 필수)"))
+
+    def _may_override(self, request, case) -> bool:
+        return case.status not in DONE_STATUSES and user_can(
+            request.user, "cases.case.override", case
+        )
+
     def get_fieldsets(self, request, obj=None):
-        # The unmask link only for those who may unmask (the view checks again).
-        if obj is not None and user_can(request.user, "cases.case.unmask", obj):
-            return self.fieldsets
+        # The unmask / override links only for those who may use them (the views check again).
+        hidden = set()
+        if obj is None or not user_can(request.user, "cases.case.unmask", obj):
+            hidden.add("unmask_link")
+        if obj is None or not self._may_override(request, obj):
+            hidden.add("override_link")
         return [
-            (name, {**opts, "fields": tuple(f for f in opts["fields"] if f != "unmask_link")})
+            (name, {**opts, "fields": tuple(f for f in opts["fields"] if f not in hidden)})
             for name, opts in self.fieldsets
         ]
 
@@ -412,7 +435,12 @@ class CaseAdmin(AuditedAdmin):
                 "<path:object_id>/unmask/",
                 self.admin_site.admin_view(self.unmask_view),
                 name="cases_case_unmask",
-            )
+            ),
+            path(
+                "<path:object_id>/override/",
+                self.admin_site.admin_view(self.override_view),
+                name="cases_case_override",
+            ),
         ]
         return extra + urls
 
@@ -441,6 +469,44 @@ class CaseAdmin(AuditedAdmin):
             "revealed": revealed,
         }
         return TemplateResponse(request, "admin/cases/case/unmask.html", context)
+
+    def override_view(self, request, object_id):
+        """Decide another outcome than the proposal: a select of the playbook's outcomes and a
+        reason, through ``case_decide`` (which refuses any undeclared code again)."""
+        case = self._visible_or_404(request, object_id)
+        if not self._may_override(request, case):
+            raise Http404("케이스를 찾을 수 없습니다.")
+        try:
+            proposed = case_propose(case=case).outcome
+        except CaseError as exc:
+            proposed = ""
+            self.message_user(request, exc.message, messages.WARNING)
+        form = OverrideForm(request.POST or None, playbook=case.playbook, exclude=proposed)
+        if request.method == "POST" and form.is_valid():
+            try:
+                case_decide(
+                    case=case,
+                    actor=request.user,
+                    override_outcome=form.cleaned_data["outcome"],
+                    override_reason=form.cleaned_data["reason"],
+                )
+            except CaseError as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+            else:
+                label = outcome_label(case.playbook, case.outcome)
+                self.message_user(
+                    request, f"처리 결과를 '{label}'(으)로 결정했습니다.", messages.SUCCESS
+                )
+                return redirect(reverse("admin:cases_case_change", args=[case.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("다른 결과로 결정"),
+            "case": case,
+            "form": form,
+            "proposed_label": outcome_label(case.playbook, proposed),
+        }
+        return TemplateResponse(request, "admin/cases/case/override.html", context)
 
     # --- actions --------------------------------------------------------------------------
     def _report(self, request, done: int, verb: str, errors: list[str]):

@@ -185,10 +185,26 @@ class DecideForm(forms.Form):
 
 
 class OverrideForm(forms.Form):
-    outcome = forms.CharField(label=_("처리 결과"), max_length=60, error_messages=REQUIRED)
+    """Decide another outcome than the proposal: a select of the playbook's declared
+    ``OUTCOMES`` (Korean labels), never free text; the service refuses any other code too."""
+
+    outcome = forms.ChoiceField(label=_("처리 결과"), choices=(), error_messages=REQUIRED)
     reason = forms.CharField(
         label=_("변경 사유"), widget=forms.Textarea(attrs={"rows": 2}), error_messages=REQUIRED
     )
+
+    def __init__(self, *args, playbook: str, exclude: str | None = None, **kwargs):
+        from cases.labels import override_choices
+
+        super().__init__(*args, **kwargs)
+        choices = [(c, label) for c, label in override_choices(playbook) if c != exclude]
+        field = self.fields["outcome"]
+        field.choices = [("", _("처리 결과를 고르세요"))] + choices
+        names = ", ".join(label for _code, label in choices)
+        field.error_messages["invalid_choice"] = (
+            _("'%(value)s'은(는) 이 플레이북의 처리 결과가 아닙니다. 다음 중에서 고르세요: ")
+            + names
+        )
 
 
 class StepForm(forms.Form):

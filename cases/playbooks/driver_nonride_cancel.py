@@ -78,6 +78,16 @@ TITLES = {
     "rejected_duplicate": "반려 (중복 접수)",
     "needs_review": "검토 필요 (자동 판단 불가)",
 }
+#: Every outcome this playbook gives (DOMAIN.md), code -> Korean label: overrides pick from it
+#: (``needs_review`` is what the playbook says when it cannot decide; nobody overrides *to* it).
+OUTCOMES = {
+    "approved": "승인 (미운행 결제취소)",
+    "rejected_ride_recorded": "반려 (운행거리&시간 O)",
+    "rejected_already_processed": "반려 (고객센터 기처리)",
+    "rejected_other_inquiry": "반려 (접수유형 외 다른 문의)",
+    "rejected_duplicate": "반려 (중복 접수)",
+    "needs_review": "검토 필요 (자동 판단 불가)",
+}
 RESULT_TYPE = {
     "approved": "approved",
     "rejected_ride_recorded": "rejected_unable",

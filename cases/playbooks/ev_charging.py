@@ -48,7 +48,8 @@ CASE_TYPES = {
     "postbill_before_payment": "사후청구 건 결제 전 미충전 주장으로 청구 취소요청",
     "postbill_after_payment": "사후청구 건 결제 후 미충전 주장으로 결제 취소요청",
 }
-OUTCOMES = {
+#: case type (A-D) -> the outcome the seed gives it.
+OUTCOME_FOR_CASE = {
     "paid_not_charged": "forward_to_cpo",
     "charged_not_paid": "postbill_notice",
     "postbill_before_payment": "exclude_from_billing",
@@ -65,6 +66,13 @@ TITLES = {
     "postbill_notice": "충전완료 미결제 - 통신오류, 결제 예정 알림톡 안내",
     "exclude_from_billing": "사후청구 결제 전 미충전 주장 - 결제 스케줄 제외 요청",
     "cancel_after_settlement": "사후청구 결제 후 미충전 주장 - 결제취소 요청",
+}
+#: Every outcome this playbook gives (DOMAIN.md), code -> Korean label: overrides pick from it.
+OUTCOMES = {
+    "forward_to_cpo": "(A) 미충전결제 - CPO 확인요청 후 아지트 전달",
+    "postbill_notice": "(B) 충전완료 미결제 - 결제 예정 알림톡 안내",
+    "exclude_from_billing": "(C) 사후청구 결제 전 - 결제 스케줄 제외 요청",
+    "cancel_after_settlement": "(D) 사후청구 결제 후 - 정산 제외·결제취소 요청",
 }
 STATION_KINDS = {"non_direct": "직영 외", "center_field": "센터필드"}
 TEAM_ANSWERS = {
@@ -192,7 +200,7 @@ def _session_lines(facts: dict) -> list[str]:
 
 def propose(facts: dict, at: datetime, env: Env) -> Proposal:
     case = facts["case_type"]
-    outcome = OUTCOMES[case]
+    outcome = OUTCOME_FOR_CASE[case]
     leaf = facts.get("station_kind") or "non_direct"
     ctype = (EV_NOT_CHARGED if case == "paid_not_charged" else EV_PAYMENT_FAILED)[leaf]
     station = station_label(facts["station_name"])

@@ -84,6 +84,8 @@ OUTCOME_LABELS = {
     "center_contacts_control_center": "속초시 공영주차장 - 관제센터 연락 후 사후 안내",
     "escalate_agit": "인천공항 주차장 - 아지트 확인 요청",
 }
+#: Every outcome this playbook gives (DOMAIN.md), code -> Korean label: overrides pick from it.
+OUTCOMES = dict(OUTCOME_LABELS)
 
 # Template names (templates_app.catalogue holds the texts).
 TPL_ONSITE_COUPON = "주차_현장확인_T주차권구매권유_쿠폰지급"

@@ -134,6 +134,10 @@ OUTCOME_TITLES = {
     "needs_review": "처리경로 확인 필요",
 }
 
+#: Every outcome this playbook gives, code -> Korean label (DOMAIN.md names only "a route"; the
+#: codes are README's "Seed 001 outcome codes"): overrides pick from it.
+OUTCOMES = dict(OUTCOME_TITLES)
+
 _PARTNER_KINDS = {"car_number_change", "unregistered", "midterm_cancel", "onsite_payment_cancel"}
 _SITE_KIND_KINDS = {"car_number_change", "unregistered", "midterm_cancel"}
 _MIDTERM_FIELDS = {

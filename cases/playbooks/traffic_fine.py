@@ -50,8 +50,8 @@ from .base import (
 CODE = "traffic_fine"
 VERSION = "2024.06.12-1"  # the seed's latest process date (주정차 위반 과태료 처리 프로세스)
 TITLE = "과태료 처리 프로세스"
-#: Every outcome this playbook can give (DOMAIN.md), for overrides.
-OUTCOMES = tuple(codes.OUTCOMES)
+#: Every outcome this playbook gives (DOMAIN.md), code -> Korean label: overrides pick from it.
+OUTCOMES = dict(codes.OUTCOMES)
 
 # Agit boards and templates, as the seed names them.
 AGIT_CS_BOARD = "[운영] 대리CS대응"

@@ -19,7 +19,7 @@ from cases.exceptions import (
     UnknownOutcome,
 )
 from cases.models import Case, CaseStep, ConsultationType, EscalationPost, PostReason, StepStatus
-from cases.playbooks.base import ALL, LEADS, PlaybookError, Proposal, Step
+from cases.playbooks.base import ALL, LEADS, ConsultationRecord, PlaybookError, Proposal, Step
 from cases.proposals import proposal_snapshot
 from cases.services._common import (
     audited_save,
@@ -62,13 +62,37 @@ def case_propose(*, case: Case, at=None, env=None) -> Proposal:
 
 
 def declared_outcomes(module) -> frozenset[str]:
-    """The outcome codes a playbook module declares in ``OUTCOMES`` (a collection of codes, or
-    a mapping whose values are codes); empty when it declares none (then any code is taken)."""
+    """The outcome codes a playbook module declares in ``OUTCOMES`` (a mapping code -> Korean
+    label, or a collection of codes); empty when it declares none (then no override is taken)."""
     declared = getattr(module, "OUTCOMES", None)
     if not declared:
         return frozenset()
-    codes = declared.values() if isinstance(declared, Mapping) else declared
+    codes = declared.keys() if isinstance(declared, Mapping) else declared
     return frozenset(str(code) for code in codes)
+
+
+def _outcome_label(module, code: str) -> str:
+    declared = getattr(module, "OUTCOMES", None)
+    if isinstance(declared, Mapping):
+        return str(declared.get(code, code))
+    return code
+
+
+def _check_override_outcome(module, outcome: str) -> None:
+    """An override picks one of the playbook's declared outcomes (never ``needs_review``, never
+    a free text such as "승인"): anything else is refused, naming what may be chosen."""
+    allowed = [c for c in (getattr(module, "OUTCOMES", None) or ()) if c != NEEDS_REVIEW]
+    if outcome in allowed:
+        return
+    names = ", ".join(_outcome_label(module, c) for c in allowed)
+    raise UnknownOutcome(
+        f"'{outcome}'은(는) 이 플레이북의 처리 결과가 아닙니다. "
+        + (
+            f"다음 중에서 고르세요: {names}."
+            if names
+            else "이 플레이북은 다른 결과로 결정할 수 없습니다."
+        )
+    )
 
 
 def _override_proposal(case: Case, proposed: Proposal, outcome: str, reason: str, at, env):
@@ -80,9 +104,7 @@ def _override_proposal(case: Case, proposed: Proposal, outcome: str, reason: str
     sending the proposal's messages for an outcome that was *not* chosen would be wrong.
     """
     module = playbook_module(case.playbook)
-    known = declared_outcomes(module)
-    if known and outcome not in known:
-        raise UnknownOutcome(f"이 플레이북에 없는 처리 결과입니다: {outcome}")
+    _check_override_outcome(module, outcome)
     hook = getattr(module, "propose_outcome", None)
     if hook is not None:
         from cases.playbooks.env import DatabaseEnv
@@ -94,6 +116,11 @@ def _override_proposal(case: Case, proposed: Proposal, outcome: str, reason: str
             return hook(serializer.validated_data, outcome, at, env or DatabaseEnv())
         except PlaybookError as exc:
             raise ProposalFailed(str(exc)) from exc
+    # No playbook text for this outcome: the record says what was decided, why, and that the
+    # customer/driver notice is done by hand (CEMS), so no case ends with no record and no SMS.
+    label = _outcome_label(module, outcome)
+    was = _outcome_label(module, proposed.outcome)
+    notes = f"-처리내용: 제안({was})과 다르게 '{label}'(으)로 결정\n-변경 사유: {reason}"
     return Proposal(
         playbook=proposed.playbook,
         version=proposed.version,
@@ -103,12 +130,21 @@ def _override_proposal(case: Case, proposed: Proposal, outcome: str, reason: str
         steps=(
             Step(
                 code="override_follow_up",
-                label="변경 결정에 따른 후속 처리 (안내·문자·메모를 직접 진행)",
+                label=f"'{label}' 결정에 따른 안내·문자 직접 진행 (CEMS 발송 후 'CEMS로 직접 보냄' 기록)",
                 roles=ALL,
                 kind="action",
-                script=reason,
+                script=f"플레이북이 이 결과의 문자를 만들지 않습니다. 변경 사유: {reason}",
+            ),
+            Step(
+                code="override_record",
+                label="상담이력 처리내용에 안내 결과 기재",
+                roles=ALL,
+                kind="memo",
+                script=notes,
             ),
         ),
+        record=ConsultationRecord(title=label, inquiry="", notes=notes),
+        operations_memo=f"[제안과 다르게 결정] {label} · 사유: {reason} · 안내·문자는 직접 진행",
         result_type=None,
     )
 

@@ -85,16 +85,25 @@ class OverrideView(CaseActionView):
     action = "cases.case.override"
     form_class = OverrideForm
 
+    def get_form(self):
+        # The select holds the case's playbook outcomes (post() has checked visibility).
+        playbook = Case.objects.values_list("playbook", flat=True).get(pk=self.kwargs["case_id"])
+        return OverrideForm(self.request.POST, playbook=playbook)
+
     def perform(self, case: Case, form) -> str:
+        from cases.labels import outcome_label
+
         data = form.cleaned_data
         case_decide(
             case=case,
             actor=self.request.user,
-            override_outcome=data["outcome"].strip(),
+            override_outcome=data["outcome"],
             override_reason=data["reason"],
         )
         how = " (제안과 다르게 결정)" if case.is_override else " (제안과 같은 결과)"
-        return f"처리 결과를 '{case.outcome}'(으)로 결정했습니다{how}."
+        return (
+            f"처리 결과를 '{outcome_label(case.playbook, case.outcome)}'(으)로 결정했습니다{how}."
+        )
 
 
 class StepCompleteView(CaseActionView):

@@ -139,7 +139,7 @@ class CaseDetailView(ActionRequiredMixin, View):
         context = {
             "page": page,
             "case": case,
-            "override_form": OverrideForm(),
+            "override_form": OverrideForm(playbook=case.playbook, exclude=page.outcome),
             "contact_form": ContactAttemptForm(),
             "post_form": EscalationPostForm(initial={"board": page.default_board}),
             "answer_form": AnswerForm(
@@ -203,6 +203,8 @@ class CaseCreateView(ActionRequiredMixin, View):
                 customer_phone=data["customer_phone"] or None,
                 driver_phone=data["driver_phone"] or None,
                 idempotency_key=data["idempotency_key"] or None,
+                # The agent who files a case works it: it is theirs and opens for them.
+                assignee=request.user,
             )
         except FactsInvalid as exc:
             form.add_service_errors(exc.errors)

@@ -181,7 +181,10 @@ def test_override_is_recorded_with_reason_and_decider(make_case, staff):
     assert case.proposal["outcome"] == "rejected_ride_recorded"  # what the playbook said
     # No message of the outcome that was not chosen is sent; the follow-up is a step.
     assert OutboundMessage.objects.count() == 0
-    assert list(case.steps.values_list("code", flat=True)) == ["override_follow_up"]
+    assert list(case.steps.values_list("code", flat=True)) == [
+        "override_follow_up",
+        "override_record",
+    ]
     assert case.history.first().history_change_reason == "결정: approved (제안과 다르게)"
 
 
