@@ -28,6 +28,7 @@ from fines.models import (
     Ride,
 )
 from fines.schedule import SEOUL, PayoutPolicy, batch_moment
+from fines.validators import stored_image_type
 from kmcs_site.admin import AuditedAdmin
 from kmcs_site.permissions import user_can
 from templates_app.paginators import CappedCountPaginator
@@ -185,12 +186,26 @@ class FineNoticeAdmin(ReadOnlyMixin, AuditedAdmin):
         )
 
     def notice_image_view(self, request, object_id):
-        """The notice through the admin (permission-checked), never a public media URL."""
+        """The notice through the admin (permission-checked), never a public media URL.
+
+        The type comes from the stored bytes, not the file name (older rows kept the client's
+        extension): an allowed raster image is shown inline as that image type, anything else
+        is only downloaded as octet-stream. Never text/html, never sniffed, no script runs.
+        """
         notice = self._visible(request, object_id)
         if not notice.notice_image:
             raise Http404
-        response = FileResponse(notice.notice_image.open("rb"))
+        kind = stored_image_type(notice.notice_image)
+        extension, content_type = kind or ("bin", "application/octet-stream")
+        response = FileResponse(
+            notice.notice_image.open("rb"),
+            content_type=content_type,
+            as_attachment=kind is None,
+            filename=f"notice-{notice.pk}.{extension}",
+        )
         response["Cache-Control"] = "no-store"
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
         return response
 
     # --- intake (the add page) ---------------------------------------------------------------

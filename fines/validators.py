@@ -11,14 +11,65 @@ call_id_validator = RegexValidator(
 )
 
 
+#: The raster formats a notice may be, with the extension and content type they are stored and
+#: served under. The client's file name and content type are never used for either.
+NOTICE_IMAGE_TYPES: dict[str, tuple[str, str]] = {
+    "JPEG": ("jpg", "image/jpeg"),
+    "PNG": ("png", "image/png"),
+    "GIF": ("gif", "image/gif"),
+    "WEBP": ("webp", "image/webp"),
+}
+
+NOT_IMAGE_MESSAGE = "고지서 이미지가 아닙니다. JPG·PNG·GIF·WEBP 이미지 파일을 올려 주세요."
+
+
+def _too_many_pixels(limit: int) -> ValidationError:
+    return ValidationError(
+        f"고지서 이미지가 너무 큽니다 (최대 {limit // 10_000:,}만 화소). "
+        "해상도를 줄여서 다시 올려 주세요.",
+        code="too_many_pixels",
+    )
+
+
+def detect_image_format(upload) -> str:
+    """The format Pillow reads from the file's own bytes (``"PNG"``, ``"GIF"``, ...).
+
+    Refuses (ValidationError, Korean) a file that is not an image, fails verification, or
+    declares more pixels than ``KMCS_FINE_NOTICE_MAX_PIXELS``: a decompression bomb is a few
+    hundred bytes that would decode to gigabytes. Only the header is read for the size, and
+    Pillow's own bomb error and warning become the same refusal, never a 500.
+    """
+    import warnings
+
+    from PIL import Image, UnidentifiedImageError
+
+    limit = settings.KMCS_FINE_NOTICE_MAX_PIXELS
+    position = upload.tell() if hasattr(upload, "tell") else 0
+    try:
+        upload.seek(0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(upload) as image:
+                width, height = image.size
+                if width * height > limit:
+                    raise _too_many_pixels(limit)
+                fmt = image.format
+                image.verify()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise _too_many_pixels(limit) from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise ValidationError(NOT_IMAGE_MESSAGE, code="not_image") from exc
+    finally:
+        upload.seek(position)
+    return fmt
+
+
 def validate_notice_image(upload) -> None:
-    """The notice must be a real image of an allowed format, within the size limit.
+    """The notice must be a real image of an allowed format, within the size limits.
 
     The browser's content type and the file name are not trusted: Pillow decodes the header
     and verifies the data, so a renamed PDF or a text file is refused.
     """
-    from PIL import Image, UnidentifiedImageError
-
     limit = settings.KMCS_FINE_NOTICE_MAX_BYTES
     size = getattr(upload, "size", None)
     if size is None or size == 0:
@@ -28,21 +79,22 @@ def validate_notice_image(upload) -> None:
             f"고지서 이미지는 {limit // (1024 * 1024)}MB 이하만 올릴 수 있습니다.",
             code="too_large",
         )
-    position = upload.tell() if hasattr(upload, "tell") else 0
-    try:
-        upload.seek(0)
-        with Image.open(upload) as image:
-            fmt = image.format
-            image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise ValidationError(
-            "고지서 이미지가 아닙니다. JPG·PNG·GIF·WEBP 이미지 파일을 올려 주세요.",
-            code="not_image",
-        ) from exc
-    finally:
-        upload.seek(position)
-    if fmt not in settings.KMCS_FINE_NOTICE_FORMATS:
+    fmt = detect_image_format(upload)
+    if fmt not in settings.KMCS_FINE_NOTICE_FORMATS or fmt not in NOTICE_IMAGE_TYPES:
         raise ValidationError(
             f"지원하지 않는 이미지 형식입니다 ({fmt}). JPG·PNG·GIF·WEBP 파일을 올려 주세요.",
             code="format",
         )
+
+
+def stored_image_type(fieldfile) -> tuple[str, str] | None:
+    """(extension, content type) of a stored notice, read from its bytes; None when the
+    stored file is not one of the allowed raster formats (it is then only ever downloaded)."""
+    try:
+        with fieldfile.open("rb") as handle:
+            fmt = detect_image_format(handle)
+    except ValidationError:
+        return None
+    if fmt not in settings.KMCS_FINE_NOTICE_FORMATS:
+        return None
+    return NOTICE_IMAGE_TYPES.get(fmt)

@@ -22,8 +22,21 @@ def _choices(mapping: dict[str, str]) -> list[tuple[str, str]]:
 
 
 def notice_upload_to(instance, filename: str) -> str:
-    # The customer's file name can carry personal data: keep only the extension.
-    suffix = filename.rsplit(".", 1)[-1].lower()[:5] if "." in filename else "img"
+    """A generated name whose extension is the format Pillow reads from the bytes.
+
+    Nothing of the client's name is kept: it can carry personal data, and its extension is
+    the attacker's choice (``notice.html`` holding a GIF with a script in its comment block).
+    A file that is not an allowed image (the validators refuse it first) would get ``.bin``.
+    """
+    from django.core.exceptions import ValidationError
+
+    from fines.validators import NOTICE_IMAGE_TYPES, detect_image_format
+
+    try:
+        fmt = detect_image_format(instance.notice_image)
+    except ValidationError:
+        fmt = None
+    suffix = NOTICE_IMAGE_TYPES[fmt][0] if fmt in NOTICE_IMAGE_TYPES else "bin"
     return f"fines/notices/{instance.call_id}/{uuid.uuid4().hex}.{suffix}"
 
 

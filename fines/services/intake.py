@@ -180,11 +180,40 @@ def _jsonable(v: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def fine_intake(*, notice_image=None, **kwargs) -> FineIntakeResult:
+    """Take in a fine (seed 004 steps 1-3); see :func:`_fine_intake` for the rules.
+
+    The notice image is personal data: it is written to storage when the notice row is
+    inserted, so when the intake then stores no row for it (a service error, a replay, a
+    repeat of a case still open) the file is deleted again, and no image stays on disk without
+    a row pointing at it.
+    """
+    written: list[str] = []
+    try:
+        return _fine_intake(notice_image=notice_image, written=written, **kwargs)
+    finally:
+        _discard_unreferenced(written)
+
+
+def _discard_unreferenced(names: list[str]) -> None:
+    """Delete the stored images no FineNotice row refers to (after the intake's transaction:
+    committed, or rolled back to its savepoint)."""
+    from django.db import connection
+
+    field = FineNotice._meta.get_field("notice_image")
+    for name in dict.fromkeys(names):
+        # A transaction already doomed keeps no row of this intake; else ask the database.
+        doomed = connection.in_atomic_block and connection.needs_rollback
+        if doomed or not FineNotice.objects.filter(notice_image=name).exists():
+            field.storage.delete(name)
+
+
 @transaction.atomic
-def fine_intake(
+def _fine_intake(
     *,
     facts: Mapping[str, Any],
     actor,
+    written: list[str],
     channel: str = "chatbot_board",
     notice_image=None,
     customer_phone: str | None = None,
@@ -251,7 +280,11 @@ def fine_intake(
                 notice.notice_image = notice_image
             notice.claims_violation = first is None and not documents_missing
             notice.duplicate_of = first
-            first = _insert_claim(notice, actor)
+            try:
+                first = _insert_claim(notice, actor)
+            finally:
+                if notice.notice_image and notice.notice_image._committed:
+                    written.append(notice.notice_image.name)
 
             full = {
                 **v,
