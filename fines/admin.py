@@ -3,7 +3,9 @@ every permission question goes to kmcs_site.permissions through AuditedAdmin."""
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -17,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.exceptions import CaseError
 from fines import forms, selectors, services
+from fines.accounts import normalize_account_number
 from fines.models import (
     AccountUnmaskLog,
     BankTransfer,
@@ -28,7 +31,6 @@ from fines.models import (
     Ride,
 )
 from fines.schedule import SEOUL, PayoutPolicy, batch_moment
-from fines.validators import stored_image_type
 from kmcs_site.admin import AuditedAdmin
 from kmcs_site.permissions import user_can
 from templates_app.paginators import CappedCountPaginator
@@ -186,26 +188,12 @@ class FineNoticeAdmin(ReadOnlyMixin, AuditedAdmin):
         )
 
     def notice_image_view(self, request, object_id):
-        """The notice through the admin (permission-checked), never a public media URL.
-
-        The type comes from the stored bytes, not the file name (older rows kept the client's
-        extension): an allowed raster image is shown inline as that image type, anything else
-        is only downloaded as octet-stream. Never text/html, never sniffed, no script runs.
-        """
+        """The notice through the admin (permission-checked), never a public media URL."""
         notice = self._visible(request, object_id)
         if not notice.notice_image:
             raise Http404
-        kind = stored_image_type(notice.notice_image)
-        extension, content_type = kind or ("bin", "application/octet-stream")
-        response = FileResponse(
-            notice.notice_image.open("rb"),
-            content_type=content_type,
-            as_attachment=kind is None,
-            filename=f"notice-{notice.pk}.{extension}",
-        )
+        response = FileResponse(notice.notice_image.open("rb"))
         response["Cache-Control"] = "no-store"
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
         return response
 
     # --- intake (the add page) ---------------------------------------------------------------
@@ -304,7 +292,11 @@ class FineNoticeAdmin(ReadOnlyMixin, AuditedAdmin):
         notice = self._visible(request, object_id)
         if not user_can(request.user, "fines.finepayout.add"):
             raise PermissionDenied
-        form = forms.PayoutForm(*_bound(request))
+        try:
+            amount = f"{services.payout_amount_for(notice).customer:,}"
+        except CaseError as exc:
+            amount = str(exc)
+        form = forms.PayoutForm(*_bound(request), initial={"amount": amount})
         errors = []
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
@@ -312,7 +304,6 @@ class FineNoticeAdmin(ReadOnlyMixin, AuditedAdmin):
                 payout = services.payout_create(
                     notice=notice,
                     actor=request.user,
-                    amount=data.get("amount"),
                     bank=data.get("bank") or None,
                     account_number=data.get("account_number") or None,
                     holder=data.get("holder") or None,
@@ -321,13 +312,7 @@ class FineNoticeAdmin(ReadOnlyMixin, AuditedAdmin):
             except CaseError as exc:
                 errors = _error_lines(exc)
             else:
-                messages.success(
-                    request,
-                    f"지급 건 #{payout.pk} 생성: {payout.get_status_display()} "
-                    f"({timezone.localtime(payout.scheduled_at):%Y-%m-%d %H:%M} 지급)"
-                    if payout.scheduled_at
-                    else f"지급 건 #{payout.pk} 생성: 계좌 확인 대기",
-                )
+                messages.success(request, _payout_created_message(payout))
                 return HttpResponseRedirect(
                     reverse("admin:fines_finepayout_change", args=[payout.pk])
                 )
@@ -423,6 +408,20 @@ class BatchFilter(admin.SimpleListFilter):
         return [
             ("today", _("오늘 14:00 배치")),
             ("tomorrow", _("내일 14:00 배치")),
+def _payout_created_message(payout: FinePayout) -> str:
+    if payout.status == PayoutStatus.PENDING_APPROVAL:
+        return (
+            f"지급 건 #{payout.pk} 생성: 승인 대기 ({payout.amount:,}원). 다른 팀장·부팀장·"
+            "담당자(관리자)가 승인해야 배치에서 지급됩니다."
+        )
+    if payout.scheduled_at:
+        return (
+            f"지급 건 #{payout.pk} 생성: {payout.get_status_display()} "
+            f"({timezone.localtime(payout.scheduled_at):%Y-%m-%d %H:%M} 지급)"
+        )
+    return f"지급 건 #{payout.pk} 생성: 계좌 확인 대기"
+
+
             ("overdue", _("지난 배치 미지급")),
         ]
 
@@ -443,7 +442,9 @@ class BatchFilter(admin.SimpleListFilter):
 
 @admin.register(FinePayout)
 class FinePayoutAdmin(ReadOnlyMixin, AuditedAdmin):
-    """과태료 관리: search by call ID (or by a full account number, through its hash)."""
+    """과태료 관리: search by call ID; by a full account number only through the POST form
+    (its keyed hash is searched; the URL carries an opaque token). Manual payouts are
+    approved or rejected here by a second person (four-eyes)."""
 
     list_display = (
         "id",
@@ -456,14 +457,52 @@ class FinePayoutAdmin(ReadOnlyMixin, AuditedAdmin):
         "paid_at",
         "charge_driver",
         "created_by",
+#: Session key of the account searches: opaque token -> keyed hash of the number searched.
+ACCOUNT_SEARCHES = "fines_payout_account_searches"
+ACCOUNT_SEARCHES_KEPT = 10
+
+
+def _looks_like_full_account(term: str) -> bool:
+    digits = normalize_account_number(term)
+    return len(digits) >= 10 and digits.isdigit()
+
+
+class AccountSearchFilter(admin.SimpleListFilter):
+    """The result of a POSTed account search: the URL carries an opaque token only; the keyed
+    hash of the number stays in the user's session (never the number, never in a URL)."""
+
+    title = _("계좌번호 검색")
+    parameter_name = "acct"
+
+    def lookups(self, request, model_admin):
+        token = request.GET.get(self.parameter_name)
+        if not token:
+            return []
+        known = token in request.session.get(ACCOUNT_SEARCHES, {})
+        return [(token, _("계좌번호 검색 결과") if known else _("만료된 검색"))]
+
+    def queryset(self, request, queryset):
+        token = self.value()
+        if not token:
+            return queryset
+        account_hash = request.session.get(ACCOUNT_SEARCHES, {}).get(token)
+        if account_hash is None:
+            messages.warning(
+                request, "계좌번호 검색이 만료되었거나 올바르지 않습니다. 다시 검색하세요."
+            )
+            return queryset.none()
+        return queryset.filter(account_hash=account_hash)
+
+
     )
-    list_filter = ("status", BatchFilter)
+    list_filter = ("status", BatchFilter, AccountSearchFilter)
     search_fields = ("call_id__exact",)
     paginator = CappedCountPaginator
-    search_help_text = _("콜 ID 또는 계좌번호 전체(하이픈 무관)로 검색")
-    list_select_related = ("created_by",)
+    search_help_text = _("콜 ID로 검색 (계좌번호 전체는 아래 '계좌번호로 검색' 양식으로)")
+    list_select_related = ("created_by", "approved_by")
     exclude = ("account", "account_hash", "account_length")
-    actions = ("cancel_selected", "run_batch_now")
+    actions = ("approve_selected", "reject_selected", "cancel_selected", "run_batch_now")
+    change_list_template = "admin/fines/finepayout/change_list.html"
 
     def get_readonly_fields(self, request, obj=None):
         fields = [f for f in super().get_readonly_fields(request, obj) if f not in self.exclude]
@@ -471,6 +510,7 @@ class FinePayoutAdmin(ReadOnlyMixin, AuditedAdmin):
 
     @admin.display(description=_("계좌번호 전체 보기"))
     def reveal_link(self, obj):
+        "approved_by",
         url = reverse("admin:fines_finepayout_reveal", args=[obj.pk])
         return format_html('<a href="{}">{}</a>', url, _("조회 (팀장·부팀장·담당자, 기록됨)"))
 
@@ -481,11 +521,38 @@ class FinePayoutAdmin(ReadOnlyMixin, AuditedAdmin):
         return False  # created from the fine (접수 화면 → 신규 지급 건 생성), never from scratch
 
     def get_search_results(self, request, queryset, search_term):
-        results, distinct = super().get_search_results(request, queryset, search_term)
-        digits = search_term.replace("-", "").replace(" ", "")
-        if len(digits) >= 10 and digits.isdigit():
-            results = results | selectors.payout_search_by_account(queryset=queryset, number=digits)
-        return results, distinct
+        if _looks_like_full_account(search_term):
+            # A full account number in a GET URL lands in access logs: never searched.
+            messages.error(
+                request,
+                "계좌번호 전체는 주소(URL)로 검색할 수 없습니다. '계좌번호로 검색' 양식을 "
+                "이용하세요.",
+            )
+            return queryset.none(), False
+        return super().get_search_results(request, queryset, search_term)
+
+    def changelist_view(self, request, extra_context=None):
+        if request.method == "POST" and "account_search" in request.POST:
+            return self._account_search(request)
+        extra_context = {**(extra_context or {}), "account_search_form": forms.AccountSearchForm()}
+        return super().changelist_view(request, extra_context)
+
+    def _account_search(self, request):
+        """POST: the keyed hash of the number goes to the session under a random token; the
+        list is shown through a redirect that carries the token only."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        changelist = reverse("admin:fines_finepayout_changelist")
+        form = forms.AccountSearchForm(request.POST)
+        digits = normalize_account_number(form.data.get("account_number", ""))
+        if not form.is_valid() or not digits.isdigit() or len(digits) < 10:
+            messages.error(request, "계좌번호 전체(숫자 10자리 이상, 하이픈 무관)를 입력하세요.")
+            return HttpResponseRedirect(changelist)
+        searches = dict(request.session.get(ACCOUNT_SEARCHES, {}))
+        token = secrets.token_urlsafe(12)
+        searches[token] = selectors.payout_account_search_key(number=digits)
+        request.session[ACCOUNT_SEARCHES] = dict(list(searches.items())[-ACCOUNT_SEARCHES_KEPT:])
+        return HttpResponseRedirect(f"{changelist}?{urlencode({'acct': token})}")
 
     def get_urls(self):
         return [
@@ -539,6 +606,45 @@ class FinePayoutAdmin(ReadOnlyMixin, AuditedAdmin):
         description=_("지급 배치 지금 실행 (지난 배치 미지급분)"), permissions=["run_batch"]
     )
     def run_batch_now(self, request, queryset):
+    @admin.action(
+        description=_("선택한 지급 건 승인 (승인 대기 → 지급 예정, 생성자 본인 제외)"),
+        permissions=["approve"],
+    )
+    def approve_selected(self, request, queryset):
+        for payout in queryset:
+            _run(
+                request,
+                lambda p=payout: services.payout_approve(payout=p, actor=request.user),
+                f"지급 #{payout.pk} 승인",
+            )
+
+    @admin.action(description=_("선택한 지급 건 반려 (승인 대기)"), permissions=["approve"])
+    def reject_selected(self, request, queryset):
+        """Asks for the reason on an intermediate page, then rejects each selected payout."""
+        form = forms.ReasonForm(request.POST if "reason" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            for payout in queryset:
+                _run(
+                    request,
+                    lambda p=payout: services.payout_reject(
+                        payout=p, actor=request.user, reason=form.cleaned_data["reason"]
+                    ),
+                    f"지급 #{payout.pk} 반려",
+                )
+            return None
+        return TemplateResponse(
+            request,
+            "admin/fines/finepayout/reject.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": _("지급 건 반려"),
+                "form": form,
+                "payouts": queryset,
+                "action": "reject_selected",
+            },
+        )
+
         report = services.payout_batch_run()
         messages.success(
             request,

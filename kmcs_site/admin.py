@@ -95,7 +95,12 @@ from axes.models import AccessAttempt, AccessFailureLog, AccessLog  # noqa: E402
 class AccessAttemptAdmin(RoleAdminMixin, axes_admin.AccessAttemptAdmin):
     @admin.action(description="만료된 로그인 실패 기록 정리", permissions=["delete"])
     def cleanup_expired_attempts(self, request, queryset):
-        return super().cleanup_expired_attempts(request, queryset)
+        # Not axes' own action: it reads request.axes_attempt_time, which only a login request
+        # has (500 from the admin, issue 12). The rule is in kmcs_site.lockout.
+        from .lockout import lockout_clean_expired
+
+        count = lockout_clean_expired(actor=request.user)
+        self.message_user(request, f"만료된 로그인 실패 기록 {count:,}건을 정리했습니다.")
 
 
 class AccessLogAdmin(RoleAdminMixin, axes_admin.AccessLogAdmin):

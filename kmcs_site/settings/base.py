@@ -394,6 +394,13 @@ AXES_RESET_ON_SUCCESS = True
 # could lock a colleague out. The pair stops password guessing on one account from one place.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# The client's address behind reverse proxies (issue 12: behind one, axes locked the proxy's
+# address). KMCS_TRUSTED_PROXY_COUNT = how many proxies of ours stand in front of Django, each
+# appending to X-Forwarded-For; 0 (default) = exposed directly, the header is ignored. The
+# client is the N-th address from the right; anything left of it is the client's own claim.
+# See kmcs_site/client_ip.py.
+KMCS_TRUSTED_PROXY_COUNT = env.int("KMCS_TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "kmcs_site.client_ip.client_ip"
 # Staff sessions: at most 8 hours (one shift) and gone with the browser, in every profile, so
 # the timeout is tested where it is defined. The production profile also renews the session on
 # every request (SESSION_SAVE_EVERY_REQUEST: 8 *idle* hours); elsewhere the 8 hours count from
