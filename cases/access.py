@@ -64,6 +64,22 @@ def agent_may_work(user, case) -> bool:
     return holds_work_permission(user, case)
 
 
+def message_case(obj):
+    """The case ``obj`` is or belongs to: a case itself, or the case of an outbound message
+    (generic relation: read by content type, one query); None for a message of no case."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from cases.models import Case
+
+    if isinstance(obj, Case):
+        return obj
+    if getattr(obj, "content_type_id", None) is None or obj.object_id is None:
+        return None
+    if obj.content_type_id != ContentType.objects.get_for_model(Case).pk:
+        return None
+    return Case.objects.filter(pk=obj.object_id).first()
+
+
 def agent_may_take(user, roles: frozenset[str], case) -> bool:
     if case.assignee_id is not None:
         return False

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from kmcs_site.privacy import mask_account_digits
+
 from .banks import BANKS_BY_CODE, bank_name
 
 _SEPARATORS = re.compile(r"[\s\-]")
@@ -51,7 +53,7 @@ def check_account_format(*, bank: str, number: str) -> str:
 
 
 def mask_account(*, bank: str = "", last4: str, length: int | None = None) -> str:
-    """ "신한은행 ****1234": only the last four digits are ever shown without unmasking."""
-    stars = "*" * max((length or 8) - len(last4), 4)
-    masked = f"{stars}{last4}"
+    """ "신한은행 ****1234": only the last four digits are ever shown without unmasking (the
+    rule is ``kmcs_site.privacy.mask_account_digits``; this adds the bank's name)."""
+    masked = mask_account_digits(last4=last4, length=length)
     return f"{bank_name(bank)} {masked}" if bank else masked

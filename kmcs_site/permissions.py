@@ -369,6 +369,25 @@ def _payout_approve(user, roles, obj):
     return getattr(obj, "created_by_id", None) != user.pk
 
 
+# --- templates_app: object rules -------------------------------------------------------------
+# A message is seen and acted on as its case is (issue 12): an agent only the messages of the
+# cases they may work, in the outbox admin, its actions and the case page's "CEMS로 직접 보냄";
+# a message of no case only by the roles that see every case. ``obj`` is the message or its
+# case (the case page asks before it picks a message).
+
+
+@object_rule("templates_app.outboundmessage.view")
+@object_rule("templates_app.outboundmessage.retry")
+@object_rule("templates_app.outboundmessage.mark_sent_by_hand")
+def _message_of_visible_case(user, roles, obj):
+    from cases.access import agent_may_work, is_agent_only, message_case
+
+    if not is_agent_only(roles):
+        return True
+    case = message_case(obj)
+    return case is not None and agent_may_work(user, case)
+
+
 # --- security -------------------------------------------------------------------------------
 # django-axes (login lockout, kmcs_site/settings/base.py "security"). Leads and managers see who
 # is locked out and unlock a colleague (deleting the attempt row is axes' unlock); auditors read

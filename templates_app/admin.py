@@ -8,7 +8,7 @@ question through ``kmcs_site.permissions.user_can`` (via RoleAdminMixin: ``appro
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
+from django.contrib.admin import SimpleListFilter, helpers
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Subquery
@@ -19,11 +19,19 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from kmcs_site.admin import AuditedAdmin, RoleAdminMixin
+from kmcs_site.privacy import (
+    mask_message_body,
+    mask_phone,
+    mask_text,
+    recall_search,
+    remember_search,
+)
 
 from . import services
 from .errors import MessageError, TemplateError
 from .forms import (
     MarkSentByHandForm,
+    RecipientSearchForm,
     SmsTemplateForm,
     preview_context,
     preview_form_class,
@@ -31,8 +39,12 @@ from .forms import (
 )
 from .models import OutboundMessage, SmsTemplate, SmsTemplateVersion
 from .paginators import CappedCountPaginator
-from .phones import is_korean_mobile, phone_digits
+from .phones import is_korean_phone, phone_digits
 from .render import RenderError, render_sms
+from .selectors import messages_visible_to
+
+#: What the outbox's exact-number search is remembered as in the session (kmcs_site.privacy).
+RECIPIENT_SEARCH = "outbox.recipient"
 
 
 def _pre(text: str):
@@ -329,9 +341,41 @@ class SmsTemplateAdmin(AuditedAdmin):
         return versions[0]
 
 
+class RecipientSearchFilter(SimpleListFilter):
+    """``?rcpt=<token>``: the results of a 수신 번호(정확히) search made by POST.
+
+    The URL carries a keyed hash (``kmcs_site.privacy.search_token``), never the number; the
+    number stays in the searching user's session. A token this session did not make (copied
+    from a log or from someone else's screen) finds nothing.
+    """
+
+    title = _("수신 번호(정확히)")
+    parameter_name = "rcpt"
+
+    def lookups(self, request, model_admin):
+        token = self.value()
+        if not token:
+            return ()
+        self.digits = recall_search(request, token, purpose=RECIPIENT_SEARCH)
+        if self.digits is None:
+            return ((token, _("만료된 검색입니다: 번호로 다시 검색하세요")),)
+        return ((token, mask_phone(self.digits)),)
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        digits = getattr(self, "digits", None)
+        if digits is None:
+            return queryset.none()
+        return queryset.filter(recipient=digits)
+
+
 @admin.register(OutboundMessage)
 class OutboundMessageAdmin(AuditedAdmin):
-    """The outbox, read-only for everyone. The recipient is shown masked, everywhere."""
+    """The outbox, read-only for everyone, scoped like the cases (an agent sees the messages of
+    the cases they may see: ``templates_app.selectors.messages_visible_to``). The recipient is
+    masked everywhere, and so are the bodies (``kmcs_site.privacy.mask_message_body``): every
+    role sees cases masked, a full number only through the case's logged unmask."""
 
     list_display = (
         "id",
@@ -345,9 +389,13 @@ class OutboundMessageAdmin(AuditedAdmin):
         "sent_at",
         "subject_display",
     )
-    list_filter = ("status", "audience")
+    list_filter = ("status", "audience", RecipientSearchFilter)
     search_fields = ("idempotency_key__exact", "template__name")
-    search_help_text = _("중복 방지 키(정확히), 템플릿 이름, 또는 수신 번호(정확히)")
+    search_help_text = _(
+        "중복 방지 키(정확히) 또는 템플릿 이름. 수신 번호는 '수신 번호(정확히)' 칸에서 찾으세요 "
+        "(번호가 주소에 남지 않습니다)."
+    )
+    change_list_template = "admin/templates_app/outboundmessage/change_list.html"
     list_select_related = ("template", "template_version", "content_type")
     paginator = CappedCountPaginator
     actions = ["retry_messages", "mark_sent_by_hand"]
@@ -370,17 +418,87 @@ class OutboundMessageAdmin(AuditedAdmin):
         "last_attempt_at",
         "next_attempt_at",
         "sent_at",
-        "hand_reason",
+        "hand_reason_display",
         "hand_sent_by",
     )
     readonly_fields = fields
 
+    def get_queryset(self, request):
+        return messages_visible_to(user=request.user, messages=super().get_queryset(request))
+
+    def _visible_or_404(self, request, object_id):
+        """A message outside the user's cases is answered like one that does not exist (404,
+        as the case admin does), not with the admin's "perhaps it was deleted" redirect."""
+        if not self.has_view_or_change_permission(request):
+            return  # the admin's own answer (403) for roles that may not open the outbox
+        if self.get_object(request, unquote(object_id)) is None:
+            raise Http404(_("문자를 찾을 수 없습니다."))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        self._visible_or_404(request, object_id)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._visible_or_404(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self._visible_or_404(request, object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
     def get_search_results(self, request, queryset, search_term):
-        # A phone number is searched exactly on the stored digits (indexed), never by LIKE.
+        # A full number in the GET search box is in the URL already: search nothing, and
+        # point to the POST form so nobody makes a habit of it.
         digits = phone_digits(search_term)
-        if digits and is_korean_mobile(digits):
-            return queryset.filter(recipient=digits), False
+        if digits and len(digits) >= 9 and is_korean_phone(digits):
+            self.message_user(
+                request,
+                _(
+                    "전화번호는 검색창이 아니라 '수신 번호(정확히)' 칸에서 찾으세요: 검색창의 값은 "
+                    "주소(URL)와 접속 기록에 남습니다."
+                ),
+                messages.WARNING,
+            )
+            return queryset.none(), False
         return super().get_search_results(request, queryset, search_term)
+
+    def get_urls(self):
+        find = path(
+            "find-recipient/",
+            self.admin_site.admin_view(self.find_recipient_view),
+            name="templates_app_outboundmessage_find_recipient",
+        )
+        return [find, *super().get_urls()]
+
+    def find_recipient_view(self, request):
+        """수신 번호(정확히): POST the number, get the list at ``?rcpt=<keyed hash>``.
+
+        The number is kept in the user's session only (``kmcs_site.privacy.remember_search``);
+        what the list shows is still scoped to the cases the user may see.
+        """
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        form = RecipientSearchForm(request.POST if request.method == "POST" else None)
+        if request.method == "POST" and form.is_valid():
+            token = remember_search(
+                request, form.cleaned_data["recipient"], purpose=RECIPIENT_SEARCH
+            )
+            url = reverse("admin:templates_app_outboundmessage_changelist")
+            return HttpResponseRedirect(f"{url}?{RecipientSearchFilter.parameter_name}={token}")
+        page = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("수신 번호로 문자 찾기"),
+            "form": form,
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(
+            request, "admin/templates_app/outboundmessage/find_recipient.html", page
+        )
+
+    def changelist_view(self, request, extra_context=None):
+        extra = {"recipient_form": RecipientSearchForm(), **(extra_context or {})}
+        return super().changelist_view(request, extra_context=extra)
 
     def has_add_permission(self, request, *args):
         return False
@@ -405,7 +523,11 @@ class OutboundMessageAdmin(AuditedAdmin):
 
     @admin.display(description=_("발송 본문"))
     def body_display(self, obj):
-        return _pre(obj.body)
+        return _pre(mask_message_body(obj))
+
+    @admin.display(description=_("수동 발송 사유"))
+    def hand_reason_display(self, obj):
+        return mask_text(obj.hand_reason) if obj.hand_reason else "-"
 
     @admin.display(description=_("관련 기록"))
     def subject_display(self, obj):
@@ -447,6 +569,14 @@ class OutboundMessageAdmin(AuditedAdmin):
                     try:
                         services.message_mark_sent_by_hand(
                             message=message, reason=form.cleaned_data["reason"], actor=request.user
+                        )
+                    except PermissionDenied:
+                        # The queryset is scoped already; the service asks the object rule too.
+                        self.message_user(
+                            request,
+                            _("문자 #%(pk)s: 수동 발송으로 기록할 권한이 없습니다.")
+                            % {"pk": message.pk},
+                            messages.WARNING,
                         )
                     except MessageError as exc:
                         self.message_user(request, str(exc), messages.WARNING)

@@ -158,3 +158,22 @@ class MarkSentByHandForm(forms.Form):
         help_text=_("예: CEMS에서 직접 발송함, 고객 요청으로 유선 안내함"),
         max_length=1000,
     )
+
+
+class RecipientSearchForm(forms.Form):
+    """수신 번호(정확히): a full number, sent by POST so it never lands in a URL or access log."""
+
+    recipient = forms.CharField(
+        label=_("수신 번호(정확히)"),
+        max_length=30,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "tel", "size": 16}),
+        help_text=_("휴대전화 번호 전체 (하이픈 무관). 번호는 주소(URL)에 남지 않습니다."),
+    )
+
+    def clean_recipient(self) -> str:
+        from .phones import InvalidPhoneNumber, validate_korean_mobile
+
+        try:
+            return validate_korean_mobile(self.cleaned_data["recipient"])
+        except InvalidPhoneNumber as exc:
+            raise forms.ValidationError(str(exc)) from exc

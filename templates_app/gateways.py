@@ -32,7 +32,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from .phones import mask_phone
+from kmcs_site.privacy import mask_phone
 
 try:
     import fcntl

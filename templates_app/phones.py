@@ -1,8 +1,9 @@
-"""Korean phone numbers: one validator and one masking rule for the whole back office.
+"""Korean phone numbers: one parser and one validator for the whole back office.
 
-Pure functions (no Django, no database) so the renderer, the outbox, the admin lists and the
-logs all mask the same way: a recipient's full number is stored once, on the outbound message,
-and shown nowhere.
+Pure functions (no Django, no database). How a number is *shown* (masked) is
+``kmcs_site.privacy.mask_phone``, the one privacy module: a recipient's full number is stored
+once, on the outbound message, and shown nowhere. ``mask_phone`` is still importable from here
+for callers that predate that module.
 """
 
 from __future__ import annotations
@@ -55,6 +56,8 @@ def validate_korean_mobile(value: str) -> str:
     """
     if is_korean_mobile(value):
         return phone_digits(value)
+    from kmcs_site.privacy import mask_phone
+
     raise InvalidPhoneNumber(
         f"휴대전화 번호가 올바르지 않습니다: {mask_phone(value) or '(빈 값)'} "
         "(010/011/016/017/018/019로 시작하는 10~11자리 번호만 가능합니다)"
@@ -71,7 +74,7 @@ def is_korean_phone(value: str) -> bool:
     return digits.startswith("0") and len(digits) in (10, 11, 12)
 
 
-def _split(digits: str) -> tuple[str, str, str] | None:
+def split_phone(digits: str) -> tuple[str, str, str] | None:
     """Area / middle / last-four of a domestic number, the way Koreans write it."""
     if len(digits) < 9 or not digits.startswith("0"):
         return None
@@ -90,27 +93,15 @@ def _split(digits: str) -> tuple[str, str, str] | None:
 def format_phone(value: str) -> str:
     """``01000001234`` -> ``010-0000-1234`` (unmasked; only for the one screen that must dial)."""
     digits = phone_digits(value)
-    parts = _split(digits)
+    parts = split_phone(digits)
     return "-".join(parts) if parts else digits
 
 
-def mask_phone(value: str | None) -> str:
-    """``010-0000-5678`` -> ``010-****-5678``: the middle digits hidden, everywhere a number shows.
+def __getattr__(name: str):
+    # ``from templates_app.phones import mask_phone`` keeps working: the rule itself lives in
+    # kmcs_site.privacy (which imports this module, hence the lazy lookup).
+    if name == "mask_phone":
+        from kmcs_site.privacy import mask_phone
 
-    Numbers that are not recognisable keep only their last four digits (``****5678``), and
-    anything without digits becomes "" — masking must never fail, it runs in every list.
-    """
-    if not value:
-        return ""
-    digits = phone_digits(value) or "".join(
-        ch for ch in str(value) if ch.isascii() and ch.isdigit()
-    )
-    if not digits:
-        return ""
-    parts = _split(digits)
-    if parts:
-        head, middle, last = parts
-        return f"{head}-{'*' * len(middle)}-{last}"
-    if len(digits) <= 4:
-        return "*" * len(digits)
-    return "*" * (len(digits) - 4) + digits[-4:]
+        return mask_phone
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -290,11 +290,10 @@ class CaseMessageSerializer(serializers.Serializer):
     sent_at = serializers.DateTimeField(allow_null=True)
 
     def to_representation(self, instance):
-        from cases.api.masking import mask_body
+        from kmcs_site.privacy import mask_message_body
 
         data = super().to_representation(instance)
-        version = instance.template_version
-        data["body"] = mask_body(instance.body, version.body, version.variables)
+        data["body"] = mask_message_body(instance)
         return data
 
 

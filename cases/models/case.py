@@ -32,7 +32,7 @@ def mask_phone_for_display(phone: str) -> str:
     """A phone as staff screens show it (010-****-1234); full numbers only through unmasking."""
     if not phone:
         return ""
-    from templates_app.phones import mask_phone
+    from kmcs_site.privacy import mask_phone
 
     return mask_phone(phone)
 

@@ -2,8 +2,8 @@
 
 from django import template
 
-from cases.views.history import mask_text as _mask_text
 from kmcs_site.permissions import user_can as _user_can
+from kmcs_site.privacy import mask_text as _mask_text
 
 register = template.Library()
 

@@ -183,11 +183,12 @@ class MessageSentByHandView(CaseActionView):
     form_class = SentByHandForm
 
     def perform(self, case: Case, form) -> str:
-        if not user_can(self.request.user, "cases.case.change", case):
-            raise CaseError("이 케이스를 수정할 권한이 없습니다.")
         message = case.outbound_messages.filter(pk=form.cleaned_data["message_id"]).first()
         if message is None:
             raise CaseError("이 케이스의 문자가 아닙니다.")
+        # The outbox admin's object rule (kmcs_site.permissions), not a rule of this view.
+        if not user_can(self.request.user, self.action, message):
+            raise CaseError("이 케이스의 문자를 수동 발송으로 기록할 권한이 없습니다.")
         try:
             message_mark_sent_by_hand(
                 message=message, reason=form.cleaned_data["reason"], actor=self.request.user

@@ -18,7 +18,6 @@ masked: phone numbers everywhere (fields and free text), sealed account numbers 
 from __future__ import annotations
 
 import json
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -33,14 +32,17 @@ from django.db.models import CharField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from templates_app.phones import mask_phone
+from kmcs_site.privacy import (
+    HIDDEN,
+    is_phone_name,
+    is_secret_name,
+    mask_json,
+    mask_phone,
+    mask_text,
+)
 
 CHANGE_TYPES = {"+": "생성", "~": "변경", "-": "삭제"}
 EMPTY = "—"
-HIDDEN = "(비공개)"
-
-#: Korean mobiles and landlines as they appear in free text (SMS bodies, Agit posts, facts).
-PHONE_IN_TEXT = re.compile(r"(?<!\d)(0\d{1,2})[-. ]?(\d{3,4})[-. ]?(\d{4})(?!\d)")
 
 
 @dataclass(frozen=True)
@@ -83,44 +85,16 @@ def model_choices() -> list[tuple[str, str]]:
     return [(m.label, f"{m.verbose_name} ({m.label})") for m in audited_models()]
 
 
-# --- masking ----------------------------------------------------------------------------------
-
-
-def mask_text(text: str) -> str:
-    """Every phone-number-looking run in ``text`` masked (010-****-5678)."""
-    return PHONE_IN_TEXT.sub(lambda m: mask_phone(m.group(0)), text)
-
-
-def _is_phone_name(name: str) -> bool:
-    return "phone" in name or name == "recipient"
-
-
-def _is_secret_name(name: str) -> bool:
-    """Account numbers and their search hashes (the masked/last-4 forms are fine)."""
-    return name in {"account", "account_number", "account_hash"} or name.endswith("_account")
-
-
-def _mask_json(value: Any, key: str = "") -> Any:
-    if isinstance(value, dict):
-        return {k: _mask_json(v, str(k)) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_mask_json(v, key) for v in value]
-    if isinstance(value, str):
-        if _is_secret_name(key):
-            return HIDDEN
-        if _is_phone_name(key):
-            return mask_phone(value)
-        return mask_text(value)
-    return value
+# --- masking: the rules are kmcs_site.privacy's (the one privacy module) ------------------------
 
 
 def display_value(model_field: models.Field | None, name: str, value: Any) -> str:
     """A history value as the auditor reads it: labels for codes, local times, masked data."""
     if value is None or value == "":
         return EMPTY
-    if _is_secret_name(name) or type(value).__name__ == "Sealed":
+    if is_secret_name(name) or type(value).__name__ == "Sealed":
         return HIDDEN
-    if _is_phone_name(name) and isinstance(value, str):
+    if is_phone_name(name) and isinstance(value, str):
         return mask_phone(value) or EMPTY
     if model_field is not None and getattr(model_field, "flatchoices", None):
         labels = {str(k): str(v) for k, v in model_field.flatchoices}
@@ -139,7 +113,7 @@ def display_value(model_field: models.Field | None, name: str, value: Any) -> st
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, (dict, list)):
-        return json.dumps(_mask_json(value), ensure_ascii=False, indent=1, default=str)
+        return json.dumps(mask_json(value), ensure_ascii=False, indent=1, default=str)
     if isinstance(value, Decimal):
         return str(value)
     return mask_text(str(value))

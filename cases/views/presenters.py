@@ -210,8 +210,7 @@ def case_page(*, case: Case, user) -> CasePage:
         "post_link": user_can(user, "cases.escalationpost.change", case),
         "change": user_can(user, "cases.case.change", case),
         "unmask": user_can(user, "cases.case.unmask", case),
-        "sent_by_hand": user_can(user, "templates_app.outboundmessage.mark_sent_by_hand")
-        and user_can(user, "cases.case.change", case),
+        "sent_by_hand": user_can(user, "templates_app.outboundmessage.mark_sent_by_hand", case),
     }
     page.messages = list(case.outbound_messages.all())
     page.transitions = [t for t in case.available_transitions(user) if t.name != "decide"]

@@ -201,6 +201,9 @@ KMCS_PAYOUT_SKIP_WEEKENDS = env.bool("KMCS_PAYOUT_SKIP_WEEKENDS", default=False)
 # in production, or rotating SECRET_KEY makes stored accounts unreadable).
 KMCS_FIELD_ENCRYPTION_KEYS = env.list("KMCS_FIELD_ENCRYPTION_KEYS", default=[])
 KMCS_ACCOUNT_HMAC_KEY = env.str("KMCS_ACCOUNT_HMAC_KEY", default="")
+# Key of the search tokens that stand for a full number in URLs (kmcs_site.privacy): a token
+# lives as long as the session that made it, so unset (derived from SECRET_KEY) is fine.
+KMCS_SEARCH_HMAC_KEY = env.str("KMCS_SEARCH_HMAC_KEY", default="")
 # Account validity check: "fines.verifiers.FormatChecksumVerifier" (default, offline) or
 # "fines.verifiers.HttpBankVerifier" (the bank's account-holder API at KMCS_BANK_VERIFY_URL).
 KMCS_ACCOUNT_VERIFIER = env.str(
@@ -328,9 +331,7 @@ KMCS_API_BATCH_MAX_CASES = env.int("KMCS_API_BATCH_MAX_CASES", default=500)
 KMCS_API_MAX_BATCH_BODY_BYTES = env.int("KMCS_API_MAX_BATCH_BODY_BYTES", default=4 * 1024 * 1024)
 # DRF reads a JSON body through request.body, which Django caps at this size (HTML 400 above
 # it): at least the largest API limit, so the API's own limits (JSON 413) are the ones that hold.
-DATA_UPLOAD_MAX_MEMORY_SIZE = max(
-    2_621_440, KMCS_API_MAX_BODY_BYTES, KMCS_API_MAX_BATCH_BODY_BYTES
-)
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(2_621_440, KMCS_API_MAX_BODY_BYTES, KMCS_API_MAX_BATCH_BODY_BYTES)
 # Cursor pagination of case lists: default and largest page.
 KMCS_API_PAGE_SIZE = env.int("KMCS_API_PAGE_SIZE", default=50)
 KMCS_API_MAX_PAGE_SIZE = env.int("KMCS_API_MAX_PAGE_SIZE", default=200)

@@ -47,7 +47,7 @@ from rest_framework.views import APIView
 from cases.views.base import ActionRequiredMixin
 from kmcs_site.permissions import ACTIONS, model_action
 
-from .conftest import ROLES
+from .conftest import AT, ROLES
 
 pytestmark = pytest.mark.django_db
 
@@ -106,7 +106,16 @@ ADMIN_EXTRA_VIEWS = {
     "fines_finenotice_image": ("fines.finenotice.view", 404, "fines.finenotice.view"),
     "fines_finenotice_payout": ("fines.finepayout.add", 403, "fines.finenotice.view"),
     "fines_finepayout_reveal": ("fines.finepayout.unmask", 403, None),
+    # The outbox's exact-number search (a POST; GET shows its form).
+    "templates_app_outboundmessage_find_recipient": (
+        "templates_app.outboundmessage.view",
+        403,
+        None,
+    ),
 }
+
+#: Extra admin views that take no object id.
+ADMIN_EXTRA_VIEWS_WITHOUT_OBJECT = {"templates_app_outboundmessage_find_recipient"}
 
 # --- enumerating the URL configuration -----------------------------------------------------------
 
@@ -298,6 +307,7 @@ def admin_object(model, world, people):
         "fines.finenotice": world.notice,
         "fines.finepayout": world.payout,
         "auth.user": people["agent"],
+        "templates_app.outboundmessage": world.case.outbound_messages.order_by("pk").first(),
     }
     if label in special:
         return special[label]
@@ -438,6 +448,8 @@ def test_admin_actions(app_label, checker, world, people, monkeypatch):
 
 
 def _extra_view_url(name: str, world) -> str:
+    if name in ADMIN_EXTRA_VIEWS_WITHOUT_OBJECT:
+        return reverse(f"admin:{name}")
     obj = {
         "cases_case_unmask": world.case,
         "templates_app_smstemplate_preview": None,
@@ -662,6 +674,57 @@ def test_api_endpoints(world, people):
 
 
 # --- object level: agent A guesses agent B's case ----------------------------------------------
+
+
+#: Message actions with an object rule: the message's case decides (kmcs_site.permissions).
+MESSAGE_ACTIONS = (
+    "templates_app.outboundmessage.view",
+    "templates_app.outboundmessage.retry",
+    "templates_app.outboundmessage.mark_sent_by_hand",
+)
+
+
+def test_message_object_rules_follow_the_case(world, people):
+    """Every role x every message action on a message of the agent's case and of agent B's:
+    the role's row of ACTIONS, narrowed for agents to the cases they work (issue 12)."""
+    from cases.services import case_decide
+    from kmcs_site.permissions import user_can
+
+    case_decide(case=world.case_b, actor=people["agent_b"], at=AT)
+    mine = world.case.outbound_messages.order_by("pk").first()
+    theirs = world.case_b.outbound_messages.order_by("pk").first()
+    problems, checked = [], 0
+    for role in ROLES:
+        for action in MESSAGE_ACTIONS:
+            for message, owner in ((mine, "agent"), (theirs, "agent_b")):
+                want = may(role, action) and (role != "agent" or owner == "agent")
+                got = user_can(people[role], action, message)
+                checked += 1
+                if got != want:
+                    problems.append(f"{role:12} {action} on {owner}'s message: {got}")
+    CHECKED["test_message_object_rules_follow_the_case"] = checked
+    assert not problems, "\n".join(problems)
+
+
+def test_agent_cannot_reach_another_agents_messages(world, people, client_for):
+    """Agent A: agent B's message is a 404 like a missing id, its actions never run, and the
+    outbox list does not show it."""
+    from cases.services import case_decide
+
+    case_decide(case=world.case_b, actor=people["agent_b"], at=AT)
+    theirs = world.case_b.outbound_messages.order_by("pk").first()
+    missing = theirs.pk + 100_000
+    web = client_for(people["agent"])
+    for suffix in ("change", "history"):
+        got = web.get(_admin_url(theirs, suffix, theirs.pk)).status_code
+        assert got == web.get(_admin_url(theirs, suffix, missing)).status_code == 404, suffix
+    changelist = _admin_url(theirs, "changelist")
+    for action, extra in (("mark_sent_by_hand", {"apply": "1", "reason": "CEMS"}),):
+        web.post(changelist, {"action": action, "_selected_action": [theirs.pk], **extra})
+    theirs.refresh_from_db()
+    assert theirs.status == "queued" and theirs.hand_sent_by_id is None
+    assert f"outboundmessage/{theirs.pk}/change/" not in web.get(changelist).content.decode()
+    CHECKED["test_agent_cannot_reach_another_agents_messages"] = 6
 
 
 def case_urls(case_id: int) -> Iterator[tuple[str, str]]:

@@ -101,3 +101,48 @@ def make_template(lead):
 
 def raise_transient(message: str = "provider timeout") -> GatewayError:
     return GatewayError(message)
+
+
+@pytest.fixture
+def make_agent_case(lead):
+    """make_agent_case(user) -> a case assigned to ``user``. An agent sees and acts on the
+    messages of the cases they work only (the outbox follows case ownership, issue 12), so the
+    messages agents act on in these tests belong to such a case."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from cases.services import case_assign, case_create
+
+    at = datetime(2024, 6, 17, 10, 0, tzinfo=ZoneInfo("Asia/Seoul"))
+    calls = iter(range(880_001, 889_999))
+
+    def _make(user):
+        result = case_create(
+            playbook="driver_nonride_cancel",
+            facts={
+                "received_on": "2024-06-17",
+                "driver_id": "drv-0001",
+                "call_id": str(next(calls)),
+                "already_cancelled": False,
+                "has_open_duplicate": False,
+                "meter_distance_km": "0.0",
+                "meter_minutes": 1,
+                "start_equals_last_point": True,
+                "cancel_reason_recorded": False,
+                "fare_amount": 15000,
+                "called_on": "2024-06-16",
+                "origin": "강남역",
+                "ob_unreachable": False,
+            },
+            channel="chatbot_board",
+            actor=lead,
+            customer_phone="010-0000-1234",
+            driver_phone="010-0000-5678",
+            driver_id="drv-0001",
+            at=at,
+        )
+        assert result.created, result.message
+        case_assign(case=result.case, assignee=user, actor=lead, at=at)
+        return result.case
+
+    return _make

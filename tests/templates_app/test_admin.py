@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from templates_app import services
 from templates_app.models import OutboundMessage, SmsTemplate, SmsTemplateVersion
+from templates_app.phones import phone_digits
 from tests.templates_app.conftest import DRIVER_VARS
 
 pytestmark = pytest.mark.django_db
@@ -32,13 +33,14 @@ def client_for(client, role_users, role):
     return client
 
 
-def queue_message(key="k-1", template_name="테스트_기사_결제취소(승인)", phone=PHONE):
+def queue_message(key="k-1", template_name="테스트_기사_결제취소(승인)", phone=PHONE, subject=None):
     return services.message_queue(
         template_name=template_name,
         recipient=phone,
         context={"received_on": date(2024, 3, 5), "amount": 12300},
         idempotency_key=key,
         actor=None,
+        subject=subject,
     )
 
 
@@ -48,8 +50,9 @@ def template(make_template):
 
 
 @pytest.fixture
-def message(template, gateway):
-    return queue_message()
+def message(template, gateway, role_users, make_agent_case):
+    """A message of a case the "agent" user works (an agent sees only those)."""
+    return queue_message(subject=make_agent_case(role_users["agent"]))
 
 
 def url(name, *args):
@@ -319,8 +322,19 @@ def test_outbox_search_by_key_template_and_phone(client, lead, message, make_tem
     assert found("k-1") == {message.pk}
     assert found("k-") == set()  # the key is matched exactly (indexed)
     assert found("테스트_다른") == {other.pk}
-    assert found("010-0000-9999") == {other.pk}
-    assert found("+82 10 0000 5678") == {message.pk}
+    # A full number in the GET search box would sit in the URL and the access logs (issue 12):
+    # it searches nothing; the exact search is the POST form, the URL holding a keyed hash.
+    assert found("010-0000-9999") == set()
+
+    def found_by_post(number):
+        response = client.post(url("outboundmessage_find_recipient"), {"recipient": number})
+        assert response.status_code == 302
+        assert phone_digits(number) not in response["Location"]
+        listed = client.get(response["Location"])
+        return {m.pk for m in listed.context["cl"].result_list}
+
+    assert found_by_post("010-0000-9999") == {other.pk}
+    assert found_by_post("+82 10 0000 5678") == {message.pk}
 
 
 def _post_action(client, model, action, pks, **extra):

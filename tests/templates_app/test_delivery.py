@@ -31,7 +31,8 @@ S = OutboundMessage.Status
 
 
 @pytest.fixture
-def message(make_template, gateway):
+def message(make_template, gateway, agent, make_agent_case):
+    """A message of a case ``agent`` works (an agent acts only on those)."""
     make_template()
     return services.message_queue(
         template_name="테스트_기사_결제취소(승인)",
@@ -39,6 +40,7 @@ def message(make_template, gateway):
         context={"received_on": date(2024, 3, 5), "amount": 12300},
         idempotency_key="case-7:driver",
         actor=None,
+        subject=make_agent_case(agent),
     )
 
 

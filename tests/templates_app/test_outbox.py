@@ -221,7 +221,7 @@ def test_subject_is_a_generic_reference(make_template, gateway, agent):
     ).exists()
 
 
-def test_sms_first_then_save_the_answer(make_template, gateway, lead, agent):
+def test_sms_first_then_save_the_answer(make_template, gateway, lead, agent, make_agent_case):
     """Seed 002: "SMS 선발송 후 답변내용 저장"."""
     make_template()
     message = queue()  # in this test transaction: not committed, so not sent yet
@@ -236,7 +236,7 @@ def test_sms_first_then_save_the_answer(make_template, gateway, lead, agent):
     message.refresh_from_db()
     assert services.message_is_delivered(message)
 
-    other = queue(idempotency_key="case-1:customer")
+    other = queue(idempotency_key="case-1:customer", subject=make_agent_case(agent))
     services.message_mark_sent_by_hand(message=other, reason="CEMS에서 직접 발송", actor=agent)
     services.ensure_messages_delivered([message, other.pk])
     services.ensure_messages_delivered([])
