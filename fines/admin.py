@@ -31,6 +31,7 @@ from fines.models import (
     Ride,
 )
 from fines.schedule import SEOUL, PayoutPolicy, batch_moment
+from fines.validators import stored_image_type
 from kmcs_site.admin import AuditedAdmin
 from kmcs_site.permissions import user_can
 from templates_app.paginators import CappedCountPaginator
@@ -188,12 +189,26 @@ class FineNoticeAdmin(ReadOnlyMixin, AuditedAdmin):
         )
 
     def notice_image_view(self, request, object_id):
-        """The notice through the admin (permission-checked), never a public media URL."""
+        """The notice through the admin (permission-checked), never a public media URL.
+
+        The type comes from the stored bytes, not the file name (older rows kept the client's
+        extension): an allowed raster image is shown inline as that image type, anything else
+        is only downloaded as octet-stream. Never text/html, never sniffed, no script runs.
+        """
         notice = self._visible(request, object_id)
         if not notice.notice_image:
             raise Http404
-        response = FileResponse(notice.notice_image.open("rb"))
+        kind = stored_image_type(notice.notice_image)
+        extension, content_type = kind or ("bin", "application/octet-stream")
+        response = FileResponse(
+            notice.notice_image.open("rb"),
+            content_type=content_type,
+            as_attachment=kind is None,
+            filename=f"notice-{notice.pk}.{extension}",
+        )
         response["Cache-Control"] = "no-store"
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
         return response
 
     # --- intake (the add page) ---------------------------------------------------------------
@@ -393,6 +408,20 @@ class FineNoticeAdmin(ReadOnlyMixin, AuditedAdmin):
         )
 
 
+def _payout_created_message(payout: FinePayout) -> str:
+    if payout.status == PayoutStatus.PENDING_APPROVAL:
+        return (
+            f"지급 건 #{payout.pk} 생성: 승인 대기 ({payout.amount:,}원). 다른 팀장·부팀장·"
+            "담당자(관리자)가 승인해야 배치에서 지급됩니다."
+        )
+    if payout.scheduled_at:
+        return (
+            f"지급 건 #{payout.pk} 생성: {payout.get_status_display()} "
+            f"({timezone.localtime(payout.scheduled_at):%Y-%m-%d %H:%M} 지급)"
+        )
+    return f"지급 건 #{payout.pk} 생성: 계좌 확인 대기"
+
+
 def _error_lines(exc: CaseError) -> list[str]:
     errors = getattr(exc, "errors", None)
     if errors:
@@ -408,20 +437,6 @@ class BatchFilter(admin.SimpleListFilter):
         return [
             ("today", _("오늘 14:00 배치")),
             ("tomorrow", _("내일 14:00 배치")),
-def _payout_created_message(payout: FinePayout) -> str:
-    if payout.status == PayoutStatus.PENDING_APPROVAL:
-        return (
-            f"지급 건 #{payout.pk} 생성: 승인 대기 ({payout.amount:,}원). 다른 팀장·부팀장·"
-            "담당자(관리자)가 승인해야 배치에서 지급됩니다."
-        )
-    if payout.scheduled_at:
-        return (
-            f"지급 건 #{payout.pk} 생성: {payout.get_status_display()} "
-            f"({timezone.localtime(payout.scheduled_at):%Y-%m-%d %H:%M} 지급)"
-        )
-    return f"지급 건 #{payout.pk} 생성: 계좌 확인 대기"
-
-
             ("overdue", _("지난 배치 미지급")),
         ]
 
@@ -440,23 +455,6 @@ def _payout_created_message(payout: FinePayout) -> str:
         return queryset
 
 
-@admin.register(FinePayout)
-class FinePayoutAdmin(ReadOnlyMixin, AuditedAdmin):
-    """과태료 관리: search by call ID; by a full account number only through the POST form
-    (its keyed hash is searched; the URL carries an opaque token). Manual payouts are
-    approved or rejected here by a second person (four-eyes)."""
-
-    list_display = (
-        "id",
-        "call_id",
-        "amount",
-        "account_masked",
-        "holder",
-        "status",
-        "scheduled_at",
-        "paid_at",
-        "charge_driver",
-        "created_by",
 #: Session key of the account searches: opaque token -> keyed hash of the number searched.
 ACCOUNT_SEARCHES = "fines_payout_account_searches"
 ACCOUNT_SEARCHES_KEPT = 10
@@ -494,6 +492,24 @@ class AccountSearchFilter(admin.SimpleListFilter):
         return queryset.filter(account_hash=account_hash)
 
 
+@admin.register(FinePayout)
+class FinePayoutAdmin(ReadOnlyMixin, AuditedAdmin):
+    """과태료 관리: search by call ID; by a full account number only through the POST form
+    (its keyed hash is searched; the URL carries an opaque token). Manual payouts are
+    approved or rejected here by a second person (four-eyes)."""
+
+    list_display = (
+        "id",
+        "call_id",
+        "amount",
+        "account_masked",
+        "holder",
+        "status",
+        "scheduled_at",
+        "paid_at",
+        "charge_driver",
+        "created_by",
+        "approved_by",
     )
     list_filter = ("status", BatchFilter, AccountSearchFilter)
     search_fields = ("call_id__exact",)
@@ -510,7 +526,6 @@ class AccountSearchFilter(admin.SimpleListFilter):
 
     @admin.display(description=_("계좌번호 전체 보기"))
     def reveal_link(self, obj):
-        "approved_by",
         url = reverse("admin:fines_finepayout_reveal", args=[obj.pk])
         return format_html('<a href="{}">{}</a>', url, _("조회 (팀장·부팀장·담당자, 기록됨)"))
 
@@ -591,21 +606,6 @@ class AccountSearchFilter(admin.SimpleListFilter):
         response["Cache-Control"] = "no-store"
         return response
 
-    @admin.action(description=_("선택한 지급 건 취소 (배치 전)"), permissions=["cancel"])
-    def cancel_selected(self, request, queryset):
-        for payout in queryset:
-            _run(
-                request,
-                lambda p=payout: services.payout_cancel(
-                    payout=p, actor=request.user, reason="관리자 취소 (목록)"
-                ),
-                f"지급 #{payout.pk} 취소",
-            )
-
-    @admin.action(
-        description=_("지급 배치 지금 실행 (지난 배치 미지급분)"), permissions=["run_batch"]
-    )
-    def run_batch_now(self, request, queryset):
     @admin.action(
         description=_("선택한 지급 건 승인 (승인 대기 → 지급 예정, 생성자 본인 제외)"),
         permissions=["approve"],
@@ -645,6 +645,21 @@ class AccountSearchFilter(admin.SimpleListFilter):
             },
         )
 
+    @admin.action(description=_("선택한 지급 건 취소 (배치 전)"), permissions=["cancel"])
+    def cancel_selected(self, request, queryset):
+        for payout in queryset:
+            _run(
+                request,
+                lambda p=payout: services.payout_cancel(
+                    payout=p, actor=request.user, reason="관리자 취소 (목록)"
+                ),
+                f"지급 #{payout.pk} 취소",
+            )
+
+    @admin.action(
+        description=_("지급 배치 지금 실행 (지난 배치 미지급분)"), permissions=["run_batch"]
+    )
+    def run_batch_now(self, request, queryset):
         report = services.payout_batch_run()
         messages.success(
             request,

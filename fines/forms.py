@@ -72,12 +72,32 @@ class EvidenceReviewForm(ReasonForm):
 
 
 class PayoutForm(forms.Form):
-    """신규 지급 건 생성 (담당자: 특이이슈·범칙금). Empty fields = the notice's values."""
+    """신규 지급 건 생성 (담당자: 특이이슈·범칙금). Empty fields = the notice's values.
 
-    amount = forms.IntegerField(label=_("금액 (원)"), required=False, min_value=1)
+    The amount is shown, never typed: a disabled field ignores whatever is posted (the
+    service derives it, ``payout_amount_for``). A payout made here waits for a second person's
+    approval (승인 대기) before the batch pays it.
+    """
+
+    amount = forms.CharField(
+        label=_("금액 (원)"),
+        required=False,
+        disabled=True,
+        help_text=_("고지서 금액 (기사 미인정 현금 지급 건은 결정된 지급액). 변경할 수 없습니다."),
+    )
     bank = forms.ChoiceField(
         label=_("은행"), choices=[("", "---------"), *BANK_CHOICES], required=False
     )
     account_number = forms.CharField(label=_("계좌번호"), max_length=30, required=False)
     holder = forms.CharField(label=_("예금주"), max_length=50, required=False)
     charge_driver = forms.BooleanField(label=_("기사 포인트 차감"), required=False, initial=True)
+
+
+class AccountSearchForm(forms.Form):
+    """과태료 관리: search by a full account number, sent by POST only (never in a URL)."""
+
+    account_number = forms.CharField(
+        label=_("계좌번호 전체"),
+        max_length=30,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )

@@ -35,6 +35,11 @@ def payout_list(*, user) -> QuerySet[FinePayout]:
     return FinePayout.objects.select_related("notice", "created_by")
 
 
+def payout_account_search_key(*, number: str) -> str:
+    """The keyed hash an account search looks for (kept server-side, never in a URL)."""
+    return crypto.account_hash(normalize_account_number(number))
+
+
 def payout_search_by_account(*, queryset: QuerySet[FinePayout], number: str):
     """Equality search on the account number through its keyed hash (never a LIKE)."""
     digits = normalize_account_number(number)

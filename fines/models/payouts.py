@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -15,15 +15,24 @@ from fines.validators import call_id_validator
 
 
 class PayoutStatus(models.TextChoices):
+    #: A manual payout (made by hand, after a cancel, or to another account) waits for a
+    #: second person (lead or manager, not its creator) before the batch may pay it.
+    PENDING_APPROVAL = "pending_approval", _("승인 대기")
     CREATED = "created", _("생성 (계좌 확인 대기)")
     SCHEDULED = "scheduled", _("지급 예정")
     PAID = "paid", _("지급 완료")
     FAILED = "failed", _("지급 실패")
     CANCELLED = "cancelled", _("취소")
+    REJECTED = "rejected", _("승인 반려")
 
 
 #: Payouts that still count: a notice may have one of these at a time.
-LIVE_STATUSES = (PayoutStatus.CREATED, PayoutStatus.SCHEDULED, PayoutStatus.PAID)
+LIVE_STATUSES = (
+    PayoutStatus.PENDING_APPROVAL,
+    PayoutStatus.CREATED,
+    PayoutStatus.SCHEDULED,
+    PayoutStatus.PAID,
+)
 
 
 class FinePayout(models.Model):
@@ -60,7 +69,7 @@ class FinePayout(models.Model):
 
     status = models.CharField(
         _("상태"),
-        max_length=10,
+        max_length=20,
         choices=PayoutStatus.choices,
         default=PayoutStatus.CREATED,
         db_index=True,
@@ -89,6 +98,28 @@ class FinePayout(models.Model):
         related_name="+",
     )
     cancel_reason = models.TextField(_("취소 사유"), blank=True)
+    #: Why a second person must approve (empty: the decision's payout of the notice's own
+    #: amount to the notice's own account, which needs no approval).
+    approval_reason = models.CharField(_("승인 필요 사유"), max_length=200, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("승인자"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    approved_at = models.DateTimeField(_("승인 시각"), null=True, blank=True)
+    rejected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("반려자"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    rejected_at = models.DateTimeField(_("반려 시각"), null=True, blank=True)
+    reject_reason = models.TextField(_("반려 사유"), blank=True)
 
     history = HistoricalRecords()
 
@@ -126,6 +157,20 @@ class FinePayout(models.Model):
             models.CheckConstraint(
                 condition=~Q(status="scheduled") | Q(scheduled_at__isnull=False),
                 name="fine_payout_scheduled_has_time",
+            ),
+            # Four-eyes, the last guard: a payout that needed an approval reaches the bank's
+            # side (scheduled, paid, failed) only with an approver, never its own creator.
+            models.CheckConstraint(
+                condition=Q(approval_reason="")
+                | Q(approved_by__isnull=False)
+                | Q(status__in=["pending_approval", "cancelled", "rejected"]),
+                name="fine_payout_manual_needs_approval",
+                violation_error_message=_("승인되지 않은 수동 지급 건은 지급할 수 없습니다."),
+            ),
+            models.CheckConstraint(
+                condition=Q(approved_by__isnull=True) | ~Q(approved_by=F("created_by")),
+                name="fine_payout_approver_not_creator",
+                violation_error_message=_("지급 건을 만든 사람은 승인할 수 없습니다."),
             ),
         ]
 

@@ -20,11 +20,21 @@ from .manager import (
     penalty_driver_notify,
     penalty_evidence_mms,
 )
-from .payouts import account_reveal, payout_cancel, payout_create, payout_verify_pending
+from .payouts import (
+    PayoutAmount,
+    account_reveal,
+    payout_amount_for,
+    payout_approve,
+    payout_cancel,
+    payout_create,
+    payout_reject,
+    payout_verify_pending,
+)
 from .rides import ride_import, ride_upsert
 
 __all__ = [
     "FineIntakeResult",
+    "PayoutAmount",
     "account_reveal",
     "dispute_cash_confirm",
     "dispute_cash_documents",
@@ -37,10 +47,13 @@ __all__ = [
     "notice_evidence_recheck",
     "notice_evidence_review",
     "partner_claim_record",
+    "payout_amount_for",
+    "payout_approve",
     "payout_batch_run",
     "payout_cancel",
     "payout_create",
     "payout_pay",
+    "payout_reject",
     "payout_transfers_reconcile",
     "payout_verify_pending",
     "penalty_complete",

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from cases.playbooks import traffic_fine
@@ -40,6 +41,12 @@ class BatchReport:
     reconciled: list[int] = field(default_factory=list)  # pending transfers settled first
 
 
+#: Four-eyes: a manual payout is paid only once a second person approved it. The status already
+#: says so (``pending_approval`` is never due) and a check constraint refuses the rest; the batch
+#: asks again, so a row changed behind the services' back is still not paid.
+APPROVED = Q(approval_reason="") | Q(approved_by__isnull=False)
+
+
 def batch_for(at: datetime) -> datetime:
     """The batch moment a run at ``at`` performs: today's, or yesterday's before today's time."""
     policy = PayoutPolicy.from_settings()
@@ -59,6 +66,7 @@ def payout_batch_run(*, at=None) -> BatchReport:
     _verify_unchecked(at)
     due = list(
         FinePayout.objects.filter(status=PayoutStatus.SCHEDULED, scheduled_at__lte=run_for)
+        .filter(APPROVED)
         .order_by("scheduled_at", "pk")
         .values_list("pk", flat=True)
     )
@@ -159,7 +167,7 @@ def _claim(payout_id: int, batch: PayoutBatch, at) -> FinePayout | None:
     with transaction.atomic():
         payout = (
             FinePayout.objects.select_for_update(of=("self",))
-            .filter(pk=payout_id, status=PayoutStatus.SCHEDULED)
+            .filter(APPROVED, pk=payout_id, status=PayoutStatus.SCHEDULED)
             .first()
         )
         if payout is None:
@@ -224,7 +232,7 @@ def _record_result(payout_id: int, result, at, *, via: str = "") -> str:
         payout.status = PayoutStatus.PAID
         payout.paid_at = at
         audited_save(payout, None, reason="14:00 배치 지급 완료" + via, validate_constraints=False)
-        _on_paid(payout, at)
+        _on_paid(payout, at, amount=transfer.amount)
         return "paid"
     transfer.state = BankTransfer.State.FAILED
     transfer.error = result.error[:200]
@@ -235,7 +243,7 @@ def _record_result(payout_id: int, result, at, *, via: str = "") -> str:
     return "failed"
 
 
-def _on_paid(payout: FinePayout, at) -> None:
+def _on_paid(payout: FinePayout, at, *, amount: int) -> None:
     """처리완료 SMS to the customer (general/consigned: the seed's special-issue step 10 and the
     issue's "done on payment") and the notice is complete."""
     notice = payout.notice
@@ -247,9 +255,8 @@ def _on_paid(payout: FinePayout, at) -> None:
             case=notice.case,
             template=traffic_fine.TPL_DONE,
             audience="customer",
-            context=traffic_fine.done_context(
-                received_on=received_on(notice.case), amount=payout.amount
-            ),
+            # The amount the bank transferred (the transfer row), which is what was paid.
+            context=traffic_fine.done_context(received_on=received_on(notice.case), amount=amount),
             actor=None,
         )
     except FineError:

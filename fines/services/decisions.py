@@ -52,5 +52,6 @@ def fine_decide(*, notice: FineNotice, proposal: Proposal, actor, at=None) -> Fi
         notice=notice,
         actor=actor,
         charge_driver=bool((proposal.figures or {}).get("charge_driver", True)),
+        manual=False,  # the decision's payout: the notice's amount to the notice's account
         at=at,
     )

@@ -104,7 +104,7 @@ def dispute_resolve(*, dispute: ParkingDispute, actor, resolution: str, note: st
         dispute.company_share = company
         dispute.driver_agreed_at = at
     elif resolution in (DisputeResolution.CHARGE_DRIVER, DisputeResolution.DRIVER_ADMITTED):
-        payout = payout_create(notice=notice, actor=actor, charge_driver=True, at=at)
+        payout = payout_create(notice=notice, actor=actor, charge_driver=True, manual=False, at=at)
     dispute.resolution = resolution
     dispute.resolved_at = at
     dispute.resolution_note = (note or "").strip()
@@ -167,6 +167,11 @@ def dispute_cash_post(*, dispute: ParkingDispute, actor, at=None):
     if dispute.cash_request_posted_at is not None:
         raise FineError("이미 현금 지급 요청 아지트를 작성했습니다.")
     notice = dispute.notice
+    from fines.models import LIVE_STATUSES, FinePayout
+
+    if FinePayout.objects.filter(notice=notice, status__in=LIVE_STATUSES).exists():
+        # Paid (or about to be) by the bank batch: a cash request would pay the fine twice.
+        raise FineError("이 과태료에는 이미 계좌 지급 건이 있어 현금 지급을 요청할 수 없습니다.")
     body = "\n".join(
         [
             f"[{traffic_fine.AGIT_CASH_TEMPLATE}] 주정차 위반 과태료 (기사 미인정, 블랙박스 미제출)",

@@ -1,10 +1,20 @@
-"""The payout ledger: create (with the account check), cancel, reveal an account number."""
+"""The payout ledger: create (with the account check), approve / reject (four-eyes), cancel,
+reveal an account number.
+
+The amount of a payout is never input: :func:`payout_amount_for` derives it from the notice
+(or from the seed 004 cash split of a disputed parking fine). A payout made by hand, a
+re-creation after a cancel, or a payout to an account other than the one the customer sent
+waits in ``pending_approval`` until a second person (a lead or a manager, not its creator)
+approves it (:func:`payout_approve`); the batch pays only ``scheduled`` rows.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db import IntegrityError, transaction
 
-from cases.exceptions import FactsInvalid
+from cases.exceptions import ActionNotAllowed, FactsInvalid
 from cases.playbooks import traffic_fine
 from fines import codes, crypto
 from fines.accounts import AccountFormatError, check_account_format
@@ -49,6 +59,53 @@ def _check_notice(notice: FineNotice, actor) -> None:
         raise FineError("케이스에 연결되지 않은 과태료는 지급할 수 없습니다.")
 
 
+@dataclass(frozen=True)
+class PayoutAmount:
+    """What a fine pays: ``customer`` (the bank transfer and the customer's SMS) and
+    ``driver`` (the points deducted from the driver, stated in the driver's SMS)."""
+
+    customer: int
+    driver: int
+
+
+def payout_amount_for(notice: FineNotice) -> PayoutAmount:
+    """The amount of the notice's payout, derived, never typed.
+
+    - the notice's amount (고지서 금액), the driver charged the same;
+    - a disputed parking fine decided ``cash_split`` (seed 004: 블랙박스 미제출 → 기사 50% /
+      당사 50%): the customer gets the dispute's cash amount (the two shares, which add up to
+      the fine by a database constraint) and the driver is charged their half only.
+    """
+    from fines.models import DisputeResolution, ParkingDispute
+
+    dispute = ParkingDispute.objects.filter(notice_id=notice.pk).first()
+    if dispute is not None and dispute.resolution == DisputeResolution.CASH_SPLIT:
+        if not dispute.cash_amount:
+            raise FineError("현금 지급액이 정해지지 않은 건입니다.")
+        return PayoutAmount(customer=dispute.cash_amount, driver=dispute.driver_share or 0)
+    if not notice.amount or notice.amount <= 0:
+        raise FactsInvalid(
+            {"amount": ["고지서 금액이 없어 지급할 수 없습니다 (0원보다 커야 합니다)."]}
+        )
+    return PayoutAmount(customer=notice.amount, driver=notice.amount)
+
+
+def _approval_reason(*, notice, manual: bool, earlier: bool, bank, digits, holder) -> str:
+    """Why this payout needs a second person; "" when it is the decision's own payout."""
+    reasons = []
+    if manual:
+        reasons.append("수동 생성")
+    if earlier:
+        reasons.append("취소·실패·반려 후 재생성")
+    if not notice.has_account or crypto.account_hash(digits) != notice.account_hash:
+        reasons.append("접수 계좌와 다른 계좌")
+    elif bank != notice.bank:
+        reasons.append("접수 계좌와 다른 은행")
+    if holder != (notice.account_holder or "").strip():
+        reasons.append("접수 예금주와 다른 예금주")
+    return ", ".join(reasons)
+
+
 def _account(notice, bank, account_number, holder) -> tuple[str, str, str]:
     bank = bank or notice.bank
     holder = (holder or notice.account_holder or "").strip()
@@ -71,15 +128,21 @@ def payout_create(
     *,
     notice: FineNotice,
     actor,
-    amount: int | None = None,
     bank: str | None = None,
     account_number: str | None = None,
     holder: str | None = None,
     charge_driver: bool | None = None,
     idempotency_key: str | None = None,
+    manual: bool = True,
     at=None,
 ) -> FinePayout:
-    """신규 지급 건 생성: call ID, amount, account, holder -> account check -> scheduled.
+    """신규 지급 건 생성: call ID, account, holder -> account check -> scheduled (or 승인 대기).
+
+    - The amount is :func:`payout_amount_for` the notice: there is no amount argument.
+    - ``manual`` (the default: a person creating it in the admin) and any re-creation or other
+      account/holder than the notice's -> ``pending_approval`` (no SMS, not in any batch) until
+      :func:`payout_approve`. The decision's own payout (``manual=False``, the notice's account,
+      the first payout of the notice) is scheduled at once.
 
     - The same ``idempotency_key`` again returns the payout it created.
     - A live payout for the notice (or for the same call ID and violation time) -> FineError
@@ -101,18 +164,21 @@ def payout_create(
     existing = FinePayout.objects.filter(idempotency_key=key).first()
     if existing is not None and existing.status in LIVE_STATUSES:
         return existing
+    earlier = FinePayout.objects.filter(notice=notice).count()
     if existing is not None:
         # The default key's payout was cancelled or failed: a new one needs a new key.
-        key = f"{key}:{FinePayout.objects.filter(notice=notice).count() + 1}"
+        key = f"{key}:{earlier + 1}"
     _check_notice(notice, actor)
     live = FinePayout.objects.filter(notice=notice, status__in=LIVE_STATUSES).first()
     if live is not None:
         raise FineError(f"이미 지급 건이 있습니다 (지급 #{live.pk}, {live.get_status_display()}).")
-    amount = amount if amount is not None else notice.amount
-    if amount is None or amount <= 0:
-        raise FactsInvalid({"amount": ["금액은 0원보다 커야 합니다."]})
+    _check_cash_not_posted(notice)
+    amount = payout_amount_for(notice).customer
     bank, digits, holder = _account(notice, bank, account_number, holder)
     charge = default_charge_driver(notice) if charge_driver is None else charge_driver
+    approval = _approval_reason(
+        notice=notice, manual=manual, earlier=bool(earlier), bank=bank, digits=digits, holder=holder
+    )
 
     payout = FinePayout(
         notice=notice,
@@ -129,6 +195,7 @@ def payout_create(
         idempotency_key=key,
         created_by=actor,
         created_at=at,
+        approval_reason=approval,
     )
     try:
         verdict = get_verifier().verify(bank=bank, number=digits, holder=holder)
@@ -142,16 +209,28 @@ def payout_create(
         payout.verified_by = verdict.verifier
         payout.verified_at = at
         payout.scheduled_at = scheduled_payout_at(at, PayoutPolicy.from_settings())
+    if approval:
+        # Nothing is promised and nothing is due before the second person approves.
+        payout.status = PayoutStatus.PENDING_APPROVAL
+        payout.scheduled_at = None
 
     if payout.status == PayoutStatus.CREATED:
-        # Ask the bank again later; the daily batch also sweeps what is still unchecked.
-        transaction.on_commit(lambda: _enqueue_verify(payout.pk), robust=True)
+        # Ask the bank again later; the daily batch also sweeps what is still unchecked. A dead
+        # broker only delays that (logged), never fails the committed request (issue 12).
+        from kmcs_site.broker import call_after_commit
+
+        call_after_commit(lambda: _enqueue_verify(payout.pk))  # pk: read after the save below
     # SMS first, then the ledger row (one transaction: both or neither).
     if payout.status == PayoutStatus.SCHEDULED:
         _queue_creation_messages(payout, notice, actor)
     try:
         with transaction.atomic():
-            audited_save(payout, actor, reason="지급 건 생성", validate_constraints=False)
+            audited_save(
+                payout,
+                actor,
+                reason=f"지급 건 생성 (승인 요청: {approval})" if approval else "지급 건 생성",
+                validate_constraints=False,
+            )
     except IntegrityError as exc:
         other = (
             FinePayout.objects.filter(idempotency_key=key).first()
@@ -177,6 +256,15 @@ def _enqueue_verify(payout_id: int) -> None:
 VERIFY_RETRY_SECONDS = 300
 
 
+def _check_cash_not_posted(notice: FineNotice) -> None:
+    """A disputed fine whose cash payment was requested on Agit is paid there, not twice."""
+    from fines.models import ParkingDispute
+
+    dispute = ParkingDispute.objects.filter(notice_id=notice.pk).first()
+    if dispute is not None and dispute.cash_request_posted_at is not None:
+        raise FineError("현금 지급 요청(아지트)으로 지급되는 건입니다. 지급 건을 만들 수 없습니다.")
+
+
 def _queue_creation_messages(payout: FinePayout, notice: FineNotice, actor) -> None:
     case = notice.case
     queue_message(
@@ -193,9 +281,17 @@ def _queue_creation_messages(payout: FinePayout, notice: FineNotice, actor) -> N
             case=case,
             template=traffic_fine.TPL_POINTS_DEDUCTION,
             audience="driver",
-            context=traffic_fine.points_context(call_id=payout.call_id, amount=payout.amount),
+            context=traffic_fine.points_context(
+                call_id=payout.call_id, amount=_driver_amount(payout, notice)
+            ),
             actor=actor,
         )
+
+
+def _driver_amount(payout: FinePayout, notice: FineNotice) -> int:
+    amount = payout_amount_for(notice)
+    # The payout's own amount is what the customer is paid; the driver's share follows it.
+    return amount.driver if amount.customer == payout.amount else payout.amount
 
 
 @transaction.atomic
@@ -209,6 +305,8 @@ def payout_verify_pending(*, payout: FinePayout, actor=None, at=None) -> FinePay
     )
     if payout.status != PayoutStatus.CREATED:
         return payout
+    if payout.approval_reason and payout.approved_by_id is None:
+        return payout  # never scheduled without its approval (the constraint says so too)
     try:
         verdict = get_verifier().verify(
             bank=payout.bank, number=payout.account.reveal(), holder=payout.holder
@@ -243,7 +341,8 @@ def payout_cancel(*, payout: FinePayout, actor, reason: str, at=None) -> FinePay
     if not (reason or "").strip():
         raise FactsInvalid({"reason": ["취소 사유를 입력하세요."]})
     payout = FinePayout.objects.select_for_update(of=("self",)).get(pk=payout.pk)
-    if payout.status not in (PayoutStatus.CREATED, PayoutStatus.SCHEDULED):
+    cancellable = (PayoutStatus.PENDING_APPROVAL, PayoutStatus.CREATED, PayoutStatus.SCHEDULED)
+    if payout.status not in cancellable:
         raise FineError(f"'{payout.get_status_display()}' 상태의 지급 건은 취소할 수 없습니다.")
     if hasattr(payout, "transfer"):
         raise FineError("이미 이체가 요청된 지급 건은 취소할 수 없습니다.")
@@ -251,6 +350,71 @@ def payout_cancel(*, payout: FinePayout, actor, reason: str, at=None) -> FinePay
     payout.cancelled_by = actor
     payout.cancel_reason = reason.strip()
     audited_save(payout, actor, reason=f"지급 취소: {reason.strip()}", validate_constraints=False)
+    return payout
+
+
+def _pending(payout: FinePayout, actor, verb: str) -> FinePayout:
+    """The payout locked, still awaiting approval, and ``actor`` a second person."""
+    require(
+        actor,
+        "fines.finepayout.approve",
+        message=f"지급 건 {verb}은 팀장·부팀장·담당자(관리자)만 할 수 있습니다.",
+    )
+    locked = (
+        FinePayout.objects.select_for_update(of=("self",))
+        .select_related("notice__case")
+        .get(pk=payout.pk)
+    )
+    if locked.status != PayoutStatus.PENDING_APPROVAL:
+        raise FineError(
+            f"'{locked.get_status_display()}' 상태의 지급 건은 {verb}할 수 없습니다 (승인 대기 건만)."
+        )
+    message = f"지급 건을 만든 사람은 {verb}할 수 없습니다. 다른 팀장·담당자가 {verb}해야 합니다."
+    require(actor, "fines.finepayout.approve", locked, message=message)
+    if locked.created_by_id == actor.pk:  # a superuser passes user_can, never four-eyes
+        raise ActionNotAllowed(message)
+    return locked
+
+
+@transaction.atomic
+def payout_approve(*, payout: FinePayout, actor, at=None) -> FinePayout:
+    """Four-eyes: a lead or manager who did not create the payout approves it.
+
+    The batch it joins is decided by the approval time (before the cutoff: today 14:00); the
+    customer's 입금 예정 SMS (and the driver's) are queued now, with the payout's amount. When
+    the bank's account check did not answer at creation, the approved payout waits as
+    ``created`` and :func:`payout_verify_pending` schedules it once the bank answers.
+    """
+    at = now_or(at)
+    payout = _pending(payout, actor, "승인")
+    payout.approved_by = actor
+    payout.approved_at = at
+    if payout.verified_at is None:
+        payout.status = PayoutStatus.CREATED
+        audited_save(payout, actor, reason="지급 승인 (계좌 확인 대기)", validate_constraints=False)
+        from kmcs_site.broker import call_after_commit  # a dead broker never fails this
+
+        call_after_commit(_enqueue_verify, payout.pk)
+        return payout
+    payout.status = PayoutStatus.SCHEDULED
+    payout.scheduled_at = scheduled_payout_at(at, PayoutPolicy.from_settings())
+    _queue_creation_messages(payout, payout.notice, actor)
+    audited_save(payout, actor, reason="지급 승인", validate_constraints=False)
+    return payout
+
+
+@transaction.atomic
+def payout_reject(*, payout: FinePayout, actor, reason: str, at=None) -> FinePayout:
+    """The second person refuses the payout (reason required); the fine is free again."""
+    if not (reason or "").strip():
+        raise FactsInvalid({"reason": ["반려 사유를 입력하세요."]})
+    at = now_or(at)
+    payout = _pending(payout, actor, "반려")
+    payout.status = PayoutStatus.REJECTED
+    payout.rejected_by = actor
+    payout.rejected_at = at
+    payout.reject_reason = reason.strip()
+    audited_save(payout, actor, reason=f"지급 반려: {reason.strip()}", validate_constraints=False)
     return payout
 
 

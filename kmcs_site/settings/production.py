@@ -16,6 +16,17 @@ if len(SECRET_KEY) < 50:
     )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 
+# Account numbers at rest (fines.crypto): production never derives these from SECRET_KEY.
+# base.py read them from the environment; here their absence is fatal.
+from fines.crypto import key_problems  # noqa: E402  (pure: no settings or models used)
+
+_key_problems = key_problems(
+    KMCS_FIELD_ENCRYPTION_KEYS,  # noqa: F405
+    KMCS_ACCOUNT_HMAC_KEY,  # noqa: F405
+)
+if _key_problems:
+    raise ImproperlyConfigured("Production settings: " + " ".join(_key_problems))
+
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)

@@ -138,7 +138,10 @@ def test_search_by_call_id_and_by_full_account(client, staff, intake):
     url = reverse("admin:fines_finepayout_changelist")
     html = client.get(url, {"q": "700001"}).content.decode()
     assert f"/fines/finepayout/{paid.payout.pk}/change/" in html
-    html = client.get(url, {"q": "110-000-654321"}).content.decode()
+    # The full account number by POST only; the list comes back under an opaque token.
+    response = client.post(url, {"account_search": "1", "account_number": "110-000-654321"})
+    assert response.status_code == 302 and "654321" not in response["Location"]
+    html = client.get(response["Location"]).content.decode()
     assert f"/fines/finepayout/{other.payout.pk}/change/" in html
     assert f"/fines/finepayout/{paid.payout.pk}/change/" not in html
 
@@ -200,7 +203,18 @@ def test_manager_only_pages(client, staff, intake):
     payout_url = reverse("admin:fines_finenotice_payout", args=[mismatch.notice.pk])
     response = client.post(payout_url, {"charge_driver": "on"})
     assert response.status_code == 302
-    assert FinePayout.objects.get(notice=mismatch.notice).status == PayoutStatus.SCHEDULED
+    payout = FinePayout.objects.get(notice=mismatch.notice)
+    assert payout.status == PayoutStatus.PENDING_APPROVAL  # made by hand: four-eyes
+    # The manager cannot approve their own payout; a lead can, through the list action.
+    changelist = reverse("admin:fines_finepayout_changelist")
+    action = {"action": "approve_selected", "_selected_action": [payout.pk], "index": 0}
+    client.post(changelist, action)
+    payout.refresh_from_db()
+    assert payout.status == PayoutStatus.PENDING_APPROVAL
+    client.force_login(staff.lead)
+    client.post(changelist, action)
+    payout.refresh_from_db()
+    assert payout.status == PayoutStatus.SCHEDULED and payout.approved_by == staff.lead
 
 
 def test_special_payout_page_refuses_an_agent_with_a_message(client, staff, intake):

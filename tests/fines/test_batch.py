@@ -124,6 +124,7 @@ def test_batch_first_retries_unchecked_accounts(intake, staff, settings):
     settings.KMCS_BANK_API_TIMEOUT = 1
     result = intake(violation_kind="eco_parking", at=seoul(17, 9, 0))
     payout = services.payout_create(notice=result.notice, actor=staff.manager, at=seoul(17, 9, 5))
+    payout = services.payout_approve(payout=payout, actor=staff.lead, at=seoul(17, 9, 10))
     assert payout.status == PayoutStatus.CREATED
     settings.KMCS_ACCOUNT_VERIFIER = "fines.verifiers.FormatChecksumVerifier"
     report = services.payout_batch_run(at=seoul(17, 14))

@@ -48,6 +48,9 @@ def test_manager_overrides_an_evidence_mismatch_then_pays(intake, staff):
     assert result.notice.evidence_override_by == staff.manager
     assert result.notice.category == "special"
     payout = services.payout_create(notice=result.notice, actor=staff.manager)
+    # Made by hand: a second person approves it before the batch may pay it (four-eyes).
+    assert payout.status == PayoutStatus.PENDING_APPROVAL
+    payout = services.payout_approve(payout=payout, actor=staff.lead)
     assert payout.status == PayoutStatus.SCHEDULED
 
 
@@ -66,6 +69,10 @@ def test_special_issue_payout_is_the_managers(intake, staff):
     with pytest.raises(ActionNotAllowed):
         services.payout_create(notice=result.notice, actor=staff.lead)
     payout = services.payout_create(notice=result.notice, actor=staff.manager)
+    assert payout.status == "pending_approval"
+    # Nothing is promised to the customer or the driver before the approval.
+    assert templates(result.case) == ["대리_챗봇게시판_과태료_담당부서전달_시간소요양해"]
+    payout = services.payout_approve(payout=payout, actor=staff.deputy)
     assert payout.status == "scheduled"
     assert templates(result.case) == [
         "대리_챗봇게시판_과태료_담당부서전달_시간소요양해",
@@ -95,7 +102,8 @@ def test_payout_with_a_bad_account_creates_nothing(intake, staff):
             notice=result.notice, actor=staff.manager, bank="088", account_number="1111-1111-1111"
         )
     assert "같은 숫자" in " ".join(info.value.errors["account_number"])
-    with pytest.raises(FactsInvalid):
+    # The amount is never input (the service derives it from the notice).
+    with pytest.raises(TypeError):
         services.payout_create(notice=result.notice, actor=staff.manager, amount=0)
     assert not FinePayout.objects.exists()
 
@@ -106,6 +114,8 @@ def test_bank_api_down_creates_the_payout_waiting_for_the_check(intake, staff, s
     settings.KMCS_BANK_API_TIMEOUT = 1
     result = intake(violation_kind="eco_parking")
     payout = services.payout_create(notice=result.notice, actor=staff.manager)
+    assert payout.status == PayoutStatus.PENDING_APPROVAL and payout.verified_at is None
+    payout = services.payout_approve(payout=payout, actor=staff.lead)
     assert payout.status == PayoutStatus.CREATED and payout.scheduled_at is None
     assert "입금예정" not in " ".join(templates(result.case))  # no promise before the check
     settings.KMCS_ACCOUNT_VERIFIER = "fines.verifiers.FormatChecksumVerifier"
@@ -174,9 +184,13 @@ def test_cancel_is_for_leads_and_managers(intake, staff):
         services.payout_cancel(payout=result.payout, actor=staff.agent, reason="고객 요청")
     payout = services.payout_cancel(payout=result.payout, actor=staff.lead, reason="고객 요청")
     assert payout.status == "cancelled"
-    # A cancelled payout frees the fine for a corrected one.
-    again = services.payout_create(notice=result.notice, actor=staff.agent, amount=32000)
-    assert again.status == "scheduled" and again.pk != payout.pk
+    # A cancelled payout frees the fine for a corrected one, which a second person approves;
+    # its amount is the notice's again (never typed).
+    again = services.payout_create(notice=result.notice, actor=staff.agent)
+    assert again.status == "pending_approval" and again.pk != payout.pk
+    assert again.amount == result.notice.amount
+    again = services.payout_approve(payout=again, actor=staff.lead)
+    assert again.status == "scheduled"
 
 
 def test_reveal_is_logged_and_for_leads_and_managers_only(intake, staff):

@@ -172,6 +172,9 @@ def test_production_profile_passes_check_deploy_with_the_security_settings():
         "DJANGO_SETTINGS_MODULE": "kmcs_site.settings.production",
         "SECRET_KEY": "q7#" * 20 + "production-like-secret-key-for-the-security-test",
         "ALLOWED_HOSTS": "kmcs.example",
+        # Production refuses to start without its own account keys (issue 12).
+        "KMCS_FIELD_ENCRYPTION_KEYS": "Yb6VqVb0cN5Zr3m1d8H2kQ9sW4tX7uL0pE6aJ3fG1iM=",
+        "KMCS_ACCOUNT_HMAC_KEY": "test-only-account-hmac-key-0123456789abcdef",
     }
     result = subprocess.run(
         [sys.executable, "-c", PRODUCTION_PROBE],

@@ -784,3 +784,92 @@ def test_agent_cannot_reach_another_agents_case_by_url(world, people, client_for
         assert f"/work/cases/{other.pk}/" not in web.get(url).content.decode()
     listed = api.get("/api/v1/cases/").json()
     assert other.pk not in [row["id"] for row in listed["results"]]
+
+
+# --- fines: four-eyes payout approval (issue 12) ----------------------------------------------
+
+
+@pytest.mark.parametrize("verb", ["approve", "reject"])
+def test_payout_approval_role_x_action(verb, world, people):
+    """``fines.finepayout.approve`` (approve and reject a manual payout): each role against the
+    table, through the service the admin actions call, on a payout someone else created; and
+    nobody, whatever the role, on a payout they created themselves (the object rule)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from cases.exceptions import ActionNotAllowed
+    from fines import services
+    from fines.models import FinePayout, PayoutStatus
+    from kmcs_site.permissions import user_can
+
+    from .conftest import AT, CUSTOMER_PHONE, DRIVER_PHONE, fine_facts, png_bytes
+
+    fine = services.fine_intake(
+        facts=fine_facts("930777", violation_at="2024-06-15T21:10:00+09:00"),
+        actor=people["agent"],
+        notice_image=SimpleUploadedFile("n.png", png_bytes(), content_type="image/png"),
+        customer_phone=CUSTOMER_PHONE,
+        driver_phone=DRIVER_PHONE,
+        at=AT,
+    )
+    live = ("pending_approval", "created", "scheduled")
+
+    def pending(creator):
+        # The previous round's payout is set aside (as a cancel would), freeing the fine.
+        FinePayout.objects.filter(notice=fine.notice, status__in=live).update(
+            status=PayoutStatus.CANCELLED
+        )
+        return services.payout_create(notice=fine.notice, actor=creator)
+
+    def act(payout, user):
+        if verb == "approve":
+            return services.payout_approve(payout=payout, actor=user)
+        return services.payout_reject(payout=payout, actor=user, reason="매트릭스 확인")
+
+    problems, checked = [], 0
+    for role in ROLES:
+        if role == "anonymous":
+            continue
+        user = people[role]
+        creator = people["agent"] if role != "agent" else people["agent_b"]
+        if not user_can(creator, "fines.finepayout.add"):
+            continue
+        payout = pending(creator)
+        allowed = may(role, "fines.finepayout.approve")
+        try:
+            act(payout, user)
+            did = True
+        except ActionNotAllowed:
+            did = False
+        checked += 1
+        if did != allowed:
+            problems.append(f"{role:12} {verb} another's payout: {'did' if did else 'refused'}")
+        # Own payout: refused for every role that may create one.
+        if user_can(user, "fines.finepayout.add"):
+            own = pending(user)
+            try:
+                act(own, user)
+                problems.append(f"{role:12} {verb}d their own payout")
+            except ActionNotAllowed:
+                pass
+            checked += 1
+    CHECKED[f"test_payout_approval_role_x_action[{verb}]"] = checked
+    assert not problems, "\n".join(problems)
+    assert checked >= 8, checked
+
+
+# --- fact revisions (issue 13.2): role x object ---------------------------------------------------
+
+
+def test_revise_facts_role_and_object_rule(world, people):
+    """``cases.case.revise_facts``: agents on their own (assigned) case only, leads and the
+    manager on any case, auditors and the integration never; the table decides each answer."""
+    from kmcs_site.permissions import user_can
+
+    for role in ROLES:
+        user = people[role]
+        own = may(role, "cases.case.revise_facts")
+        assert user_can(user, "cases.case.revise_facts", world.case) is own, role
+        others = own and role != "agent"  # world.case_b belongs to agent_b
+        assert user_can(user, "cases.case.revise_facts", world.case_b) is others, role
+    assert not user_can(people["agent_b"], "cases.case.revise_facts", world.case)
+    assert user_can(people["agent_b"], "cases.case.revise_facts", world.case_b)
