@@ -101,5 +101,19 @@ class StepNotFound(CaseError):
     default_message = "처리할 단계를 찾을 수 없습니다."
 
 
+class StepNotReached(CaseError):
+    """A step's message was asked to go out before the steps before it were done."""
+
+    default_message = "아직 이 단계에 도달하지 않았습니다. 앞 단계를 먼저 완료해 주세요."
+
+
+class StepsPending(CaseError):
+    """Closing a case whose checklist still has steps that are neither done nor N/A."""
+
+    default_message = (
+        "처리 단계를 모두 완료하거나 '해당 없음'(사유)으로 처리해야 종결할 수 있습니다."
+    )
+
+
 class InvalidAssignee(CaseError):
     default_message = "이 사용자에게는 케이스를 배정할 수 없습니다."

@@ -126,6 +126,13 @@ ACTIONS: dict[str, frozenset[Role]] = {
     # send what they do not decide ("처리불가 시 사업담당 멘션", needs_review) up the line.
     "cases.case.override": LEADS_AND_MANAGER,
     "cases.case.close": ALL_AGENTS,
+    # Closing with steps still open (neither done nor N/A), with a reason kept in the history:
+    # a lead's or the manager's call; an agent closes only a finished checklist.
+    "cases.case.force_close": LEADS_AND_MANAGER,
+    # The plan (issue 13.4/13.5): send a step's drafted SMS once the case reaches that step,
+    # and mark a step not applicable with a reason. Same people as ticking a step.
+    "cases.casestep.send": ALL_AGENTS,
+    "cases.casestep.mark_na": ALL_AGENTS,
     "cases.case.reopen": LEADS_AND_MANAGER,
     # Recording what a case learned after intake (CPO/team answer, the customer accepting a
     # refund, a missing fact): the agent on their own (assigned) case, leads and the manager on
@@ -334,7 +341,10 @@ def _case_view(user, roles, obj):
 @object_rule("cases.case.change")
 @object_rule("cases.case.decide")
 @object_rule("cases.case.close")
+@object_rule("cases.case.force_close")
 @object_rule("cases.casestep.change")
+@object_rule("cases.casestep.send")
+@object_rule("cases.casestep.mark_na")
 @object_rule("cases.escalationpost.add")
 @object_rule("cases.escalationpost.change")
 @object_rule("cases.contactattempt.add")

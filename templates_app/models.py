@@ -143,6 +143,9 @@ class SmsTemplateVersion(models.Model):
 class OutboundMessage(models.Model):
     """One SMS to one recipient, rendered at queue time (the text sent is the text stored).
 
+    A message of a case's plan starts *planned* (drafted at the decision, previewable, not sent)
+    and is released to ``queued`` when the case reaches the step that sends it (``step``); a
+    planned message a new plan no longer holds becomes ``cancelled`` and is never sent.
     Delivery state moves queued -> sending -> sent | queued (retry) | failed, or to
     sent_by_hand when a person sent it outside KMCS. ``sending`` is a claim: only the task that
     moved the row into it may call the gateway, so the gateway is called at most once per
@@ -150,6 +153,8 @@ class OutboundMessage(models.Model):
     """
 
     class Status(models.TextChoices):
+        PLANNED = "planned", _("발송 전 (단계 대기)")
+        CANCELLED = "cancelled", _("발송 취소 (계획 변경)")
         QUEUED = "queued", _("발송 대기")
         SENDING = "sending", _("발송 중")
         SENT = "sent", _("발송 완료")
@@ -187,6 +192,16 @@ class OutboundMessage(models.Model):
     )
     object_id = models.PositiveBigIntegerField(_("관련 기록 ID"), null=True, blank=True)
     subject = GenericForeignKey("content_type", "object_id")
+    #: The plan step that sends it (a case's checklist step). Named by its app label: this app
+    #: never imports cases. Empty for messages sent at once (fines batch, bench, tests).
+    step = models.ForeignKey(
+        "cases.CaseStep",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="messages",
+        verbose_name=_("발송 단계"),
+    )
 
     idempotency_key = models.CharField(_("중복 방지 키"), max_length=200, unique=True)
     status = models.CharField(

@@ -375,12 +375,20 @@ def message_queue(
     LMS); on any problem raises a :class:`MessageError` and queues nothing. The same
     ``idempotency_key`` again returns the existing message and queues nothing new.
     """
+    planned: bool = False,
+    step=None,
     key = (idempotency_key or "").strip()
     if not key:
         raise MessageError("중복 방지 키(idempotency_key)가 필요합니다.")
     if len(key) > OutboundMessage._meta.get_field("idempotency_key").max_length:
         raise MessageError("중복 방지 키가 너무 깁니다 (200자 이하).")
     try:
+
+    ``planned``: store the message as a draft of a plan (status ``planned``, linked to
+    ``step``), sent only when :func:`message_release` is called at its step. Planning the same
+    key again while it is still a draft (or was cancelled) re-renders it for the new plan; a
+    message that already left the draft state is returned as it is. A non-planned call on a
+    drafted key returns the draft unsent: a drafted message goes out only at its step.
         phone = validate_korean_mobile(recipient)
     except InvalidPhoneNumber as exc:
         raise InvalidRecipient(str(exc)) from exc
@@ -388,7 +396,13 @@ def message_queue(
     existing = (
         OutboundMessage.objects.select_related("template").filter(idempotency_key=key).first()
     )
-    if existing is not None:
+    redraft = (
+        planned
+        and existing is not None
+        and existing.status in (Status.PLANNED, Status.CANCELLED)
+        and existing.template.name == template_name
+    )
+    if existing is not None and not redraft:
         return _check_existing(existing, template_name, phone)
 
     template = SmsTemplate.objects.filter(name=template_name).first()
@@ -436,6 +450,8 @@ def message_queue(
         template_version=version,
         body=rendered.text,
         byte_length=rendered.byte_length,
+    if redraft:
+        return _redraft(existing, version, rendered, phone, step, actor)
         length_class=rendered.length_class.value,
         content_type=content_type,
         object_id=object_id,
@@ -445,9 +461,11 @@ def message_queue(
     # Uniqueness of the key is the database's job (a concurrent twin fails the insert below).
     message.full_clean(validate_unique=False)
     message._history_user = message.queued_by
-    message._change_reason = "발송 요청"
+    message._change_reason = "발송 계획 (단계 대기)" if planned else "발송 요청"
     try:
         with transaction.atomic():
+        status=Status.PLANNED if planned else Status.QUEUED,
+        step=step,
             message.save()
     except IntegrityError:
         existing = (
@@ -456,7 +474,8 @@ def message_queue(
         if existing is None:
             raise
         return _check_existing(existing, template_name, phone)
-    _enqueue_on_commit(message.pk)
+    if not planned:
+        _enqueue_on_commit(message.pk)
     return message
 
 
@@ -467,6 +486,57 @@ def message_queue(
 class DeliveryOutcome:
     message_id: int
     status: str
+def _redraft(message, version, rendered, phone, step, actor) -> OutboundMessage:
+    """A draft (or a cancelled draft) planned again: the new plan's text, recipient and step."""
+    message = OutboundMessage.objects.select_for_update().get(pk=message.pk)
+    if message.status not in (Status.PLANNED, Status.CANCELLED):
+        return message  # released meanwhile: what went out stays as it went out
+    message.status = Status.PLANNED
+    message.template_version = version
+    message.body = rendered.text
+    message.byte_length = rendered.byte_length
+    message.length_class = rendered.length_class.value
+    message.recipient = phone
+    message.step = step
+    _save(message, actor=actor if getattr(actor, "pk", None) else None, reason="발송 계획 갱신")
+    return message
+
+
+@transaction.atomic
+def message_release(*, message: OutboundMessage, actor) -> bool:
+    """Send a drafted (``planned``) message now: planned -> queued, handed to Celery on commit.
+
+    Idempotent: a message that already left the draft state (queued, sending, sent, failed,
+    sent by hand, cancelled) is left as it is and False is returned, so a retried or
+    double-clicked "send" never sends twice. The caller (the case's plan) checks the step.
+    """
+    # queued_at becomes the moment sending was asked for (the stale sweeper reads it).
+    claimed = OutboundMessage.objects.filter(pk=message.pk, status=Status.PLANNED).update(
+        status=Status.QUEUED, queued_at=timezone.now()
+    )
+    if not claimed:
+        return False
+    message = OutboundMessage.objects.get(pk=message.pk)
+    message.queued_by = actor if getattr(actor, "pk", None) else message.queued_by
+    message._history_user = message.queued_by
+    message._change_reason = "발송 요청 (단계 도달)"
+    message.save(update_fields=["queued_by"])
+    _enqueue_on_commit(message.pk)
+    return True
+
+
+@transaction.atomic
+def message_cancel_planned(*, message: OutboundMessage, actor, reason: str) -> bool:
+    """A drafted message the plan no longer sends (replaced, step not applicable, case closed
+    by force): planned -> cancelled, kept as the record. False when it is not a draft."""
+    message = OutboundMessage.objects.select_for_update().get(pk=message.pk)
+    if message.status != Status.PLANNED:
+        return False
+    message.status = Status.CANCELLED
+    _save(message, actor=actor if getattr(actor, "pk", None) else None, reason=reason[:500])
+    return True
+
+
     sent: bool = False  # the gateway accepted the message in this call
     retry_in: int | None = None  # seconds until the next attempt, if one is due
     skipped: str = ""  # why nothing was done (already sent, claimed elsewhere...)

@@ -75,6 +75,9 @@ class StepStatus(models.TextChoices):
     PENDING = "pending", _("대기")
     DONE = "done", _("완료")
     SKIPPED = "skipped", _("건너뜀")
+    #: Marked not applicable by a person, with a reason (CaseStep.na_reason): counts as done
+    #: for closing and for reaching the steps after it.
+    NOT_APPLICABLE = "not_applicable", _("해당 없음")
 
 
 class StepKind(models.TextChoices):

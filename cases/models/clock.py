@@ -28,6 +28,7 @@ class ClockStop(models.TextChoices):
     DONE = "done", _("단계 완료")
     SKIPPED = "skipped", _("재결정으로 대체")
     CASE_CLOSED = "case_closed", _("케이스 종결")
+    NOT_APPLICABLE = "not_applicable", _("해당 없음 처리")
 
 
 class StepClock(models.Model):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -26,8 +27,10 @@ class CaseStep(models.Model):
         _("대기 대상"), max_length=20, blank=True, choices=WaitingOn.choices
     )
     due_rule = models.CharField(_("기한 규칙"), max_length=60, blank=True)
+    #: Sends its messages by itself once every earlier step is done (Step.auto of the playbook).
+    auto = models.BooleanField(_("자동 진행"), default=False)
     status = models.CharField(
-        _("상태"), max_length=10, choices=StepStatus.choices, default=StepStatus.PENDING
+        _("상태"), max_length=20, choices=StepStatus.choices, default=StepStatus.PENDING
     )
     done_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -38,6 +41,8 @@ class CaseStep(models.Model):
         related_name="+",
     )
     done_at = models.DateTimeField(_("처리 시각"), null=True, blank=True)
+    #: Why a person marked the step not applicable (required for that status).
+    na_reason = models.TextField(_("해당 없음 사유"), blank=True)
     created_at = models.DateTimeField(_("생성 시각"), default=timezone.now)
 
     history = HistoricalRecords()
@@ -48,6 +53,11 @@ class CaseStep(models.Model):
         ordering = ["case", "order"]
         constraints = [
             models.UniqueConstraint(fields=["case", "order"], name="case_step_unique_order"),
+            models.CheckConstraint(
+                condition=~Q(status="not_applicable") | ~Q(na_reason=""),
+                name="case_step_na_has_reason",
+                violation_error_message=_("해당 없음으로 처리하려면 사유를 입력해야 합니다."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -56,3 +66,8 @@ class CaseStep(models.Model):
     @property
     def roles_set(self) -> frozenset[str]:
         return frozenset(self.roles or ())
+
+    @property
+    def is_settled(self) -> bool:
+        """Done or not applicable: no longer blocks closing or the steps after it."""
+        return self.status in (StepStatus.DONE, StepStatus.NOT_APPLICABLE)

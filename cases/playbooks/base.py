@@ -67,15 +67,23 @@ class Step:
     kind: str = "action"  # action | say | sms | memo | post | payout | check
     waits_on: str | None = None  # one of WAITS_ON when the step waits on someone
     due_rule: str | None = None  # e.g. "business_days:5", "days:14", "payout_batch"
+    #: An automatic step sends its messages by itself once every step before it is done (or
+    #: not applicable); any other SMS step waits for the agent's "send" at that step.
+    auto: bool = False
 
 
 @dataclass(frozen=True)
 class MessageSpec:
-    """A message to queue: the CEMS template name, its audience and the values to render."""
+    """A message of the plan: the CEMS template name, its audience and the values to render.
+
+    ``step`` is the code of the step that sends it (deciding drafts the message; it goes out
+    when the case reaches that step). Empty: the proposal's first SMS step (kind ``sms``).
+    """
 
     template: str
     audience: str  # "customer" | "driver"
     context: Mapping[str, Any] = field(default_factory=dict)
+    step: str = ""
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from cases.services.escalations import (
     escalation_post_mark_posted,
 )
 from cases.services.intake import CaseCreateResult, case_create, case_create_batch
+from cases.services.plan import case_plan_replace_pending, plan_pending
 from cases.services.privacy import case_phone_unmask
 from cases.services.reference import (
     campaign_extend,
@@ -20,10 +21,16 @@ from cases.services.reference import (
     consultation_type_set_active,
     staff_profile_set_services,
 )
-from cases.services.steps import case_step_complete
+from cases.services.steps import (
+    case_message_sent_by_hand,
+    case_step_complete,
+    case_step_mark_na,
+    case_step_send,
+)
 from cases.services.workflow import (
     case_answer_save,
     case_assign,
+    case_force_close,
     case_record_update,
     case_take,
     case_transition,
@@ -39,10 +46,15 @@ __all__ = [
     "case_create",
     "case_create_batch",
     "case_decide",
+    "case_force_close",
+    "case_message_sent_by_hand",
     "case_phone_unmask",
+    "case_plan_replace_pending",
     "case_propose",
     "case_record_update",
     "case_step_complete",
+    "case_step_mark_na",
+    "case_step_send",
     "case_take",
     "case_transition",
     "consultation_type_add",
@@ -52,6 +64,7 @@ __all__ = [
     "escalation_post_create",
     "escalation_post_mark_posted",
     "message_idempotency_key",
+    "plan_pending",
     "posts_missing",
     "staff_profile_set_services",
 ]

@@ -1,5 +1,5 @@
-"""Propose and decide: a playbook's proposal becomes the case's outcome, records, steps,
-memos, Agit post and queued messages, in one transaction."""
+"""Propose and decide: a playbook's proposal becomes the case's outcome, records, memos, Agit
+post and plan (steps, and messages drafted at the step that sends them), in one transaction."""
 
 from __future__ import annotations
 
@@ -15,10 +15,9 @@ from cases.exceptions import (
     NeedsReview,
     OverrideReasonRequired,
     ProposalFailed,
-    RecipientMissing,
     UnknownOutcome,
 )
-from cases.models import Case, CaseStep, ConsultationType, EscalationPost, PostReason, StepStatus
+from cases.models import Case, ConsultationType, EscalationPost, PostReason
 from cases.playbooks.base import ALL, LEADS, ConsultationRecord, PlaybookError, Proposal, Step
 from cases.proposals import proposal_snapshot
 from cases.services._common import (
@@ -30,18 +29,14 @@ from cases.services._common import (
     require,
 )
 from cases.services.intake import playbook_module
+from cases.services.plan import message_idempotency_key, plan_check, plan_write
 from cases.workflow import check_transition
 from kmcs_site.permissions import ALL_AGENTS, user_roles
 
 #: The outcome a playbook gives when the seed does not decide: a person must choose.
 NEEDS_REVIEW = "needs_review"
 
-AUDIENCE_LABELS = {"customer": "고객", "driver": "기사"}
-
-
-def message_idempotency_key(case: Case, template: str, audience: str) -> str:
-    """One message per case, template and audience, however often a decision is replayed."""
-    return f"case:{case.pk}:{template}:{audience}"
+__all__ = ["case_decide", "case_propose", "declared_outcomes", "message_idempotency_key"]
 
 
 def case_propose(*, case: Case, at=None, env=None) -> Proposal:
@@ -170,17 +165,47 @@ def _check_roles(actor, proposal: Proposal) -> None:
 
 
 def _recipients(case: Case, proposal: Proposal) -> list[tuple[object, str]]:
-    pairs = []
-    for spec in proposal.messages:
-        phone = case.phone_for(spec.audience)
-        if not phone:
-            who = AUDIENCE_LABELS.get(spec.audience, spec.audience)
-            raise RecipientMissing(
-                f"{who} 전화번호가 없어 '{spec.template}' 문자를 보낼 수 없습니다. "
-                f"{who} 전화번호를 입력한 뒤 다시 결정해 주세요."
+    """(message spec, phone) pairs; RecipientMissing when an audience has no phone.
+
+    Kept for callers written before the plan (:mod:`cases.services.plan` is the way now)."""
+    from cases.services.plan import _recipients as phones
+
+    return list(zip(proposal.messages, phones(case, proposal), strict=True))
+
+
+def _queue_messages(case: Case, pairs, actor) -> list:
+    """Compatibility for callers written before the plan: each message is *drafted* at the
+    pending step of ``case`` that sends it (its ``step`` code, else the last pending SMS step),
+    never sent at once. New code calls :func:`cases.services.plan.case_plan_replace_pending`."""
+    from cases.models import CaseStep, StepKind, StepStatus
+    from cases.services.plan import plan_advance
+    from templates_app.errors import MessageError
+    from templates_app.services import message_queue
+
+    pending = list(CaseStep.objects.filter(case=case, status=StepStatus.PENDING).order_by("-order"))
+    drafted = []
+    for spec, phone in pairs:
+        step = next((s for s in pending if spec.step and s.code == spec.step), None) or next(
+            (s for s in pending if s.kind == StepKind.SMS), None
+        )
+        try:
+            drafted.append(
+                message_queue(
+                    template_name=spec.template,
+                    recipient=phone,
+                    context=dict(spec.context),
+                    idempotency_key=message_idempotency_key(case, spec.template, spec.audience),
+                    actor=actor,
+                    subject=case,
+                    audience=spec.audience,
+                    planned=True,
+                    step=step,
+                )
             )
-        pairs.append((spec, phone))
-    return pairs
+        except MessageError as exc:
+            raise MessageNotQueued(f"'{spec.template}' 문자를 만들 수 없습니다: {exc}") from exc
+    plan_advance(case=case, actor=actor)
+    return drafted
 
 
 def _leaf(path) -> ConsultationType | None:
@@ -198,59 +223,6 @@ def _append(existing: str, text: str) -> str:
     return f"{existing}\n{text}" if existing else text
 
 
-def _queue_messages(case: Case, pairs, actor) -> list:
-    from templates_app.errors import MessageError
-    from templates_app.services import message_queue
-
-    queued = []
-    for spec, phone in pairs:
-        try:
-            queued.append(
-                message_queue(
-                    template_name=spec.template,
-                    recipient=phone,
-                    context=dict(spec.context),
-                    idempotency_key=message_idempotency_key(case, spec.template, spec.audience),
-                    actor=actor,
-                    subject=case,
-                    audience=spec.audience,
-                )
-            )
-        except MessageError as exc:
-            raise MessageNotQueued(
-                f"'{spec.template}' 문자를 발송 대기열에 넣지 못했습니다: {exc}"
-            ) from exc
-    return queued
-
-
-def _write_steps(case: Case, steps, at, actor) -> None:
-    # A re-decision (after reopen) replaces what was still to do; done steps stay as the record.
-    # Each step goes through full_clean + save, so simple-history keeps one row per step.
-    from cases.models import ClockStop
-    from cases.services.clocks import clock_start, clock_stop
-
-    for old in case.steps.filter(status=StepStatus.PENDING):
-        old.status = StepStatus.SKIPPED
-        audited_save(old, actor, reason="재결정으로 대체")
-        clock_stop(step=old, actor=actor, at=at, reason=ClockStop.SKIPPED)
-    last = case.steps.order_by("-order").values_list("order", flat=True).first() or 0
-    for offset, step in enumerate(steps, start=1):
-        row = CaseStep(
-            case=case,
-            order=last + offset,
-            code=step.code,
-            label=step.label,
-            roles=sorted(step.roles),
-            kind=step.kind,
-            script=step.script,
-            waits_on=step.waits_on or "",
-            due_rule=step.due_rule or "",
-            created_at=at,
-        )
-        audited_save(row, actor)
-        clock_start(step=row, actor=actor, at=at)  # steps that wait on someone get a due time
-
-
 @transaction.atomic
 def case_decide(
     *,
@@ -266,9 +238,10 @@ def case_decide(
 
     One transaction: outcome, reason, result type, playbook version and the proposal snapshot;
     the consultation-type leaf; 상담이력 (title / inquiry / notes); billing and operations
-    memos; the Agit post; the steps checklist; every message queued through the outbox with
-    the key ``case:<pk>:<template>:<audience>``; status ``decided``. Any refusal leaves the
-    case as it was:
+    memos; the Agit post; the plan (:mod:`cases.services.plan`): the steps checklist and every
+    message *drafted* in the outbox with the key ``case:<pk>:<template>:<audience>``, linked
+    to the step that sends it (nothing is sent at the decision: a message goes out when the case
+    reaches its step); status ``decided``. Any refusal leaves the case as it was:
 
     - ``ActionNotAllowed``: the actor may not decide this case, may not override, or the
       proposal's route / steps are for leads only and the actor is an agent;
@@ -318,7 +291,7 @@ def case_decide(
     if effective.outcome == NEEDS_REVIEW:
         raise NeedsReview()
     _check_roles(actor, effective)
-    pairs = _recipients(locked, effective)
+    plan_check(locked, effective)
     leaf = _leaf(effective.consultation_type) or locked.consultation_type
 
     # --- every check passed: write -------------------------------------------------------
@@ -361,6 +334,6 @@ def case_decide(
             created_at=at,
         )
         audited_save(post, actor)
-    _write_steps(locked, effective.steps, at, actor)
-    _queue_messages(locked, pairs, actor)
+    # The plan: steps, and each message drafted at the step that sends it (nothing is sent now).
+    plan_write(locked, effective, actor=actor, at=at)
     return mirror(case, locked)

@@ -14,6 +14,7 @@ from cases.exceptions import (
     InvalidTransition,
     RecordIncomplete,
     SmsNotSentYet,
+    StepsPending,
 )
 from cases.models import Case, ConsultationType, ContactAttempt, EscalationPost, Status, WaitingOn
 from cases.models.case import phone_last4
@@ -99,7 +100,9 @@ def posts_missing(case: Case) -> list[str]:
     return missing
 
 
-def _check_closable(case: Case) -> None:
+def _check_closable(case: Case, *, steps: bool = True) -> None:
+    """What closing needs: a consultation type, every Agit post the case owes and, unless a
+    lead forces it (:func:`case_force_close`), every step done or marked not applicable."""
     if case.consultation_type_id is None:
         raise RecordIncomplete("상담유형을 지정해야 종결할 수 있습니다.")
     missing = posts_missing(case)
@@ -108,6 +111,15 @@ def _check_closable(case: Case) -> None:
             "아지트 작성 기준에 따라 아지트 작성 후 링크를 입력해야 종결할 수 있습니다: "
             + "; ".join(missing)
         )
+    if steps:
+        from cases.services.plan import closing_blockers, steps_label
+
+        blockers = closing_blockers(case)
+        if blockers:
+            raise StepsPending(
+                "처리 단계를 모두 완료하거나 '해당 없음'(사유)으로 처리해야 종결할 수 있습니다. "
+                f"남은 단계: {steps_label(blockers)}"
+            )
 
 
 @transaction.atomic
@@ -153,6 +165,45 @@ def case_transition(
         from cases.services.clocks import clocks_stop_all
 
         clocks_stop_all(case=locked, actor=actor, at=at, reason=ClockStop.CASE_CLOSED)
+    return mirror(case, locked)
+
+
+@transaction.atomic
+def case_force_close(*, case: Case, reason: str, actor, at=None) -> Case:
+    """A lead (team lead, deputy, manager) closes a decided case whose checklist is not finished.
+
+    The reason is required and recorded in the case's history with the steps left open
+    ("강제 종결: <reason> (미완료 단계: ...)"); the record rules (consultation type, Agit posts)
+    still apply. The open steps stay as they were (a reopen finds them), their clocks stop and
+    the closed case sends nothing (its drafts stay unsent). Refusals change nothing.
+    """
+    at = moment(at)
+    locked = lock_case(case)
+    require(
+        actor,
+        "cases.case.force_close",
+        locked,
+        message="강제 종결은 팀장·부팀장·담당자만 할 수 있습니다.",
+    )
+    reason = (reason or "").strip()
+    if not reason:
+        raise FactsInvalid({"reason": ["강제 종결 사유를 입력해 주세요."]})
+    move = check_transition(locked.status, "close", service="case_transition")
+    _check_closable(locked, steps=False)
+    from cases.services.plan import closing_blockers, steps_label
+
+    open_steps = closing_blockers(locked)
+    locked.status = move.target
+    locked.waiting_on = ""
+    locked.closed_at = at
+    note = f"강제 종결: {reason}"
+    if open_steps:
+        note += f" (미완료 단계: {steps_label(open_steps)})"
+    audited_save(locked, actor, reason=note[:100], validate_constraints=False)
+    from cases.models import ClockStop
+    from cases.services.clocks import clocks_stop_all
+
+    clocks_stop_all(case=locked, actor=actor, at=at, reason=ClockStop.CASE_CLOSED)
     return mirror(case, locked)
 
 
@@ -232,8 +283,9 @@ def case_record_update(
 def case_answer_save(*, case: Case, text: str, actor, at=None) -> Case:
     """Save the answer shown to the customer/driver: only after the SMS went out.
 
-    Seed 002: "SMS 선발송 후 답변내용 저장". The case must be decided (its messages are queued
-    then) and every message queued for it delivered, or marked sent by hand in the outbox;
+    Seed 002: "SMS 선발송 후 답변내용 저장". The case must be decided (its messages are drafted
+    then and sent at their step) and every message of its plan delivered, or marked sent by
+    hand ("CEMS로 직접 보냄"), cancelled ones aside;
     otherwise :class:`SmsNotSentYet` and nothing is saved. A decision that prescribes no
     message has nothing to send first.
     """
@@ -251,7 +303,11 @@ def case_answer_save(*, case: Case, text: str, actor, at=None) -> Case:
     from templates_app.services import ensure_messages_delivered
 
     try:
-        ensure_messages_delivered(list(case_messages(case=locked).values_list("pk", flat=True)))
+        from templates_app.models import OutboundMessage
+
+        # Every message of the plan except those a new plan or an N/A step cancelled.
+        messages = case_messages(case=locked).exclude(status=OutboundMessage.Status.CANCELLED)
+        ensure_messages_delivered(list(messages.values_list("pk", flat=True)))
     except OutboxNotSent as exc:
         raise SmsNotSentYet(str(exc)) from exc
     locked.answer_text = text.strip()

@@ -85,3 +85,29 @@ def make_case(staff, fake_playbook, sms_templates):
         return result.case
 
     return _make
+
+
+def finish_plan(case, actor, *, reason="테스트: CEMS 직접 발송"):
+    """Settle every pending step of ``case`` in order, as an agent working the plan would: an
+    SMS step's messages are recorded as sent through CEMS (which ticks the step), any other
+    step is ticked. Leaves the case ready to close (issue 13.5: closing needs the checklist)."""
+    from cases.models import StepStatus
+    from cases.services import case_message_sent_by_hand, case_step_complete
+
+    for step in case.steps.filter(status=StepStatus.PENDING).order_by("order"):
+        step.refresh_from_db()
+        if step.status != StepStatus.PENDING:
+            continue
+        drafts = [
+            m
+            for m in step.messages.order_by("pk")
+            if not m.is_delivered and m.status != "cancelled"
+        ]
+        if drafts:
+            for message in drafts:
+                case_message_sent_by_hand(
+                    case=case, message_id=message.pk, reason=reason, actor=actor
+                )
+        else:
+            case_step_complete(case=case, step_code=step.code, actor=actor)
+    return case

@@ -10,6 +10,7 @@ from cases.models import Campaign, Case, CaseUserObjectPermission, ConsultationT
 from cases.playbooks.base import StaticEnv
 from templates_app.models import OutboundMessage
 from tests.cases import fakes
+from tests.cases.conftest import finish_plan
 
 pytestmark = pytest.mark.django_db
 
@@ -263,6 +264,7 @@ def test_close_action(client, users, make_case, staff, role):
         from cases.services import case_assign
 
         case_assign(case=case, assignee=staff.agent, actor=staff.lead)
+    finish_plan(case, staff.lead)  # closing needs the checklist done (issue 13.5)
     _post_action(client, users[role], "close_cases", [case])
     case.refresh_from_db()
     assert (case.status == "closed") is (role in CLOSE)

@@ -17,6 +17,7 @@ from cases.models import Case, CaseStep, EscalationPost, Status
 from cases.playbooks.base import StaticEnv
 from cases.services import (
     case_decide,
+    case_force_close,
     case_propose,
     case_record_update,
     case_transition,
@@ -85,7 +86,9 @@ def test_decide_end_to_end(make_case, staff):
     assert [s.code for s in steps] == ["cancel_payment", "send_sms", "save_answer", "post_agit"]
     assert all(s.status == "pending" for s in steps)
 
+    # The decision writes the plan: each message is a draft linked to the step that sends it.
     messages = list(OutboundMessage.objects.order_by("pk"))
+    assert {(m.status, m.step.code) for m in messages} == {("planned", "send_sms")}
     assert [(m.template.name, m.audience, m.recipient) for m in messages] == [
         (fakes.TPL_CUSTOMER, "customer", "01000001234"),
         (fakes.TPL_DRIVER, "driver", "01000005678"),
@@ -117,10 +120,14 @@ def test_redeciding_after_reopen_reuses_the_message_keys(make_case, staff):
     case_decide(case=case, actor=staff.agent, at=AT, env=StaticEnv())
     for post in case.escalation_posts.all():
         escalation_post_mark_posted(post=post, link_url="https://agit.example/1", actor=staff.agent)
-    case_transition(case=case, transition="close", actor=staff.agent)
+    # The checklist is not finished: a lead closes it anyway, with a reason (issue 13.5).
+    case_force_close(case=case, reason="고객 요청으로 종결", actor=staff.lead)
     case_transition(case=case, transition="reopen", actor=staff.lead)
     case_decide(case=case, actor=staff.lead, at=AT, env=StaticEnv())
     assert OutboundMessage.objects.count() == 2  # same keys: the outbox returned the originals
+    # ...re-drafted for the new plan, at its new SMS step, still unsent.
+    new_sms = case.steps.filter(code="send_sms").order_by("-order").first()
+    assert set(OutboundMessage.objects.values_list("status", "step")) == {("planned", new_sms.pk)}
     # The old pending steps were replaced, the done one (post_agit) stays as the record.
     statuses = list(case.steps.order_by("order").values_list("code", "status"))
     assert statuses[:4] == [

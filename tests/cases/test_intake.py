@@ -11,7 +11,7 @@ from cases.exceptions import ActionNotAllowed, FactsInvalid
 from cases.models import Case, Status
 from cases.services import case_create, case_transition
 from tests.cases import fakes
-from tests.cases.conftest import AT, CUSTOMER_PHONE, DRIVER_PHONE
+from tests.cases.conftest import AT, CUSTOMER_PHONE, DRIVER_PHONE, finish_plan
 
 pytestmark = pytest.mark.django_db
 
@@ -187,6 +187,7 @@ def test_reopening_a_case_while_another_is_open_for_the_key_is_refused(
         escalation_post_mark_posted(
             post=post, link_url="https://agit.example/p/1", actor=staff.agent
         )
+    finish_plan(first, staff.agent)
     case_transition(case=first, transition="close", actor=staff.agent)
     second = _create(staff).case
     with pytest.raises(DuplicateOpenCase) as info:

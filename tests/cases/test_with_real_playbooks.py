@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from cases.exceptions import ActionNotAllowed, SmsNotSentYet
+from cases.exceptions import ActionNotAllowed, SmsNotSentYet, StepNotReached
 from cases.models import Campaign, ConsultationType
 from cases.playbooks import driver_nonride_cancel, parking_double_payment
 from cases.playbooks.base import PlaybookError
@@ -19,6 +19,8 @@ from cases.services import (
     case_create,
     case_decide,
     case_propose,
+    case_step_complete,
+    case_step_send,
 )
 from templates_app.models import OutboundMessage
 
@@ -80,12 +82,25 @@ def test_driver_nonride_cancel_approved_end_to_end(staff, django_capture_on_comm
     }
     assert "15,000원" in OutboundMessage.objects.get(audience="customer").body
 
-    # SMS first: nothing was sent yet (the sending waits for the commit).
+    # Deciding wrote the plan: both SMS are drafts of the "취소완료" step; the commit sent nothing.
+    for callback in callbacks:
+        callback()
+    assert set(OutboundMessage.objects.values_list("status", "step__code")) == {
+        ("planned", "send_sms")
+    }
+    # SMS first: the answer waits for the SMS, the SMS for "어드민 확인 후 결제취소".
     with pytest.raises(SmsNotSentYet):
         case_answer_save(case=case, text="처리 완료 안내", actor=staff.agent)
-    for callback in callbacks:
-        callback()  # the commit: the outbox task sends in-process
+    case_step_complete(case=case, step_code="check_meter", actor=staff.agent)
+    with pytest.raises(StepNotReached) as info:
+        case_step_send(case=case, step_code="send_sms", actor=staff.agent)
+    assert "어드민 확인 후 결제취소" in info.value.message
+    assert set(OutboundMessage.objects.values_list("status", flat=True)) == {"planned"}
+    case_step_complete(case=case, step_code="cancel_payment", actor=staff.agent)
+    with django_capture_on_commit_callbacks(execute=True):
+        case_step_send(case=case, step_code="send_sms", actor=staff.agent)
     assert set(OutboundMessage.objects.values_list("status", flat=True)) == {"sent"}
+    assert case.steps.get(code="send_sms").status == "done"  # delivery ticked the step
     case_answer_save(case=case, text="처리 완료 안내", actor=staff.agent)
     case.refresh_from_db()
     assert case.answer_text == "처리 완료 안내"

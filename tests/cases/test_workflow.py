@@ -20,6 +20,7 @@ from cases.services import (
     case_decide,
     case_record_update,
     case_step_complete,
+    case_step_send,
     case_transition,
     contact_attempt_log,
     escalation_post_create,
@@ -28,7 +29,7 @@ from cases.services import (
 from cases.workflow import TRANSITIONS, check_transition
 from templates_app.errors import SmsNotSentYet as OutboxSmsNotSentYet
 from templates_app.models import OutboundMessage
-from tests.cases.conftest import AT
+from tests.cases.conftest import AT, finish_plan
 
 pytestmark = pytest.mark.django_db
 
@@ -79,6 +80,7 @@ def _bring_to(case, status, staff):
             escalation_post_mark_posted(
                 post=post, link_url="https://agit.example/1", actor=staff.agent
             )
+        finish_plan(case, staff.agent)
         case_transition(case=case, transition="close", actor=staff.agent)
     return case
 
@@ -90,6 +92,8 @@ def test_case_transition_for_every_pair(make_case, staff, status, name):
     case.refresh_from_db()
     assert case.status == status
     actor = staff.lead  # may do every move, so only the workflow decides here
+    if (status, name) == ("decided", "close"):
+        finish_plan(case, staff.agent)  # closing needs the checklist (tests/cases/test_plan.py)
     if (status, name) in ALLOWED:
         case_transition(case=case, transition=name, actor=actor, waiting_on="customer")
         assert Case.objects.get(pk=case.pk).status == ALLOWED[(status, name)]
@@ -235,11 +239,16 @@ def test_answer_only_after_every_sms_is_delivered(make_case, staff):
 
 
 def test_answer_after_the_worker_sent_the_sms(make_case, staff, django_capture_on_commit_callbacks):
-    """The real path: decide commits, the outbox task sends (in-process here), then answer."""
+    """The real path: decide commits (the SMS is drafted), the agent sends it at its step, the
+    outbox task sends (in-process here) and ticks the step, then the answer is saved."""
     case = make_case("reject")
     with django_capture_on_commit_callbacks(execute=True):
         case_decide(case=case, actor=staff.agent, at=AT, env=StaticEnv())
+    assert set(OutboundMessage.objects.values_list("status", flat=True)) == {"planned"}
+    with django_capture_on_commit_callbacks(execute=True):
+        case_step_send(case=case, step_code="send_sms", actor=staff.agent)
     assert set(OutboundMessage.objects.values_list("status", flat=True)) == {"sent"}
+    assert case.steps.get(code="send_sms").status == "done"
     case_answer_save(case=case, text="반려 안내", actor=staff.agent)
     assert Case.objects.get(pk=case.pk).answer_text == "반려 안내"
 
@@ -266,6 +275,7 @@ def test_no_answer_ob_creates_the_agit_post_and_blocks_closing(make_case, staff)
     assert "아지트" in info.value.message
     assert Case.objects.get(pk=case.pk).status == "decided"
     escalation_post_mark_posted(post=post, link_url="https://agit.example/ob/1", actor=staff.agent)
+    finish_plan(case, staff.agent)
     case_transition(case=case, transition="close", actor=staff.agent)
     assert Case.objects.get(pk=case.pk).status == "closed"
 
@@ -302,6 +312,7 @@ def test_playbook_post_must_be_written_before_closing(make_case, staff):
     post = case.escalation_posts.get()
     escalation_post_mark_posted(post=post, link_url="https://agit.example/2", actor=staff.agent)
     assert case.steps.get(code="post_agit").status == "done"
+    finish_plan(case, staff.agent)
     case_transition(case=case, transition="close", actor=staff.agent)
 
 
