@@ -21,6 +21,15 @@ Length rule (Korean carriers count EUC-KR/CP949 bytes: Hangul 2 bytes, ASCII 1 b
   ceiling, so no longer text becomes sendable by attaching an image);
 - ``TOO_LONG``: more than 2,000 bytes: cannot be sent as one message; the outbox refuses it.
 
+Invisible controls never reach a phone: bidi embeddings, overrides, isolates and marks
+(U+202A-U+202E, U+2066-U+2069, U+200E/U+200F) and zero-width characters (U+200B-U+200D,
+U+2060, U+FEFF) are removed from every free-text value (types ``text`` and ``url``; the other
+types are built from digits and fixed words) when it is inserted (:func:`strip_invisible_controls`).
+They reorder or hide what the customer reads (a number or a link that reads one way and is
+another) and no Korean message needs them. Intake refuses them in facts first
+(``cases.playbooks._common.FactsSerializer``); stripping here covers every other way a value
+arrives (facts stored before that rule, values computed from them, the admin preview).
+
 Characters outside CP949 (emoji, some symbols) are counted as 2 bytes and listed in
 ``Rendered.unsupported_chars``: carriers may replace them with ``?``.
 Kakao AlimTalk allows 1,000 characters; ``within_alimtalk_limit`` says whether the text fits.
@@ -38,8 +47,10 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from kmcs_site.privacy import mask_phone
+
 from .definitions import VARIABLE_TYPES
-from .phones import is_korean_phone, mask_phone, validate_korean_mobile
+from .phones import is_korean_phone, validate_korean_mobile
 
 __all__ = [
     "ALIMTALK_MAX_CHARS",
@@ -60,6 +71,7 @@ __all__ = [
     "placeholders",
     "render_sms",
     "sms_byte_length",
+    "strip_invisible_controls",
     "validate_korean_mobile",
     "validate_template",
 ]
@@ -125,6 +137,40 @@ class MissingVariable(RenderError):
 
 class VariableTypeError(RenderError):
     """The value is not of the declared type (or outside its domain, e.g. a negative amount)."""
+
+
+# --- invisible controls ----------------------------------------------------------------------
+
+#: Bidi controls (embeddings, overrides, isolates, LRM/RLM) and zero-width characters.
+INVISIBLE_CONTROLS = frozenset(
+    "\u202a\u202b\u202c\u202d\u202e"  # LRE RLE PDF LRO RLO
+    "\u2066\u2067\u2068\u2069"  # LRI RLI FSI PDI
+    "\u200e\u200f"  # LRM RLM
+    "\u200b\u200c\u200d\u2060\ufeff"  # ZWSP ZWNJ ZWJ WJ BOM/ZWNBSP
+)
+# The same set as one character class (U+200B-U+200F is ZWSP ZWNJ ZWJ LRM RLM): a search in C
+# per value keeps rendering at its speed (a translate table per value cost a third of it).
+_INVISIBLE_RE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
+
+
+def invisible_controls_in(text: str) -> tuple[str, ...]:
+    """The invisible controls ``text`` holds, as ``U+202E`` codes, in order of first use."""
+    if text.isascii():
+        return ()
+    found: list[str] = []
+    for ch in text:
+        if ch in INVISIBLE_CONTROLS:
+            code = f"U+{ord(ch):04X}"
+            if code not in found:
+                found.append(code)
+    return tuple(found)
+
+
+def strip_invisible_controls(text: str) -> str:
+    """``text`` without bidi controls and zero-width characters (ASCII text is returned as is)."""
+    if text.isascii() or _INVISIBLE_RE.search(text) is None:
+        return text
+    return _INVISIBLE_RE.sub("", text)
 
 
 # --- parsing -------------------------------------------------------------------------------
@@ -199,7 +245,9 @@ def _type_error(name: str, expected: str, value: Any) -> VariableTypeError:
 def _fmt_text(name: str, value: Any) -> str:
     if not isinstance(value, str):
         raise _type_error(name, "문자열(str)", value)
-    return value
+    # The free-text types (text, url) are the only ones a control can arrive in: every other
+    # formatter builds its output from digits and fixed Korean words.
+    return strip_invisible_controls(value)
 
 
 def _fmt_int(name: str, value: Any) -> str:
@@ -275,7 +323,7 @@ def _fmt_url(name: str, value: Any) -> str:
             f"변수 '{name}'의 URL이 올바르지 않습니다 (http:// 또는 https://로 시작해야 합니다): '{value[:60]}'",
             variable=name,
         )
-    return value
+    return strip_invisible_controls(value)
 
 
 Formatter = Callable[[str, Any], str]

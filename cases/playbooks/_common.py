@@ -243,11 +243,62 @@ class FactsSerializer(serializers.Serializer):
             errors[key] = [ErrorDetail(self.default_error_messages["null"], code="null")]
         return errors
 
+    def to_internal_value(self, data):
+        """The fields' validation, and (issue 12) no invisible control in any value: bidi
+        controls and zero-width characters are refused with the field named, whichever door
+        the facts came through (API, batch, importer, the agent's form). Refused rather than
+        stripped: the stored facts are what the case was decided on, so they are never altered
+        silently; the renderer strips them from SMS values as well (templates_app.render)."""
+        controls = invisible_control_errors(data, self.fields)
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if controls and isinstance(exc.detail, dict):
+                for name, errors in controls.items():
+                    exc.detail.setdefault(name, errors)
+            raise
+        if controls:
+            raise serializers.ValidationError(controls)
+        return value
+
     def create(self, validated_data):  # pragma: no cover - facts are never saved
         raise NotImplementedError
 
     def update(self, instance, validated_data):  # pragma: no cover
         raise NotImplementedError
+
+
+def invisible_control_errors(data: Any, fields: Mapping[str, Any]) -> dict[str, list[ErrorDetail]]:
+    """``{field: [Korean error]}`` for each declared fact whose value (at any depth: lists and
+    objects are walked without recursion) holds a bidi control or a zero-width character."""
+    from templates_app.render import invisible_controls_in
+
+    if not isinstance(data, Mapping):
+        return {}
+    errors: dict[str, list[ErrorDetail]] = {}
+    for name, value in data.items():
+        if name not in fields:
+            continue
+        codes: list[str] = []
+        stack = [value]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, str):
+                codes.extend(c for c in invisible_controls_in(item) if c not in codes)
+            elif isinstance(item, Mapping):
+                stack.extend(item.values())
+            elif isinstance(item, (list, tuple)):
+                stack.extend(item)
+        if codes:
+            label = getattr(fields[name], "label", None) or name
+            errors[name] = [
+                ErrorDetail(
+                    f"{label}: 보이지 않는 제어 문자({', '.join(codes)})는 입력할 수 없습니다. "
+                    "복사해 붙여넣은 값이면 직접 다시 입력해 주세요.",
+                    code="invisible_control",
+                )
+            ]
+    return errors
 
 
 def required_when(attrs: Mapping[str, Any], fields: Mapping[str, str], why: str) -> dict[str, str]:
