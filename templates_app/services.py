@@ -368,27 +368,27 @@ def message_queue(
     actor,
     subject=None,
     audience: str | None = None,
+    planned: bool = False,
+    step=None,
 ) -> OutboundMessage:
     """Render ``template_name`` for ``recipient`` and queue it, sent after the caller commits.
 
     Validates everything first (template usable, Korean mobile, values render, fits one
     LMS); on any problem raises a :class:`MessageError` and queues nothing. The same
     ``idempotency_key`` again returns the existing message and queues nothing new.
-    """
-    planned: bool = False,
-    step=None,
-    key = (idempotency_key or "").strip()
-    if not key:
-        raise MessageError("중복 방지 키(idempotency_key)가 필요합니다.")
-    if len(key) > OutboundMessage._meta.get_field("idempotency_key").max_length:
-        raise MessageError("중복 방지 키가 너무 깁니다 (200자 이하).")
-    try:
 
     ``planned``: store the message as a draft of a plan (status ``planned``, linked to
     ``step``), sent only when :func:`message_release` is called at its step. Planning the same
     key again while it is still a draft (or was cancelled) re-renders it for the new plan; a
     message that already left the draft state is returned as it is. A non-planned call on a
     drafted key returns the draft unsent: a drafted message goes out only at its step.
+    """
+    key = (idempotency_key or "").strip()
+    if not key:
+        raise MessageError("중복 방지 키(idempotency_key)가 필요합니다.")
+    if len(key) > OutboundMessage._meta.get_field("idempotency_key").max_length:
+        raise MessageError("중복 방지 키가 너무 깁니다 (200자 이하).")
+    try:
         phone = validate_korean_mobile(recipient)
     except InvalidPhoneNumber as exc:
         raise InvalidRecipient(str(exc)) from exc
@@ -443,6 +443,8 @@ def message_queue(
         content_type = ContentType.objects.get_for_model(subject)
         object_id = subject.pk
 
+    if redraft:
+        return _redraft(existing, version, rendered, phone, step, actor)
     message = OutboundMessage(
         recipient=phone,
         audience=template.audience,
@@ -450,13 +452,13 @@ def message_queue(
         template_version=version,
         body=rendered.text,
         byte_length=rendered.byte_length,
-    if redraft:
-        return _redraft(existing, version, rendered, phone, step, actor)
         length_class=rendered.length_class.value,
         content_type=content_type,
         object_id=object_id,
         idempotency_key=key,
         queued_by=actor if getattr(actor, "pk", None) else None,
+        status=Status.PLANNED if planned else Status.QUEUED,
+        step=step,
     )
     # Uniqueness of the key is the database's job (a concurrent twin fails the insert below).
     message.full_clean(validate_unique=False)
@@ -464,8 +466,6 @@ def message_queue(
     message._change_reason = "발송 계획 (단계 대기)" if planned else "발송 요청"
     try:
         with transaction.atomic():
-        status=Status.PLANNED if planned else Status.QUEUED,
-        step=step,
             message.save()
     except IntegrityError:
         existing = (
@@ -479,13 +479,6 @@ def message_queue(
     return message
 
 
-# --- delivery -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DeliveryOutcome:
-    message_id: int
-    status: str
 def _redraft(message, version, rendered, phone, step, actor) -> OutboundMessage:
     """A draft (or a cancelled draft) planned again: the new plan's text, recipient and step."""
     message = OutboundMessage.objects.select_for_update().get(pk=message.pk)
@@ -537,6 +530,13 @@ def message_cancel_planned(*, message: OutboundMessage, actor, reason: str) -> b
     return True
 
 
+# --- delivery -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeliveryOutcome:
+    message_id: int
+    status: str
     sent: bool = False  # the gateway accepted the message in this call
     retry_in: int | None = None  # seconds until the next attempt, if one is due
     skipped: str = ""  # why nothing was done (already sent, claimed elsewhere...)
