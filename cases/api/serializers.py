@@ -384,8 +384,12 @@ class CaseBatchItemSerializer(serializers.Serializer):
             ("duplicate", "처리 중인 같은 건(또는 같은 요청의 앞 항목)이 있어 접수하지 않음"),
             ("invalid", "입력 오류: 접수하지 않음 (errors)"),
             ("conflict", "다른 요청이 쓴 멱등 키"),
+            (
+                "idempotency_key_reused",
+                "같은 멱등 키가 다른 내용의 요청에 이미 쓰임: 접수하지 않음 (단건의 422)",
+            ),
         ],
-        help_text="created | existing | duplicate | invalid | conflict",
+        help_text="created | existing | duplicate | invalid | conflict | idempotency_key_reused",
     )
     case_id = serializers.IntegerField(
         allow_null=True, help_text="접수된 케이스, 기존 케이스 또는 중복의 원래 케이스"
@@ -398,7 +402,10 @@ class CaseBatchItemSerializer(serializers.Serializer):
     errors = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()),
         allow_null=True,
-        help_text="invalid: 필드별 오류 (중첩 필드는 점으로: facts.call_id)",
+        help_text=(
+            "invalid: 필드별 오류 (중첩 필드는 점으로: facts.call_id); "
+            "idempotency_key_reused: idempotency_key의 오류"
+        ),
     )
     message = serializers.CharField(help_text="한국어 설명")
 

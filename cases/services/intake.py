@@ -244,7 +244,32 @@ def same_request(existing: Case, candidate: Case) -> bool:
         existing.history.filter(history_type="+").order_by("history_date", "history_id").first()
         or existing
     )
+    return _same_values(filed, candidate)
+
+
+def _same_values(filed, candidate: Case) -> bool:
+    """``filed`` (a case, its first history row or a prepared case) holds what ``candidate``
+    would file."""
     return all(getattr(filed, name) == getattr(candidate, name) for name in FILED_FIELDS)
+
+
+def filed_requests(keys: Sequence[str]) -> dict[str, Any]:
+    """idempotency key -> what its case was filed with (the case's first "+" history row), in
+    one query for a whole batch; a case with no such row answers with itself."""
+    if not keys:
+        return {}
+    found: dict[str, Any] = {}
+    rows = Case.history.filter(idempotency_key__in=keys, history_type="+").order_by(
+        "history_date", "history_id"
+    )
+    for row in rows:
+        found.setdefault(row.idempotency_key, row)
+    missing = [key for key in keys if key not in found]
+    if missing:
+        found.update(
+            {c.idempotency_key: c for c in Case.objects.filter(idempotency_key__in=missing)}
+        )
+    return found
 
 
 def _replayed(existing: Case, candidate: Case) -> CaseCreateResult:
@@ -360,6 +385,7 @@ BATCH_REASON = "API 일괄 접수"
 class BatchStatus:
     CREATED = "created"  # a new case
     EXISTING = "existing"  # the same idempotency key filed it before (a retry)
+    KEY_REUSED = "idempotency_key_reused"  # the key filed another request: nothing filed
     DUPLICATE = "duplicate"  # an open case (or an earlier item) has the same business key
     INVALID = "invalid"  # field errors; nothing filed
     CONFLICT = "conflict"  # the idempotency key belongs to a case this caller cannot see
@@ -399,6 +425,23 @@ def _existing(index: int, case_id: int, key: str) -> BatchItemResult:
     )
 
 
+def _key_reused(index: int, case_id: int | None, key: str) -> BatchItemResult:
+    """Single intake's 422 ``idempotency_key_reused``, for one item: the key filed a request
+    with other values (case ``case_id``); this one is not filed, a new key files it."""
+    message = (
+        f"멱등 키 '{key}'는 다른 내용의 요청(케이스 #{case_id})에 이미 쓰였습니다. "
+        "같은 요청을 다시 보낼 때만 같은 키를 쓰고, 새 접수는 새 키로 보내 주세요."
+    )
+    return BatchItemResult(
+        index=index,
+        status=BatchStatus.KEY_REUSED,
+        case_id=case_id,
+        idempotency_key=key,
+        errors={"idempotency_key": [message]},
+        message=message,
+    )
+
+
 def _duplicate(index: int, case_id: int, key: str | None, earlier: int | None = None):
     where = f"이 요청의 {earlier}번 항목" if earlier is not None else "처리 중인 케이스"
     return BatchItemResult(
@@ -419,7 +462,10 @@ def case_create_batch(
     ``items``: (index, ``case_create`` keyword arguments) pairs. Each item is validated like
     ``case_create`` (the playbook's FACTS, unknown facts refused, phones, references): an
     invalid item is answered with its field errors and never costs the others. The same
-    idempotency key returns the case it filed (also twice in one batch), an open case with
+    idempotency key returns the case it filed (also twice in one batch) when the item is the
+    same request, and refuses the item (``idempotency_key_reused``) when its values differ from
+    what the key filed (compared as single intake does, with the case's first history row, or
+    with the earlier item of the batch); an open case with
     the same business key (or an earlier item of the batch) makes the item a duplicate with
     that case's id, and every new case stores its proposal.
 
@@ -461,6 +507,8 @@ def case_create_batch(
         if keys
         else {}
     )
+    # What each key already filed was filed with: only for keys whose case exists.
+    filed_with = filed_requests(list(filed))
     open_cases = _open_cases(
         {(p.case.playbook, p.case.business_key) for _, p in prepared if p.case.business_key}
     )
@@ -469,14 +517,21 @@ def case_create_batch(
     first_key: dict[str, int] = {}  # idempotency key -> index of the item that files it
     first_business: dict[tuple[str, str], int] = {}
     later: list[tuple[int, PreparedCase, str, int]] = []  # (index, item, kind, earlier index)
+    by_index = dict(prepared)
     for index, item in prepared:
         case = item.case
         key = case.idempotency_key
         business = (case.playbook, case.business_key)
         if key and key in filed:
-            results[index] = _existing(index, filed[key][0], key)
+            if _same_values(filed_with[key], case):
+                results[index] = _existing(index, filed[key][0], key)
+            else:
+                results[index] = _key_reused(index, filed[key][0], key)
         elif key and key in first_key:
-            later.append((index, item, BatchStatus.EXISTING, first_key[key]))
+            earlier = first_key[key]
+            same = _same_values(by_index[earlier].case, case)
+            kind = BatchStatus.EXISTING if same else BatchStatus.KEY_REUSED
+            later.append((index, item, kind, earlier))
         elif case.business_key and business in open_cases:
             results[index] = _duplicate(index, open_cases[business], key)
         elif case.business_key and business in first_business:
@@ -497,7 +552,8 @@ def case_create_batch(
             if not user_can(actor, "cases.case.view", case)
         }
         for index, result in list(results.items()):
-            if result.status == BatchStatus.EXISTING and result.case_id in hidden:
+            hides = result.status in (BatchStatus.EXISTING, BatchStatus.KEY_REUSED)
+            if hides and result.case_id in hidden:
                 results[index] = BatchItemResult(
                     index=index,
                     status=BatchStatus.CONFLICT,
@@ -524,6 +580,8 @@ def case_create_batch(
                 case_ids[index] = item.case.pk
             elif lost.duplicate_of is not None:
                 results[index] = _duplicate(index, lost.case.pk, item.case.idempotency_key)
+            elif lost.key_reused:
+                results[index] = _key_reused(index, lost.case.pk, item.case.idempotency_key)
             else:
                 results[index] = _existing(index, lost.case.pk, item.case.idempotency_key)
     else:
@@ -544,7 +602,9 @@ def case_create_batch(
     for index, item, kind, earlier in later:
         case_id = results[earlier].case_id
         key = item.case.idempotency_key
-        if kind == BatchStatus.EXISTING or case_id is None:
+        if kind == BatchStatus.KEY_REUSED:
+            results[index] = _key_reused(index, case_id, key)
+        elif kind == BatchStatus.EXISTING or case_id is None:
             results[index] = (
                 _existing(index, case_id, key)
                 if case_id is not None

@@ -124,7 +124,7 @@ def test_duplicates_inside_the_batch_and_against_open_cases(client_as, staff, ma
             item("710000021"),
             item("710000021", key="second-inquiry"),  # the same call again, another key
             item("710000022", key="retry-key"),
-            item("710000023", key="retry-key"),  # the same key twice: the same case
+            item("710000022", key="retry-key"),  # the same request twice: the same case
         ],
     )
     results = response.json()["results"]
@@ -175,11 +175,18 @@ def test_history_rows_are_written_with_the_acting_user(client_as, staff, referen
 
 
 def test_a_key_filed_by_someone_the_caller_cannot_see_is_a_conflict(client_as, staff, make_case):
-    case = make_case(actor=staff["team_lead"], idempotency_key="lead-key")
-    results = post(client_as("integration"), [item("710000050", key="lead-key")]).json()
-    assert results["results"][0]["status"] == "conflict"
-    assert results["results"][0]["case_id"] is None
-    assert case.pk not in [r["case_id"] for r in results["results"]]
+    from cases.models import Case
+
+    filed = post(client_as("team_lead"), [item("710000050", key="lead-key")]).json()
+    case = Case.objects.get(pk=filed["results"][0]["case_id"])
+    for body in (
+        item("710000050", key="lead-key"),  # the lead's request: still not the caller's case
+        item("710000051", key="lead-key"),  # another request: key reused, but whose case?
+    ):
+        results = post(client_as("integration"), [body]).json()
+        assert results["results"][0]["status"] == "conflict"
+        assert results["results"][0]["case_id"] is None
+        assert f"#{case.pk}" not in str(results)
     # The lead who filed it may see it: a retry.
     again = post(client_as("team_lead"), [item("710000050", key="lead-key")]).json()
     assert again["results"][0] == {**again["results"][0], "status": "existing", "case_id": case.pk}
@@ -258,3 +265,74 @@ def test_a_bad_envelope_is_a_400_and_files_nothing(client_as, reference_data, bo
     assert response.json()["code"] == "invalid"
     assert field in response.json()["errors"]
     assert Case.objects.count() == 0
+
+
+def test_a_key_sent_again_with_another_body_is_refused_for_that_item(
+    client_as, staff, reference_data
+):
+    """Issue 12: single intake answers 422 ``idempotency_key_reused``; the batch answered
+    ``existing`` and silently dropped the second submission. Now that item is refused naming
+    the key (and the case it filed), nothing is filed for it, the other items are."""
+    from cases.models import Case
+
+    client = client_as("integration")
+    first = post(client, [item("710000070", key="reuse-1")]).json()["results"][0]
+    filed = Case.objects.get(pk=first["case_id"])
+    filed.operations_memo = "고객 통화 완료"  # worked since: a true retry still matches
+    filed.save()
+
+    response = post(
+        client,
+        [
+            item("710000070", key="reuse-1"),  # the same request again: a retry
+            item("710000070", key="reuse-1", customer={"phone": "010-0000-4321"}),
+            item("710000071", key="reuse-1", references={"call_id": "710000071"}),
+            item("710000072", key="reuse-2"),
+            item("710000073", key="reuse-2", references={"call_id": "710000073"}),
+            item("710000072", key="reuse-2"),  # the same as item 3: a retry of it
+        ],
+    )
+
+    assert response.status_code == 200, response.json()
+    results = response.json()["results"]
+    assert [r["status"] for r in results] == [
+        "existing",
+        "idempotency_key_reused",
+        "idempotency_key_reused",
+        "created",
+        "idempotency_key_reused",
+        "existing",
+    ]
+    assert response.json()["counts"] == {"existing": 2, "idempotency_key_reused": 3, "created": 1}
+    for index, key, case_id in (
+        (1, "reuse-1", filed.pk),
+        (2, "reuse-1", filed.pk),
+        (4, "reuse-2", results[3]["case_id"]),
+    ):
+        refused = results[index]
+        assert refused["idempotency_key"] == key
+        assert refused["case_id"] == case_id
+        assert f"'{key}'" in refused["message"]
+        assert list(refused["errors"]) == ["idempotency_key"]
+        assert key in refused["errors"]["idempotency_key"][0]
+    assert results[5]["case_id"] == results[3]["case_id"]
+    assert not Case.objects.filter(call_id__in=["710000071", "710000073"]).exists()
+    assert Case.objects.count() == 2
+
+
+def test_checking_reused_keys_costs_the_same_whatever_their_number(
+    client_as, staff, reference_data
+):
+    client = client_as("integration")
+
+    def statements(n: int, start: int) -> int:
+        items = [item(str(start + i)) for i in range(n)]
+        post(client, items)
+        changed = [item(str(start + i), customer={"phone": "010-0000-4321"}) for i in range(n)]
+        with CaptureQueriesContext(connection) as captured:
+            body = post(client, changed).json()
+        assert body["counts"] == {"idempotency_key_reused": n}
+        return len(captured)
+
+    statements(2, 740_000_000)
+    assert statements(3, 741_000_000) == statements(60, 742_000_000)
