@@ -17,12 +17,12 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from cases.exceptions import CaseError
 from cases.forms import OverrideForm
-from cases.labels import outcome_filter_choices, outcome_label
+from cases.labels import figure_rows, outcome_filter_choices, outcome_label
 from cases.models import (
     DONE_STATUSES,
     Campaign,
@@ -157,6 +157,17 @@ class CaseRecordForm(forms.ModelForm):
         )
 
 
+def _rows_html(rows):
+    """(label, value) pairs as a definition list (values escaped): what the admin shows
+    instead of raw JSON with English keys."""
+    if not rows:
+        return "-"
+    return format_html(
+        '<dl class="kmcs-rows">{}</dl>',
+        format_html_join("", "<dt>{}</dt><dd>{}</dd>", ((str(k), str(v)) for k, v in rows)),
+    )
+
+
 # --- list filters that never scan the cases table -------------------------------------------
 def declared_outcome_codes() -> tuple[str, ...]:
     """Every outcome code the playbooks declare (their ``OUTCOMES``), playbook by playbook."""
@@ -274,8 +285,8 @@ class CaseAdmin(AuditedAdmin):
                     "is_override",
                     "override_reason",
                     "overridden_by",
-                    "facts",
-                    "proposal",
+                    "facts_display",
+                    "proposal_display",
                 )
             },
         ),
@@ -333,8 +344,8 @@ class CaseAdmin(AuditedAdmin):
         "is_override",
         "override_reason",
         "overridden_by",
-        "facts",
-        "proposal",
+        "facts_display",
+        "proposal_display",
         "answer_text",
         "answer_saved_at",
         "created_at",
@@ -404,6 +415,23 @@ class CaseAdmin(AuditedAdmin):
     @admin.display(description=_("처리 결과"), ordering="outcome")
     def outcome_display(self, case):
         return outcome_label(case.playbook, case.outcome) or "-"
+
+    @admin.display(description=_("사실관계"))
+    def facts_display(self, case):
+        from cases.views.presenters import fact_rows
+
+        return _rows_html([(label, value) for _name, label, value in fact_rows(case)])
+
+    @admin.display(description=_("결정 당시 제안"))
+    def proposal_display(self, case):
+        snapshot = case.proposal or {}
+        if not snapshot:
+            return "-"
+        rows = [(_("제안 결과"), outcome_label(case.playbook, snapshot.get("outcome")))]
+        if snapshot.get("reason"):
+            rows.append((_("사유"), snapshot["reason"]))
+        rows += figure_rows(snapshot.get("figures"))
+        return _rows_html(rows)
 
     @admin.display(description=_("다른 결과로 결정"))
     def override_link(self, case):

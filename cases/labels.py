@@ -12,11 +12,12 @@ a code never reaches a page raw and one label is used everywhere:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 #: What a playbook says when the seed does not decide: a person chooses, nobody overrides to it.
 NEEDS_REVIEW = "needs_review"
@@ -89,3 +90,186 @@ def outcome_filter_choices() -> tuple[tuple[str, str], ...]:
                 order.append(outcome)
             seen[outcome].append(f"{names.get(code, code)}: {label}")
     return tuple((outcome, " / ".join(seen[outcome])) for outcome in order)
+
+
+# --------------------------------------------------------------------------- figures
+SEOUL = ZoneInfo("Asia/Seoul")
+
+
+def _fine_codes(name: str) -> dict[str, str]:
+    from fines import codes
+
+    return getattr(codes, name)
+
+
+#: Every figure a playbook returns (``Proposal.figures``): key -> (Korean label, kind).
+#: Kinds: won, minutes, days, km, kwh, date, datetime, bool, text, list, case, payout, posts,
+#: and "choice:<fines.codes mapping>" for a code with a Korean name.
+FIGURES: dict[str, tuple[str, str]] = {
+    # parking_double_payment (seed 000)
+    "pass_amount": ("주차패스 결제금액", "won"),
+    "ticket_minutes": ("주차권 이용시간", "minutes"),
+    "used_minutes": ("실제 이용시간", "minutes"),
+    "excess_minutes": ("초과 이용시간", "minutes"),
+    "excess_fee": ("초과 이용 요금", "won"),
+    "refund_amount": ("환불(결제취소) 금액", "won"),
+    "coupon_offered": ("T 주차권 쿠폰 제시", "bool"),
+    "coupon_expires_on": ("쿠폰 행사 종료일", "date"),
+    "mismatched": ("정보 상이 항목", "list"),
+    "missing_evidence": ("부족한 내역", "list"),
+    # parking_operations (seed 001)
+    "paid_amount": ("결제금액", "won"),
+    "start_date": ("정기권 시작일", "date"),
+    "cancel_date": ("해지일", "date"),
+    "elapsed_days": ("경과일 수", "days"),
+    "daily_max_fee": ("일최대요금", "won"),
+    "deduction": ("차감액 (경과일 수 x 일최대요금)", "won"),
+    "refund": ("환불 예정 금액", "won"),
+    # driver_nonride_cancel (seed 002)
+    "meter_distance_km": ("운행거리", "km"),
+    "meter_minutes": ("운행시간", "minutes"),
+    "cancel_amount": ("취소금액", "won"),
+    # ev_charging (seed 003)
+    "amount": ("금액", "won"),
+    "kwh": ("충전량", "kwh"),
+    # traffic_fine (seed 004)
+    "category": ("과태료 구분", "choice:CATEGORIES"),
+    "call_id": ("콜 ID", "text"),
+    "call_type": ("콜 구분", "choice:CALL_TYPES"),
+    "notice_type": ("고지 구분", "choice:NOTICE_TYPES"),
+    "violation_kind": ("위반 유형", "choice:VIOLATION_KINDS"),
+    "evidence_result": ("증빙 확인 결과", "choice:EVIDENCE_RESULTS"),
+    "evidence_reason": ("증빙 확인 내용", "text"),
+    "duplicate_of_case_id": ("원 접수 케이스", "case"),
+    "earlier_payout_id": ("기지급 건", "payout"),
+    "answer": ("답변내용", "text"),
+    "missing": ("보완 필요 서류", "list"),
+    "scheduled_payout_at": ("지급 예정 일시", "datetime"),
+    "charge_driver": ("기사 포인트 차감", "bool"),
+    "extra_escalations": ("추가 아지트 글", "posts"),
+    "branch_account": ("입금지사 계좌", "text"),
+    "penalty": ("범칙금", "bool"),
+    "parking_dispute": ("주정차 위반 기사 미인정", "bool"),
+    "cash_driver_share": ("현금 지급 기사 부담 (50%)", "won"),
+    "cash_company_share": ("현금 지급 당사 부담 (50%)", "won"),
+    "dashcam_due_on": ("블랙박스 영상 회신 기한", "date"),
+}
+
+
+def _as_date(value: Any) -> date | None:
+    if isinstance(value, datetime):
+        return value.astimezone(SEOUL).date() if value.tzinfo else value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+def _as_datetime(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        moment = value
+    else:
+        try:
+            moment = datetime.fromisoformat(str(value))
+        except ValueError:
+            return None
+    return moment.astimezone(SEOUL) if moment.tzinfo else moment
+
+
+def _number(value: Any) -> Decimal | None:
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def format_figure(kind: str, value: Any) -> str:
+    """``value`` written the way the playbooks write it (12,300원 / 2시간 15분 / 2024년 12월
+    05일); a value of an unexpected type falls back to its text, never to a crash."""
+    from cases.playbooks import _common as c
+
+    if value is None or value == "" or value == [] or value == ():
+        return "—"
+    if kind == "bool":
+        return "예" if value else "아니오"
+    if kind == "won":
+        number = _number(value)
+        return c.won(int(number)) if number is not None else str(value)
+    if kind == "minutes":
+        number = _number(value)
+        return c.duration(int(number)) if number is not None else str(value)
+    if kind == "days":
+        return f"{value}일"
+    if kind == "km":
+        return f"{value}km"
+    if kind == "kwh":
+        return f"{value}kWh"
+    if kind == "date":
+        day = _as_date(value)
+        return c.ymd(day) if day else str(value)
+    if kind == "datetime":
+        moment = _as_datetime(value)
+        return f"{c.ymd(moment.date())} {moment:%H:%M}" if moment else str(value)
+    if kind == "case":
+        return f"케이스 {value}번"
+    if kind == "payout":
+        return f"지급 건 {value}번"
+    if kind == "list":
+        items = value if isinstance(value, (list, tuple)) else [value]
+        return ", ".join(str(v) for v in items)
+    if kind == "posts":
+        items = value if isinstance(value, (list, tuple)) else [value]
+        names = []
+        for item in items:
+            if isinstance(item, Mapping):
+                names.append(" > ".join(str(item[k]) for k in ("board", "template") if item.get(k)))
+            else:
+                names.append(str(getattr(item, "board", item)))
+        return ", ".join(n for n in names if n) or "—"
+    if kind.startswith("choice:"):
+        return _fine_codes(kind.split(":", 1)[1]).get(str(value), str(value))
+    return str(value)
+
+
+def figure_label(key: str) -> str:
+    return FIGURES.get(key, (key, "text"))[0]
+
+
+def figure_rows(figures: Mapping[str, Any] | None) -> list[tuple[str, str]]:
+    """(Korean label, formatted value) for each figure that has a value, in the playbook's
+    order; keys the registry does not know keep their key (a test keeps that list empty)."""
+    rows = []
+    for key, value in (figures or {}).items():
+        if value is None or value == "" or value == [] or value == ():
+            continue
+        label, kind = FIGURES.get(key, (key, "text"))
+        rows.append((label, format_figure(kind, value)))
+    return rows
+
+
+def due_rule_label(rule: str | None) -> str:
+    """``business_days:5`` -> '영업일 5일 이내' (the due rules of kmcs_site.business_time)."""
+    if not rule:
+        return ""
+    name, _sep, arg = rule.partition(":")
+    if name == "business_days":
+        return f"영업일 {arg}일 이내"
+    if name == "days":
+        return f"{arg}일 이내"
+    if name == "hours":
+        return f"{arg}시간 이내"
+    if name == "next_business_day":
+        return "다음 영업일"
+    if name == "payout_batch":
+        return "과태료 지급 배치 (14시)"
+    if name == "service_level":
+        from django.conf import settings
+
+        who = {"team": "담당부서", "partner": "운영사", "cpo": "CPO", "driver": "기사"}
+        who.update(customer="고객")
+        target = getattr(settings, "KMCS_SERVICE_LEVELS", {}).get(arg, "")
+        inner = due_rule_label(target) if target and not target.startswith("service_level") else ""
+        return f"{who.get(arg, '서비스 수준')} 회신 ({inner})" if inner else "서비스 수준 기한"
+    return rule

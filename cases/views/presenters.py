@@ -11,7 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from rest_framework import fields as drf_fields
+
 from cases.exceptions import CaseError
+from cases.labels import figure_rows, format_figure, outcome_label, override_choices
 from cases.models import DONE_STATUSES, Case, StepKind, StepStatus
 from cases.playbooks import get_playbook
 from cases.playbooks.base import Proposal
@@ -27,28 +30,13 @@ ROLE_ORDER = (Role.AGENT, Role.TEAM_LEAD, Role.DEPUTY_LEAD, Role.MANAGER)
 def roles_label(roles) -> str:
     codes = set(roles or ())
     if {r.value for r in ROLE_ORDER} <= codes:
-        return "모든 상담사 (All)"
+        return "모든 상담사"
     return ", ".join(str(ROLE_LABELS[r]) for r in ROLE_ORDER if r.value in codes) or "-"
 
 
-def known_outcomes(playbook: str) -> list[str]:
-    """Outcome codes a playbook module names (hints for the override form; the service is
-    what refuses an unknown one)."""
-    try:
-        module = get_playbook(playbook)
-    except LookupError:
-        return []
-    found: list[str] = []
-    for attr in ("OUTCOMES", "OUTCOME_LABELS", "TITLES", "RESULT_TYPE"):
-        value = getattr(module, attr, None)
-        if isinstance(value, dict):
-            codes = value.values() if attr == "OUTCOMES" else value.keys()
-        elif isinstance(value, (list, tuple, frozenset, set)):
-            codes = value
-        else:
-            continue
-        found += [str(c) for c in codes if isinstance(c, str) and str(c) not in found]
-    return [c for c in found if c != NEEDS_REVIEW]
+def known_outcomes(playbook: str) -> list[tuple[str, str]]:
+    """(code, Korean label) a lead may override to: the playbook's declared ``OUTCOMES``."""
+    return override_choices(playbook)
 
 
 @dataclass(frozen=True)
@@ -74,6 +62,8 @@ class CasePage:
     fingerprint: str = ""
     outcome: str = ""
     outcome_title: str = ""
+    #: The outcome's Korean label (the playbook's OUTCOMES); the code stays for the API only.
+    outcome_label: str = ""
     reason: str = ""
     result_type: str = ""
     #: The case's checklist (CaseStep rows written by the decision).
@@ -84,7 +74,8 @@ class CasePage:
     messages: list = field(default_factory=list)
     escalation_preview: Any = None
     route: Any = None
-    figures: Any = None
+    #: (Korean label, formatted value) of the proposal's figures (cases.labels.FIGURES).
+    figures: list = field(default_factory=list)
     transitions: list = field(default_factory=list)
     default_board: str = ""
     first_driver_message: str = ""
@@ -174,7 +165,11 @@ def fact_rows(case: Case) -> list[tuple[str, str, str]]:
         value = facts[name]
         choices = getattr(f, "choices", None)
         if choices and isinstance(value, str) and value in choices:
-            value = f"{choices[value]} ({value})"
+            value = str(choices[value])
+        elif value not in (None, "") and isinstance(f, drf_fields.DateTimeField):
+            value = format_figure("datetime", value)
+        elif value not in (None, "") and isinstance(f, drf_fields.DateField):
+            value = format_figure("date", value)
         rows.append((name, str(f.label or name), _fact_value(value)))
     rows += [(name, name, _fact_value(v)) for name, v in facts.items() if name not in fields]
     return rows
@@ -185,8 +180,11 @@ def route_view(route: Any) -> dict | None:
     if route is None:
         return None
     get = route.get if isinstance(route, dict) else lambda k, d=None: getattr(route, k, d)
+    from cases.playbooks.parking_operations import CHANNEL_LABELS
+
+    kind = get("channel_kind", "")
     return {
-        "channel_kind": get("channel_kind", ""),
+        "channel_kind": CHANNEL_LABELS.get(kind, kind),
         "channel_target": get("channel_target", ""),
         "recipients_to": ", ".join(get("recipients_to", ()) or ()),
         "recipients_cc": ", ".join(get("recipients_cc", ()) or ()),
@@ -228,7 +226,8 @@ def case_page(*, case: Case, user) -> CasePage:
         page.reason = case.reason
         page.result_type = case.result_type_label
         page.route = route_view(snapshot.get("route"))
-        page.figures = snapshot.get("figures")
+        page.figures = figure_rows(snapshot.get("figures"))
+        page.outcome_label = outcome_label(case.playbook, case.outcome)
         return page
 
     try:
@@ -246,7 +245,8 @@ def case_page(*, case: Case, user) -> CasePage:
     page.previews = case_message_previews(case=case, proposal=proposal)
     page.escalation_preview = proposal.escalation
     page.route = route_view(proposal.route)
-    page.figures = proposal.figures
+    page.figures = figure_rows(proposal.figures)
+    page.outcome_label = outcome_label(case.playbook, proposal.outcome)
     return page
 
 
