@@ -226,6 +226,7 @@ class FineNoticeAdmin(ReadOnlyMixin, AuditedAdmin):
                     customer_phone=form.cleaned_data["customer_phone"],
                     driver_phone=form.cleaned_data.get("driver_phone") or None,
                     channel="chatbot_board",
+                    idempotency_key=form.cleaned_data.get("idempotency_key") or None,
                 )
             except CaseError as exc:
                 errors = _error_lines(exc)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -45,10 +47,18 @@ class FineIntakeForm(forms.Form):
         help_text=_("비워두면 운행 기록의 기사 전화번호"),
     )
     driver_disputes = forms.BooleanField(label=_("기사 미인정 (주정차 위반)"), required=False)
+    # One intake per form shown (issue 12): the same form posted again (a retry after an error,
+    # a double click) answers the first intake instead of filing the notice a second time.
+    idempotency_key = forms.CharField(
+        widget=forms.HiddenInput,
+        required=False,
+        max_length=100,
+        initial=lambda: f"admin-fine-{uuid.uuid4().hex}",
+    )
 
     def facts(self) -> dict:
         data = self.cleaned_data
-        skip = {"notice_image", "customer_phone", "driver_phone"}
+        skip = {"notice_image", "customer_phone", "driver_phone", "idempotency_key"}
         facts = {}
         for key, value in data.items():
             if key in skip or value in (None, ""):

@@ -19,7 +19,6 @@ import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from functools import partial
 from typing import Any, TextIO
 
 from django.conf import settings
@@ -332,16 +331,24 @@ def _write_history_row(history_model, obj, *, using: str, at) -> None:
 # --- the outbox -----------------------------------------------------------------------------
 
 
-def _enqueue(message_id: int) -> None:
+def _enqueue(message_id: int) -> bool:
+    """Hand one queued message to Celery. Never raises for a dead broker: the outbox row is
+    the promise, and :func:`message_requeue_stale` (beat) hands it over later. Returns whether
+    the broker took it (issue 12)."""
+    from kmcs_site.broker import publish
+
     from .tasks import message_send
 
-    message_send.delay(message_id)
+    return publish(message_send, (message_id,), what=f"문자 #{message_id}")
 
 
 def _enqueue_on_commit(message_id: int) -> None:
-    # robust: if the broker is down, the commit stands and the message waits in "queued";
-    # message_requeue_stale (beat) hands it to a worker later.
-    transaction.on_commit(partial(_enqueue, message_id), robust=True)
+    """After the caller commits, :func:`_enqueue` the message (a named hook, never a partial:
+    Django's robust on-commit logging needs ``__qualname__``; a partial made it raise and the
+    committed request answer 500 when the broker was down)."""
+    from kmcs_site.broker import call_after_commit
+
+    call_after_commit(_enqueue, message_id)
 
 
 def _same_message(existing: OutboundMessage, template_name: str, recipient: str) -> bool:
@@ -724,9 +731,14 @@ def message_requeue_stale(
         .order_by("queued_at")
         .values_list("pk", flat=True)[:limit]
     )
+    handed = 0
     for message_id in ids:
-        _enqueue(message_id)
-    return len(ids) + reclaimed
+        if not _enqueue(message_id):
+            # The broker is still down: stop here (each try would wait for its timeout); the
+            # next sweep starts again from the oldest.
+            break
+        handed += 1
+    return handed + reclaimed
 
 
 def _gateway_is_idempotent() -> bool:

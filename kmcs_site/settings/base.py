@@ -152,7 +152,19 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "kmcs"
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# A dead broker must never fail or hang a user's request (issue 12; kmcs_site/broker.py): what a
+# request hands to Celery is already saved (outbox row, payout row) and a sweeper sends it later.
+# So a publish from a request tries once (publish(..., retry=False)), its connection attempt is
+# not retried ("max_retries": 0: no reconnect loop until broker_connection_timeout) and a TCP
+# connect that gets no answer gives up after 2 s. Workers are unaffected: they connect and
+# reconnect with broker_connection_retry / broker_connection_max_retries (Celery's defaults),
+# and publishes that pass their own retry policy (task retries) keep it.
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    "max_retries": 0,
+    "socket_connect_timeout": env.float("CELERY_BROKER_SOCKET_CONNECT_TIMEOUT", default=2.0),
+}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {}
 
