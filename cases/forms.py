@@ -211,6 +211,18 @@ class StepForm(forms.Form):
     step_code = forms.CharField(max_length=60, error_messages=REQUIRED)
 
 
+class StepNAForm(StepForm):
+    """'해당 없음': the step does not apply to this case, and why (kept in the step's history)."""
+
+    reason = forms.CharField(label=_("해당 없음 사유"), max_length=300, error_messages=REQUIRED)
+
+
+class ForceCloseForm(forms.Form):
+    """A lead closes with steps still open: the reason is required and recorded."""
+
+    reason = forms.CharField(label=_("강제 종결 사유"), max_length=300, error_messages=REQUIRED)
+
+
 class ContactAttemptForm(forms.Form):
     target = forms.ChoiceField(label=_("대상"), choices=Audience.choices, error_messages=REQUIRED)
     result = forms.ChoiceField(

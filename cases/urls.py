@@ -18,6 +18,13 @@ workspace_patterns = [
     path("cases/<int:case_id>/decide/", actions.DecideView.as_view(), name="case_decide"),
     path("cases/<int:case_id>/override/", actions.OverrideView.as_view(), name="case_override"),
     path("cases/<int:case_id>/steps/", actions.StepCompleteView.as_view(), name="case_step"),
+    path("cases/<int:case_id>/steps/send/", actions.StepSendView.as_view(), name="case_step_send"),
+    path("cases/<int:case_id>/steps/na/", actions.StepMarkNAView.as_view(), name="case_step_na"),
+    path(
+        "cases/<int:case_id>/force-close/",
+        actions.ForceCloseView.as_view(),
+        name="case_force_close",
+    ),
     path("cases/<int:case_id>/contacts/", actions.ContactLogView.as_view(), name="case_contact"),
     path(
         "cases/<int:case_id>/posts/",

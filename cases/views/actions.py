@@ -17,11 +17,13 @@ from cases.forms import (
     ContactAttemptForm,
     DecideForm,
     EscalationPostForm,
+    ForceCloseForm,
     OverrideForm,
     PostLinkForm,
     RecordForm,
     SentByHandForm,
     StepForm,
+    StepNAForm,
     TransitionForm,
     UnmaskForm,
 )
@@ -30,10 +32,14 @@ from cases.proposals import proposal_fingerprint
 from cases.services import (
     case_answer_save,
     case_decide,
+    case_force_close,
+    case_message_sent_by_hand,
     case_phone_unmask,
     case_propose,
     case_record_update,
     case_step_complete,
+    case_step_mark_na,
+    case_step_send,
     case_take,
     case_transition,
     contact_attempt_log,
@@ -48,8 +54,6 @@ from cases.views.base import (
     visible_case_or_404,
 )
 from kmcs_site.permissions import user_can
-from templates_app.errors import MessageError
-from templates_app.services import message_mark_sent_by_hand
 
 
 class TakeView(CaseActionView):
@@ -73,9 +77,9 @@ class DecideView(CaseActionView):
                 "화면을 연 뒤 제안 내용이 바뀌었습니다. 바뀐 제안을 확인하고 다시 결정해 주세요."
             )
         case_decide(case=case, actor=self.request.user, proposal=proposal)
-        sent = case.outbound_messages.count()
-        return (
-            f"처리 결정을 저장했습니다 ({case.outcome}). 문자 {sent}건을 발송 대기열에 넣었습니다."
+        drafted = case.outbound_messages.filter(status="planned").count()
+        return "처리 결정을 저장했습니다. 처리 단계를 순서대로 진행해 주세요" + (
+            f" (문자 {drafted}건은 해당 단계에서 발송합니다)." if drafted else "."
         )
 
 
@@ -115,6 +119,51 @@ class StepCompleteView(CaseActionView):
             case=case, step_code=form.cleaned_data["step_code"], actor=self.request.user
         )
         return f"'{step.label}' 단계를 완료했습니다."
+
+
+class StepSendView(CaseActionView):
+    """Send the drafted SMS of a step the case has reached (refused, naming the step, before)."""
+
+    action = "cases.casestep.send"
+    form_class = StepForm
+
+    def perform(self, case: Case, form) -> str:
+        step, released = case_step_send(
+            case=case, step_code=form.cleaned_data["step_code"], actor=self.request.user
+        )
+        if not released:
+            return f"'{step.label}' 단계의 문자는 이미 발송 요청되었습니다 (다시 보내지 않습니다)."
+        return (
+            f"'{step.label}' 단계의 문자 {released}건을 발송 대기열에 넣었습니다. "
+            "발송되면 단계가 완료됩니다."
+        )
+
+
+class StepMarkNAView(CaseActionView):
+    """Mark a step not applicable, with the reason (its drafted SMS is not sent)."""
+
+    action = "cases.casestep.mark_na"
+    form_class = StepNAForm
+
+    def perform(self, case: Case, form) -> str:
+        step = case_step_mark_na(
+            case=case,
+            step_code=form.cleaned_data["step_code"],
+            reason=form.cleaned_data["reason"],
+            actor=self.request.user,
+        )
+        return f"'{step.label}' 단계를 '해당 없음'으로 처리했습니다."
+
+
+class ForceCloseView(CaseActionView):
+    """A lead closes a case whose checklist is not finished, with a reason (recorded)."""
+
+    action = "cases.case.force_close"
+    form_class = ForceCloseForm
+
+    def perform(self, case: Case, form) -> str:
+        case_force_close(case=case, reason=form.cleaned_data["reason"], actor=self.request.user)
+        return "케이스를 강제 종결했습니다. 사유와 미완료 단계가 이력에 남았습니다."
 
 
 class ContactLogView(CaseActionView):
@@ -189,13 +238,15 @@ class MessageSentByHandView(CaseActionView):
         # The outbox admin's object rule (kmcs_site.permissions), not a rule of this view.
         if not user_can(self.request.user, self.action, message):
             raise CaseError("이 케이스의 문자를 수동 발송으로 기록할 권한이 없습니다.")
-        try:
-            message_mark_sent_by_hand(
-                message=message, reason=form.cleaned_data["reason"], actor=self.request.user
-            )
-        except MessageError as exc:
-            raise CaseError(str(exc)) from exc
-        return f"문자 #{message.pk}을(를) 수동 발송으로 기록했습니다."
+        # The case's rule: a drafted message counts only once its step is reached; recording
+        # it ticks the step (cases.services.plan).
+        message = case_message_sent_by_hand(
+            case=case,
+            message_id=message.pk,
+            reason=form.cleaned_data["reason"],
+            actor=self.request.user,
+        )
+        return f"'{message.template.name}' 문자를 수동 발송(CEMS)으로 기록했습니다."
 
 
 class TransitionView(CaseActionView):

@@ -52,6 +52,19 @@ class StepRow:
     done_by: Any = None
     done_at: Any = None
     can_complete: bool = False
+    #: The messages this step sends (drafts until the step is reached), for preview and status.
+    messages: tuple = ()
+    can_send: bool = False
+    can_mark_na: bool = False
+    #: The earlier steps still pending ("1. ..., 2. ..."): until they are settled the step is not
+    #: reached, and its messages cannot go out.
+    waiting_for: str = ""
+    na_reason: str = ""
+    auto: bool = False
+
+    @property
+    def unsent(self) -> bool:
+        return any(m.status not in ("sent", "sent_by_hand", "cancelled") for m in self.messages)
 
 
 @dataclass
@@ -93,13 +106,31 @@ class CasePage:
 
     @property
     def undelivered_messages(self) -> list:
-        return [m for m in self.messages if not m.is_delivered]
+        return [m for m in self.messages if not m.is_delivered and m.status != "cancelled"]
+
+    @property
+    def close_blockers(self) -> list[StepRow]:
+        """The steps that keep the case from closing (neither done nor not applicable)."""
+        return [row for row in self.checklist if row.status == StepStatus.PENDING]
 
 
-def _step_rows_from_case(case: Case, user, may_work_steps: bool) -> list[StepRow]:
+def _step_rows_from_case(case: Case, user, can: dict[str, bool]) -> list[StepRow]:
+    """The checklist with each step's messages and what the user may do at it (no query: the
+    steps and the messages are prefetched with the case)."""
     roles = user_roles(user)
+    by_step: dict[int, list] = {}
+    for message in case.outbound_messages.all():
+        if message.step_id is not None:
+            by_step.setdefault(message.step_id, []).append(message)
+    workable = case.status == "decided"
     rows = []
-    for step in case.steps.all():  # prefetched, with done_by
+    before: list[str] = []  # the pending steps met so far
+    for step in case.steps.all():  # prefetched in order, with done_by
+        pending = step.status == StepStatus.PENDING
+        mine = user.is_superuser or bool(roles & step.roles_set)
+        messages = tuple(by_step.get(step.pk, ()))
+        unsent = any(m.status not in ("sent", "sent_by_hand", "cancelled") for m in messages)
+        may = pending and workable and mine
         rows.append(
             StepRow(
                 order=step.order,
@@ -112,14 +143,17 @@ def _step_rows_from_case(case: Case, user, may_work_steps: bool) -> list[StepRow
                 status_label=step.get_status_display(),
                 done_by=step.done_by,
                 done_at=step.done_at,
-                can_complete=(
-                    step.status == StepStatus.PENDING
-                    and case.status != "closed"
-                    and may_work_steps
-                    and (user.is_superuser or bool(roles & step.roles_set))
-                ),
+                can_complete=may and can.get("steps", False) and not unsent,
+                messages=messages,
+                can_send=may and can.get("send", False) and unsent and not before,
+                can_mark_na=may and can.get("mark_na", False),
+                waiting_for=", ".join(before) if pending else "",
+                na_reason=step.na_reason,
+                auto=step.auto,
             )
         )
+        if pending:
+            before.append(f"{step.order}. {step.label}")
     return rows
 
 
@@ -209,6 +243,9 @@ def case_page(*, case: Case, user) -> CasePage:
         "change": user_can(user, "cases.case.change", case),
         "unmask": user_can(user, "cases.case.unmask", case),
         "sent_by_hand": user_can(user, "templates_app.outboundmessage.mark_sent_by_hand", case),
+        "send": user_can(user, "cases.casestep.send", case),
+        "mark_na": user_can(user, "cases.casestep.mark_na", case),
+        "force_close": user_can(user, "cases.case.force_close", case),
     }
     page.messages = list(case.outbound_messages.all())
     page.transitions = [t for t in case.available_transitions(user) if t.name != "decide"]
@@ -218,7 +255,7 @@ def case_page(*, case: Case, user) -> CasePage:
     driver_bodies = [m.body for m in page.messages if m.audience == "driver"]
     page.first_driver_message = driver_bodies[0] if driver_bodies else ""
 
-    page.checklist = _step_rows_from_case(case, user, page.can["steps"])
+    page.checklist = _step_rows_from_case(case, user, page.can)
     if page.decided:
         snapshot = case.proposal or {}
         page.outcome = case.outcome

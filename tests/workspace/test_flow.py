@@ -1,5 +1,6 @@
 """End to end through the views, as an agent works a case: queue -> take -> decide (messages
-queued) -> SMS first, then the answer -> checklist -> Agit link -> close. Plus the refusals:
+drafted) -> steps in order -> the SMS at its step, then the answer -> checklist -> Agit link ->
+close. Plus the refusals:
 each shows a Korean message and changes nothing."""
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from django.urls import reverse
 
 from cases.models import Case, EscalationPost, UnmaskLog
 from templates_app.models import OutboundMessage
+from tests.templates_app.conftest import RecordingGateway, gateway  # noqa: F401 (fixture)
 from tests.workspace.conftest import CUSTOMER_PHONE, messages_of
 
 pytestmark = pytest.mark.django_db
@@ -22,6 +24,7 @@ def _history_count(case: Case) -> int:
     return Case.history.filter(id=case.pk).count()
 
 
+@pytest.mark.usefixtures("gateway")
 def test_agent_takes_decides_sends_first_then_saves_answer_and_closes(
     staff, client_for, make_case, django_capture_on_commit_callbacks
 ):
@@ -53,9 +56,9 @@ def test_agent_takes_decides_sends_first_then_saves_answer_and_closes(
     assert all(p.text and not p.error for p in proposal.previews)
     html = page.content.decode()
     assert "15,000원" in html  # the SMS preview, rendered
-    assert "모든 상담사 (All)" in html  # who may do each step
+    assert "모든 상담사" in html  # who may do each step
 
-    with django_capture_on_commit_callbacks() as sends:
+    with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             _url("workspace:case_decide", case), {"fingerprint": proposal.fingerprint}
         )
@@ -63,29 +66,47 @@ def test_agent_takes_decides_sends_first_then_saves_answer_and_closes(
     assert any("처리 결정을 저장했습니다" in m for m in messages_of(response))
     case.refresh_from_db()
     assert case.status == "decided" and case.outcome == "approved"
+    # Deciding wrote the plan: the two "취소완료" SMS are drafts of their step, nothing was sent.
     queued = OutboundMessage.objects.filter(object_id=case.pk)
-    assert queued.count() == 2 and set(queued.values_list("status", flat=True)) == {"queued"}
+    assert queued.count() == 2 and set(queued.values_list("status", flat=True)) == {"planned"}
+    assert RecordingGateway.calls == []
 
-    # SMS first: the answer is refused while the messages wait for the commit.
+    # SMS first: the answer is refused while the messages are not sent.
     response = client.post(_url("workspace:case_answer", case), {"text": "결제취소 완료 안내"})
     assert any("SMS 선발송 후 답변내용" in m for m in messages_of(response))
     case.refresh_from_db()
     assert case.answer_text == ""
 
-    for send in sends:
-        send()  # the commit: the outbox sends in-process
+    # The SMS step is not reached before "어드민 확인 후 결제취소": the page says so, and a
+    # hand-made POST is refused with the step named.
+    html = client.get(_url("workspace:case", case)).content.decode()
+    assert "앞 단계를 마친 뒤 보낼 수 있습니다" in html
+    response = client.post(_url("workspace:case_step_send", case), {"step_code": "send_sms"})
+    assert any("어드민 확인 후 결제취소" in m for m in messages_of(response)), messages_of(response)
+    assert set(queued.values_list("status", flat=True)) == {"planned"}
+
+    for code in ("check_meter", "cancel_payment"):
+        response = client.post(_url("workspace:case_step", case), {"step_code": code})
+        assert response.status_code == 302, code
+    assert case.steps.get(code="cancel_payment").done_by == staff.agent
+    with django_capture_on_commit_callbacks(execute=True):  # the commit: the outbox sends
+        response = client.post(_url("workspace:case_step_send", case), {"step_code": "send_sms"})
+    assert any("문자 2건을 발송 대기열에 넣었습니다" in m for m in messages_of(response))
     assert set(queued.values_list("status", flat=True)) == {"sent"}
+    assert case.steps.get(code="send_sms").status == "done"  # delivery ticked the step
+    # A double click sends nothing twice.
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(_url("workspace:case_step_send", case), {"step_code": "send_sms"})
+    assert len(RecordingGateway.calls) == 2
+
     response = client.post(_url("workspace:case_answer", case), {"text": "결제취소 완료 안내"})
     assert messages_of(response) == ["답변내용을 저장했습니다."]
     case.refresh_from_db()
     assert case.answer_text == "결제취소 완료 안내"
     assert case.steps.get(code="save_answer").status == "done"
 
-    # The checklist, one click per step.
-    for code in ("check_meter", "cancel_payment", "send_sms", "billing_memo", "save_record"):
-        response = client.post(_url("workspace:case_step", case), {"step_code": code})
-        assert response.status_code == 302, code
-    assert case.steps.get(code="cancel_payment").done_by == staff.agent
+    response = client.post(_url("workspace:case_step", case), {"step_code": "billing_memo"})
+    assert response.status_code == 302
 
     # Closing needs the Agit post written (seed 002): refused, then allowed once linked.
     response = client.post(_url("workspace:case_transition", case), {"transition": "close"})
@@ -100,6 +121,13 @@ def test_agent_takes_decides_sends_first_then_saves_answer_and_closes(
     post.refresh_from_db()
     assert post.link_url == "https://agit.example/posts/1"
     assert case.steps.get(code="post_agit").status == "done"
+    # Closing respects the checklist: the page and the refusal name the step still open.
+    assert "close-blockers" in client.get(_url("workspace:case", case)).content.decode()
+    response = client.post(_url("workspace:case_transition", case), {"transition": "close"})
+    assert any("남은 단계" in m and "상담이력 저장" in m for m in messages_of(response))
+    case.refresh_from_db()
+    assert case.status == "decided"
+    client.post(_url("workspace:case_step", case), {"step_code": "save_record"})
     response = client.post(_url("workspace:case_transition", case), {"transition": "close"})
     case.refresh_from_db()
     assert case.status == "closed", messages_of(response)

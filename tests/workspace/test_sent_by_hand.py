@@ -23,9 +23,15 @@ def _decided(client, case) -> list[OutboundMessage]:
     client.post(
         _url("workspace:case_decide", case), {"fingerprint": page.context["page"].fingerprint}
     )
-    queued = list(OutboundMessage.objects.filter(object_id=case.pk).order_by("pk"))
-    assert len(queued) == 2 and {m.status for m in queued} == {"queued"}
-    return queued
+    drafted = list(OutboundMessage.objects.filter(object_id=case.pk).order_by("pk"))
+    # Deciding drafts the SMS at their step ("취소완료" SMS): nothing is sent at the decision.
+    assert len(drafted) == 2 and {m.status for m in drafted} == {"planned"}
+    return drafted
+
+
+def _reach_the_sms_step(client, case) -> None:
+    for code in ("check_meter", "cancel_payment"):
+        client.post(_url("workspace:case_step", case), {"step_code": code})
 
 
 def test_agent_records_cems_sends_then_saves_the_answer(staff, client_for, make_case):
@@ -36,12 +42,22 @@ def test_agent_records_cems_sends_then_saves_the_answer(staff, client_for, make_
     assert _url("workspace:case_message_sent_by_hand", case) in page
 
     url = _url("workspace:case_message_sent_by_hand", case)
+    # Not before its step: "어드민 확인 후 결제취소" comes first (seed 002).
+    early = client.post(url, {"message_id": queued[0].pk, "reason": "CEMS 직접 발송"})
+    assert any("어드민 확인 후 결제취소" in m for m in messages_of(early)), messages_of(early)
+    queued[0].refresh_from_db()
+    assert queued[0].status == "planned"
+    _reach_the_sms_step(client, case)
     for message in queued:
         response = client.post(url, {"message_id": message.pk, "reason": "CEMS 직접 발송"})
-        assert messages_of(response) == [f"문자 #{message.pk}을(를) 수동 발송으로 기록했습니다."]
+        assert messages_of(response) == [
+            f"'{message.template.name}' 문자를 수동 발송(CEMS)으로 기록했습니다."
+        ]
         message.refresh_from_db()
         assert message.status == "sent_by_hand" and message.hand_sent_by == staff.agent
         assert message.history.latest().history_user == staff.agent
+    step = case.steps.get(code="send_sms")  # both recorded: the SMS step is done
+    assert (step.status, step.done_by) == ("done", staff.agent)
 
     again = client.post(url, {"message_id": queued[0].pk, "reason": "다시"})
     assert any("이미 발송" in m for m in messages_of(again))
@@ -64,7 +80,7 @@ def test_missing_reason_and_foreign_message_are_refused(staff, client_for, make_
     )
     assert any("수동 발송 사유" in m for m in messages_of(response)), messages_of(response)
     queued[0].refresh_from_db()
-    assert queued[0].status == "queued"
+    assert queued[0].status == "planned"
 
 
 def test_another_agents_case_is_a_404_and_auditors_are_forbidden(staff, client_for, make_case):
@@ -75,4 +91,4 @@ def test_another_agents_case_is_a_404_and_auditors_are_forbidden(staff, client_f
     assert client_for(staff.agent_b).post(url, data).status_code == 404
     assert client_for(staff.auditor).post(url, data).status_code == 403
     queued[0].refresh_from_db()
-    assert queued[0].status == "queued"
+    assert queued[0].status == "planned"
