@@ -49,6 +49,11 @@ workspace_patterns = [
         name="case_transition",
     ),
     path("cases/<int:case_id>/unmask/", actions.UnmaskView.as_view(), name="case_unmask"),
+    path(
+        "cases/<int:case_id>/facts/",
+        workspace.FactsRevisionView.as_view(),
+        name="case_revise_facts",
+    ),
 ]
 
 audit_patterns = [

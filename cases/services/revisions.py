@@ -12,9 +12,9 @@ is the one door for all of them (the case page and the admin call it):
   proposal before and after), written with the case in one transaction;
 - an open case (not yet decided) simply re-proposes: its stored proposal becomes the new one;
 - a decided case is re-planned with the new proposal: steps already done stay done, the
-  proposal's remaining steps replace the pending ones (a replaced step that is the same step
-  keeps its promise: its clock keeps its start and due time), and the new proposal's messages
-  are queued (a message with the same template and audience is never queued twice);
+  proposal's remaining steps replace the pending ones and its SMS are drafted at their steps
+  (the plan service, ``case_plan_replace_pending``; a message already sent is never sent
+  again); a replaced step that is the same step keeps its promise (its clock's due time);
 - the duplicate guard never refuses the case's own revision: the business key is recomputed,
   and only *another* open case holding the new key refuses it.
 """
@@ -41,7 +41,6 @@ from cases.models import (
     DONE_STATUSES,
     Case,
     CaseStep,
-    ClockStop,
     EscalationPost,
     FactRevision,
     PostReason,
@@ -56,8 +55,6 @@ from cases.services._common import audited_save, lock_case, mirror, moment, requ
 from cases.services.intake import _validated_facts, facts_serializer, playbook_module
 
 NEEDS_REVIEW = "needs_review"
-#: Why a pending step was replaced (history reason of the step and of its clock).
-REPLACED = "사실관계 수정으로 대체"
 
 
 @dataclass(frozen=True)
@@ -295,47 +292,25 @@ def _apply_decision(case: Case, proposal: Proposal, *, is_override_kept: bool) -
 def _replan(case: Case, proposal: Proposal, actor, at) -> None:
     """Replace what was still to do on a decided case with the new proposal's remaining work.
 
-    Steps: done ones stay done; each pending one is marked skipped (its clock stopped as
-    replaced); the proposal's steps that are not already done are written after them, in the
-    playbook's order. Messages: the proposal's messages are queued (the outbox's key per case,
-    template and audience: one already queued or sent is not queued again). Agit post: written
-    when the proposal prescribes one the case does not have yet.
+    The plan itself is the plan service's (``case_plan_replace_pending``): done steps stay
+    done, pending ones become skipped, the proposal's remaining steps are written and its SMS
+    drafted at their steps (a message already queued or sent is never sent again; a draft the
+    new proposal no longer holds is cancelled). On top of it, here: a replaced step that is the
+    same step (code, label, whom it waits on, rule) keeps its promise (its clock's start and
+    due time), and an Agit post the proposal prescribes is written if the case lacks it.
     """
-    from cases.services.clocks import clock_start, clock_stop
-    from cases.services.decisions import _queue_messages, _recipients
+    from cases.services.plan import case_plan_replace_pending
 
-    steps = list(CaseStep.objects.filter(case=case).order_by("order"))
-    done = {s.code for s in steps if s.status == StepStatus.DONE}
-    promises: dict[tuple, StepClock] = {}
-    for old in steps:
-        if old.status != StepStatus.PENDING:
-            continue
-        old.status = StepStatus.SKIPPED
-        audited_save(old, actor, reason=REPLACED)
-        clock = clock_stop(step=old, actor=actor, at=at, reason=ClockStop.SKIPPED)
-        if clock is not None:
-            promises[_signature(old)] = clock
-    last = steps[-1].order if steps else 0
-    order = last
-    for step in proposal.steps:
-        if step.code in done:
-            continue
-        order += 1
-        row = CaseStep(
-            case=case,
-            order=order,
-            code=step.code,
-            label=step.label,
-            roles=sorted(step.roles),
-            kind=step.kind,
-            script=step.script,
-            waits_on=step.waits_on or "",
-            due_rule=step.due_rule or "",
-            created_at=at,
-        )
-        audited_save(row, actor, reason=REPLACED)
-        clock = clock_start(step=row, actor=actor, at=at)
-        kept = promises.get(_signature(row))
+    running = {
+        _signature(clock.step): clock
+        for clock in StepClock.objects.filter(
+            case=case, stopped_at__isnull=True, step__status=StepStatus.PENDING
+        ).select_related("step")
+    }
+    plan = case_plan_replace_pending(case=case, proposal=proposal, actor=actor, at=at)
+    for row in plan.steps:
+        kept = running.get(_signature(row))
+        clock = StepClock.objects.filter(step=row, stopped_at__isnull=True).first()
         if clock is not None and kept is not None:
             # The same step waiting on the same party: a fact revision does not move its promise.
             clock.started_at = kept.started_at
@@ -361,7 +336,6 @@ def _replan(case: Case, proposal: Proposal, actor, at) -> None:
                 ),
                 actor,
             )
-    _queue_messages(case, _recipients(case, proposal), actor)
 
 
 def _signature(step: CaseStep) -> tuple:

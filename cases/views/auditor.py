@@ -63,8 +63,11 @@ class CaseHistoryView(ReadOnlyView):
             number=page_number(request.GET.get("page")),
             per_page=self.per_page,
         )
-        return render(
-            request,
-            "cases/audit/case_history.html",
-            {"case_id": case_id, "page": page, "entries": page.object_list},
-        )
+        context = {"case_id": case_id, "page": page, "entries": page.object_list}
+        if page.number == 1:
+            # The story first (issue 13.7): case_history_page has checked the access.
+            from cases.models import Case
+            from cases.timeline import case_timeline
+
+            context["timeline"] = case_timeline(case=Case.objects.get(pk=case_id))
+        return render(request, "cases/audit/case_history.html", context)

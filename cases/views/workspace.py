@@ -149,7 +149,90 @@ class CaseDetailView(ActionRequiredMixin, View):
             "transition_form": TransitionForm(),
             "unmask_form": UnmaskForm(),
         }
+        # A refused fact revision re-renders this page with its bound form (FactsRevisionView).
+        context.update(case_story_context(request, case, getattr(request, "revision_form", None)))
         return render(request, "cases/workspace/case_detail.html", context)
+
+
+def case_story_context(request, case, revision_form=None) -> dict:
+    """The case page's fact revision form, its revisions (latest: old and new proposal side by
+    side) and its log (the timeline): two queries for the revisions and the timeline's fixed
+    number, whatever the case's size."""
+    from cases.playbooks import get_playbook
+    from cases.timeline import case_timeline, revision_changes
+    from cases.workspace_forms import facts_revision_form
+
+    revisions = list(case.fact_revisions.select_related("created_by").order_by("-number")[:5])
+    may_revise = user_can(request.user, "cases.case.revise_facts", case)
+    if revision_form is None and may_revise and case.status != "closed":
+        revision_form = facts_revision_form(get_playbook(case.playbook), case)
+    latest = revisions[0] if revisions else None
+    proposals = []
+    if latest is not None:
+        proposals = [
+            ("이전 제안", _proposal_view(case.playbook, latest.proposal_before)),
+            ("새 제안", _proposal_view(case.playbook, latest.proposal_after)),
+        ]
+    return {
+        "revision_proposals": proposals,
+        "revision_form": revision_form,
+        "revisions": revisions,
+        "latest_revision": latest,
+        "latest_changes": revision_changes(case.playbook, latest) if latest else (),
+        "timeline": case_timeline(case=case, limit=100),
+    }
+
+
+def _proposal_view(playbook: str, snapshot: dict | None) -> dict | None:
+    """A stored proposal (JSON snapshot) as the revision panel shows it: Korean outcome."""
+    from cases.timeline import outcome_label
+
+    if not snapshot:
+        return None
+    return {
+        "outcome_label": outcome_label(playbook, snapshot.get("outcome")),
+        "reason": snapshot.get("reason") or "",
+        "steps": snapshot.get("steps") or [],
+        "messages": snapshot.get("messages") or [],
+    }
+
+
+class FactsRevisionView(ActionRequiredMixin, View):
+    """사실관계 수정: the facts form of the case's playbook; ``case_revise_facts`` validates it
+    with FACTS. Refused facts come back on the page as Korean field errors (nothing changed)."""
+
+    action = "cases.case.revise_facts"
+    http_method_names = ["post"]
+
+    def post(self, request, case_id):
+        from cases.playbooks import get_playbook
+        from cases.services.revisions import case_revise_facts
+        from cases.workspace_forms import facts_revision_form
+
+        case = case_get_for_user_or_404(user=request.user, case_id=case_id)
+        if not any(name.startswith("rev-") for name in request.POST):
+            messages.error(request, "수정할 사실관계를 입력해 주세요.")
+            return redirect(case_url(case.pk))
+        form = facts_revision_form(get_playbook(case.playbook), case, data=request.POST)
+        if form.is_valid():
+            try:
+                result = case_revise_facts(
+                    case=case,
+                    actor=request.user,
+                    facts=form.revision(),
+                    note=form.cleaned_data["note"],
+                )
+            except FactsInvalid as exc:
+                form.add_service_errors(exc.errors)
+            except CaseError as exc:
+                messages.error(request, exc.message)
+                return redirect(case_url(case.pk))
+            else:
+                messages.success(request, result.message)
+                return redirect(case_url(case.pk) + "#revisions")
+        messages.error(request, "사실관계를 확인해 주세요. 아무것도 바뀌지 않았습니다.")
+        request.revision_form = form
+        return CaseDetailView().get(request, case.pk)
 
 
 class CaseNewChooseView(ActionRequiredMixin, View):

@@ -323,3 +323,74 @@ def test_an_overridden_case_is_revised_by_a_lead_not_the_agent(people):
     case_revise_facts(case=case, actor=people.lead, facts={"team_answer": "cancelled"})
     case.refresh_from_db()
     assert not case.is_override and case.outcome == "forward_to_cpo"
+
+
+# --- the case page ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def client_for():
+    from django.test import Client
+
+    def _client(user):
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return _client
+
+
+def test_case_page_revision_shows_old_and_new_proposal_side_by_side(people, client_for):
+    from django.urls import reverse
+
+    case = file_case(people, "driver_nonride_cancel", driver_facts(start_equals_last_point=None))
+    client = client_for(people.lead)
+    page = client.get(reverse("workspace:case", kwargs={"case_id": case.pk}))
+    assert f'action="/work/cases/{case.pk}/facts/"' in page.content.decode()
+    form = page.context["revision_form"]
+    data = {f"rev-{name}": value for name, value in form.initial.items()}
+    data = {
+        k: ("true" if v is True else "false" if v is False else v)
+        for k, v in data.items()
+        if v is not None
+    }
+    for spec in form.fact_fields:  # checkboxes post nothing when unchecked
+        if spec.kind == "bool" and data.get(f"rev-{spec.name}") == "false":
+            data.pop(f"rev-{spec.name}")
+    data["rev-start_equals_last_point"] = "true"
+    data["rev-note"] = "미터기 지도에서 출발지·마지막 지점 확인"
+    response = client.post(
+        reverse("workspace:case_revise_facts", kwargs={"case_id": case.pk}), data
+    )
+    assert response.status_code == 302
+    revision = case.fact_revisions.get()
+    assert revision.changed == ["start_equals_last_point"], revision.changed
+    html = client.get(reverse("workspace:case", kwargs={"case_id": case.pk})).content.decode()
+    assert "이전 제안" in html and "새 제안" in html
+    assert "검토 필요" in html  # the old proposal's outcome, in Korean
+    assert "사실관계 수정 1" in html  # the case log
+
+
+def test_case_page_bad_revision_shows_korean_field_errors_and_changes_nothing(people, client_for):
+    from django.urls import reverse
+
+    case = ev_case(people)
+    before = snapshot(case)
+    client = client_for(people.agent)
+    response = client.post(
+        reverse("workspace:case_revise_facts", kwargs={"case_id": case.pk}),
+        {"rev-case_type": "paid_not_charged", "rev-amount": "많이", "rev-team_answer": "bogus"},
+    )
+    assert response.status_code == 200
+    form = response.context["revision_form"]
+    assert form.errors["amount"] and form.errors["team_answer"]
+    html = response.content.decode()
+    assert "아무것도 바뀌지 않았습니다" in html
+    assert snapshot(case) == before
+    # Another agent's case: 404, as for a case that does not exist.
+    other = client_for(people.agent_b).post(
+        reverse("workspace:case_revise_facts", kwargs={"case_id": case.pk}),
+        {"rev-amount": "6000"},
+    )
+    assert other.status_code == 404
+    assert snapshot(case) == before
