@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from cases.exceptions import CaseError
+from cases.exceptions import CaseError, FactsInvalid
 from cases.forms import OverrideForm
 from cases.labels import figure_rows, outcome_filter_choices, outcome_label
 from cases.models import (
@@ -469,8 +469,52 @@ class CaseAdmin(AuditedAdmin):
                 self.admin_site.admin_view(self.override_view),
                 name="cases_case_override",
             ),
+            path(
+                "<path:object_id>/revise-facts/",
+                self.admin_site.admin_view(self.revise_facts_view),
+                name="cases_case_revise_facts",
+            ),
         ]
         return extra + urls
+
+    def revise_facts_view(self, request, object_id):
+        """사실관계 수정 for leads (and an agent on their own case): the workspace's form and
+        the one service, ``case_revise_facts``; FACTS' Korean errors go back on the fields."""
+        from django.core.exceptions import PermissionDenied
+        from django.shortcuts import redirect
+
+        from cases.playbooks import get_playbook
+        from cases.services.revisions import case_revise_facts
+        from cases.workspace_forms import facts_revision_form
+
+        case = self._visible_or_404(request, object_id)
+        if not user_can(request.user, "cases.case.revise_facts", case):
+            raise PermissionDenied("이 케이스의 사실관계를 수정할 권한이 없습니다.")
+        module = get_playbook(case.playbook)
+        form = facts_revision_form(module, case, data=request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                result = case_revise_facts(
+                    case=case,
+                    actor=request.user,
+                    facts=form.revision(),
+                    note=form.cleaned_data["note"],
+                )
+            except FactsInvalid as exc:
+                form.add_service_errors(exc.errors)
+            except CaseError as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+            else:
+                self.message_user(request, result.message, messages.SUCCESS)
+                return redirect(reverse("admin:cases_case_change", args=[case.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("사실관계 수정"),
+            "case": case,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/cases/case/revise_facts.html", context)
 
     def unmask_view(self, request, object_id):
         case = self._visible_or_404(request, object_id)

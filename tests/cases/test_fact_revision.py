@@ -394,3 +394,26 @@ def test_case_page_bad_revision_shows_korean_field_errors_and_changes_nothing(pe
     )
     assert other.status_code == 404
     assert snapshot(case) == before
+
+
+def test_admin_revise_facts_page_for_leads(people, client_for):
+    from django.urls import reverse
+
+    case = file_case(people, "driver_nonride_cancel", driver_facts(start_equals_last_point=None))
+    url = reverse("admin:cases_case_revise_facts", args=[case.pk])
+    lead = client_for(people.lead)
+    assert lead.get(url).status_code == 200
+    assert client_for(people.auditor).get(url).status_code == 403
+    bad = lead.post(url, {"rev-meter_minutes": "열", "rev-received_on": "2024-12-04"})
+    assert bad.status_code == 200 and bad.context["form"].errors
+    assert not case.fact_revisions.exists()
+    form = lead.get(url).context["form"]
+    data = {
+        f"rev-{k}": ("true" if v is True else "false" if v is False else v)
+        for k, v in form.initial.items()
+        if v is not None and v is not False
+    }
+    data["rev-start_equals_last_point"] = "true"
+    response = lead.post(url, data)
+    assert response.status_code == 302, response.context["form"].errors
+    assert case.fact_revisions.get().outcome_after == "approved"

@@ -97,6 +97,7 @@ ADMIN_NARROWER = {
 #: gets 404, as for an object that does not exist.
 ADMIN_EXTRA_VIEWS = {
     "cases_case_unmask": ("cases.case.unmask", 404, "cases.case.view"),
+    "cases_case_revise_facts": ("cases.case.revise_facts", 403, "cases.case.view"),
     "templates_app_smstemplate_preview": ("templates_app.smstemplate.preview", 403, None),
     "fines_finenotice_evidence_review": (
         "fines.finenotice.override_evidence",
@@ -452,6 +453,7 @@ def _extra_view_url(name: str, world) -> str:
         return reverse(f"admin:{name}")
     obj = {
         "cases_case_unmask": world.case,
+        "cases_case_revise_facts": world.case,
         "templates_app_smstemplate_preview": None,
         "fines_finenotice_evidence_review": world.notice,
         "fines_finenotice_image": world.notice,
