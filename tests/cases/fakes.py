@@ -63,7 +63,15 @@ class Facts(serializers.Serializer):
         r"^\d{1,20}$", label="콜 ID", error_messages={"invalid": "콜 ID: 숫자만 입력해 주세요."}
     )
     decision = serializers.ChoiceField(
-        choices=["approve", "reject", "lead_only", "lead_route", "manager_step", "review"],
+        choices=[
+            "approve",
+            "reject",
+            "lead_only",
+            "lead_route",
+            "manager_step",
+            "review",
+            "auto_sms",
+        ],
         label="판단",
     )
     amount = serializers.IntegerField(label="금액", min_value=0, default=12300)
@@ -151,6 +159,26 @@ def propose(facts, at, env) -> Proposal:
             steps=(
                 Step("transfer", "담당자 이관", ALL, kind="action"),
                 Step("manager_review", "담당자 처리", frozenset({"manager"}), kind="action"),
+            ),
+        )
+    if decision == "auto_sms":
+        # An automatic SMS step: it sends by itself once the step before it is settled.
+        return Proposal(
+            **base,
+            outcome="approved",
+            reason="자동 문자",
+            steps=(
+                Step("pay", "지급 건 생성", ALL, kind="payout"),
+                Step("sms_auto", "입금 예정 SMS", ALL, kind="sms", auto=True),
+                Step("save_record", "상담이력 저장", ALL, kind="memo"),
+            ),
+            messages=(
+                MessageSpec(
+                    TPL_CUSTOMER,
+                    "customer",
+                    {"day": facts["received_on"], "amount": facts["amount"]},
+                    step="sms_auto",
+                ),
             ),
         )
     return Proposal(**base, outcome="needs_review", reason="가이드에 없음")

@@ -876,3 +876,29 @@ def test_revise_facts_role_and_object_rule(world, people):
         assert user_can(user, "cases.case.revise_facts", world.case_b) is others, role
     assert not user_can(people["agent_b"], "cases.case.revise_facts", world.case)
     assert user_can(people["agent_b"], "cases.case.revise_facts", world.case_b)
+
+
+# --- the case plan (issue 13.4 / 13.5): role x action, written out as the issue states it -------
+PLAN_ACTIONS = {
+    # Sending a step's SMS and marking a step not applicable: whoever works the case.
+    "cases.casestep.send": {"agent", "team_lead", "deputy_lead", "manager"},
+    "cases.casestep.mark_na": {"agent", "team_lead", "deputy_lead", "manager"},
+    # Closing with open steps: the leads and the manager only (kmcs_site/permissions.py).
+    "cases.case.force_close": {"team_lead", "deputy_lead", "manager"},
+}
+
+
+@pytest.mark.parametrize("action", sorted(PLAN_ACTIONS))
+def test_plan_actions_role_by_role(world, people, action):
+    from kmcs_site.permissions import user_can
+
+    for role in ROLES:
+        user = people.get(role)
+        allowed = role in PLAN_ACTIONS[action]
+        assert may(role, action) is allowed, (role, action)  # the table says so
+        if user is None:
+            continue
+        # ...and the question every door asks, on the agent's case and on agent B's case.
+        assert user_can(user, action, world.case) is allowed, (role, action)
+        other = user_can(user, action, world.case_b)
+        assert other is (allowed and role != "agent"), (role, action, "another agent's case")
