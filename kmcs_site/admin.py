@@ -119,3 +119,37 @@ for _model, _admin_class in (
     if admin.site.is_registered(_model):
         admin.site.unregister(_model)
     admin.site.register(_model, _admin_class)
+
+
+# --- API tokens -----------------------------------------------------------------------------
+# django-rest-knox's tokens: the database holds a SHA-512 digest and a 15-character lookup
+# prefix, never the token. The page lists whose key it is and until when, with the digest's
+# start to tell rows apart; knox's own admin listed the whole digest and the lookup prefix and
+# offered an "add" that prints a new token in the browser. Tokens are issued on the server
+# (manage.py kmcs_api_token); deleting a row revokes the key (ACTIONS "knox.authtoken.*").
+import knox.admin  # noqa: E402, F401  (registers knox's admin first)
+from knox.models import AuthToken  # noqa: E402
+
+
+class ApiTokenAdmin(RoleAdminMixin, admin.ModelAdmin):
+    list_display = ("digest_start", "user", "created", "expiry")
+    list_select_related = ("user",)
+    search_fields = ("user__username",)
+    ordering = ("-created",)
+    fields = ("digest_start", "user", "created", "expiry")
+    readonly_fields = fields
+
+    @admin.display(description="다이제스트(앞부분)")
+    def digest_start(self, obj) -> str:
+        return f"{obj.digest[:12]}…"
+
+    def has_add_permission(self, request, *args):
+        return False  # issued on the server only: a token is never shown in a browser
+
+    def has_change_permission(self, request, obj=None):
+        return False  # nothing to edit: a new expiry is a new token
+
+
+if admin.site.is_registered(AuthToken):
+    admin.site.unregister(AuthToken)
+admin.site.register(AuthToken, ApiTokenAdmin)

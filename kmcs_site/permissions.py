@@ -411,8 +411,12 @@ ACTIONS.update(
         ),
         **_model_actions("axes.accesslog", view=LEADS_AND_MANAGER | {Role.AUDITOR}),
         **_model_actions("axes.accessfailurelog", view=LEADS_AND_MANAGER | {Role.AUDITOR}),
-        # API tokens (the integration role's key): issued by an operator on the server
-        # (manage.py drf_create_token), never read or changed in the admin by any role.
-        **_model_actions("authtoken.tokenproxy", view=()),
+        # API tokens (django-rest-knox): issued by an operator on the server (manage.py
+        # kmcs_api_token, printed once), never added or edited in the admin. The database holds
+        # a digest, not the token, so the list (whose key, until when, the digest's start) is
+        # readable; revoking a leaked key (delete) is the manager's.
+        **_model_actions(
+            "knox.authtoken", view=LEADS_AND_MANAGER | {Role.AUDITOR}, delete={Role.MANAGER}
+        ),
     }
 )

@@ -6,6 +6,7 @@ same code runs on a newcomer's laptop (SQLite, in-process tasks) and in producti
 """
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -44,7 +45,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "csp",
-    "rest_framework.authtoken",
+    # API tokens: hashed (SHA-512), expiring (REST_KNOX below); replaced rest_framework.authtoken.
+    "knox",
     "kmcs_site",
     "partners",
     "templates_app",
@@ -284,7 +286,8 @@ REST_FRAMEWORK.update(
     {
         "DEFAULT_AUTHENTICATION_CLASSES": [
             # Token first, so an anonymous call gets 401 with "WWW-Authenticate: Token".
-            "rest_framework.authentication.TokenAuthentication",
+            # django-rest-knox: the database keeps a digest, never the token; tokens expire.
+            "knox.auth.TokenAuthentication",
             "rest_framework.authentication.SessionAuthentication",
         ],
         # A view that forgets its permission refuses everyone rather than allowing everyone.
@@ -305,6 +308,16 @@ REST_FRAMEWORK.update(
         "NUM_PROXIES": env.int("KMCS_TRUSTED_PROXIES", default=0),
     }
 )
+#: Lifetime of an API token issued by ``manage.py kmcs_api_token`` (days; --ttl-days overrides
+#: it per token). An expired token answers 401; the operator issues a new one.
+KMCS_API_TOKEN_TTL_DAYS = env.int("KMCS_API_TOKEN_TTL_DAYS", default=90)
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=KMCS_API_TOKEN_TTL_DAYS),
+    # "Authorization: Token <token>", as with DRF's authtoken: clients keep their header.
+    "AUTH_HEADER_PREFIX": "Token",
+    # No sliding expiry: a token lives its TTL from issue, however often it is used.
+    "AUTO_REFRESH": False,
+}
 #: Requests per period (DRF rate syntax "N/second|minute|hour|day"; empty = no limit).
 #: api_user: per token (machine clients) or per logged-in user; api_ip: per client address.
 KMCS_API_THROTTLE_RATES = {

@@ -97,11 +97,11 @@ def test_endpoint_by_role(client_as, ctx, endpoint, role):
 
 
 def test_machine_clients_use_tokens(staff, reference_data):
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
 
-    token = Token.objects.create(user=staff["integration"])
+    _row, token = AuthToken.objects.create(user=staff["integration"])
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     response = client.post(
         "/api/v1/cases/",
         {

@@ -91,7 +91,7 @@ def lead_token(staff, make_case):
     app kept inside the test's transaction."""
     from django.core.signals import request_finished, request_started
     from django.db import close_old_connections
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
 
     from cases.services import case_decide
 
@@ -101,7 +101,7 @@ def lead_token(staff, make_case):
     # connection at the end of each request (its own test client disconnects the same).
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
-    yield Token.objects.get_or_create(user=staff["team_lead"])[0].key
+    yield AuthToken.objects.create(user=staff["team_lead"])[1]
     request_started.connect(close_old_connections)
     request_finished.connect(close_old_connections)
 

@@ -150,7 +150,7 @@ def make_case(people):
 def world(people, make_case):
     """At least one row of every admin model, each written by the service that owns it."""
     from axes.models import AccessAttempt, AccessFailureLog, AccessLog
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
 
     from cases.services import case_decide, case_phone_unmask
     from fines import services as fines
@@ -219,7 +219,7 @@ def world(people, make_case):
     campaign.ends_on += timedelta(days=7)
     campaign_save(campaign=campaign, actor=lead)
 
-    Token.objects.create(user=people["integration"])
+    AuthToken.objects.create(user=people["integration"])
     # django-axes' own rows (written by its login signal handlers in real life).
     at = AT + timedelta(days=1)
     common = {"user_agent": "pytest", "ip_address": "127.0.0.9", "username": "sec_agent"}

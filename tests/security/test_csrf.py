@@ -137,7 +137,7 @@ def test_the_same_posts_with_the_token_get_past_csrf(world, make_user):
 def test_session_authenticated_api_posts_need_the_token_too(world, people):
     """DRF's session authentication enforces CSRF itself; a token client has no cookie to
     ride on and needs none."""
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
 
     browser = APIClient(enforce_csrf_checks=True)
     browser.force_login(people["team_lead"])
@@ -153,7 +153,7 @@ def test_session_authenticated_api_posts_need_the_token_too(world, people):
         assert response.status_code == 403, (url, response.status_code)
         assert "CSRF" in response.json()["detail"], url
     machine = APIClient(enforce_csrf_checks=True)
-    token, _ = Token.objects.get_or_create(user=people["integration"])
-    machine.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _row, token = AuthToken.objects.create(user=people["integration"])
+    machine.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     response = machine.post(reverse("api:case-list"), body, format="json")
     assert response.status_code == 400  # past authentication and CSRF, into validation

@@ -88,11 +88,11 @@ def test_no_page_shows_a_full_phone_or_account_number(role, world, people, clien
 
 @pytest.mark.parametrize("role", ("agent", "auditor", "team_lead", "integration"))
 def test_api_lists_details_and_exports_are_masked(role, world, people):
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
 
     client = APIClient()
-    token, _ = Token.objects.get_or_create(user=people[role])
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _row, token = AuthToken.objects.create(user=people[role])
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     urls = [
         "/api/v1/cases/",
         f"/api/v1/cases/{world.case.pk}/",
