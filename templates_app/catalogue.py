@@ -9,20 +9,23 @@ The playbooks name these templates in their MessageSpecs with exactly the declar
 
 from .definitions import TemplateDef
 
-# Closings the seeds use, kept identical everywhere they recur.
+# Closings the seeds use, kept identical everywhere they recur. Seed 002's SMS cells separate
+# paragraphs with a double space (read as a blank line, "\n\n") and nothing else: where a
+# cell has a single space (■ 취소금액 … ※ …, [채팅상담] ① … ② …) the SMS has a single space
+# too, so the text and its LMS byte count are the seed's (tests/templates_app/test_seed_002_cells.py).
 _DRIVER_CLOSING = (
     "언제나 기사님의 편리한 운행을 위해 노력할게요! 감사합니다.\n\n카카오 T 파트너 운영센터 드림"
 )
 _DRIVER_CHAT = (
-    "[채팅상담]\n"
-    "① 카카오 T 채널(대리 기사용) : https://pf.kakao.com/_iILUxd\n"
+    "[채팅상담] "
+    "① 카카오 T 채널(대리 기사용) : https://pf.kakao.com/_iILUxd "
     "② 카카오 T 대리 기사용 앱 - 오른쪽 위 [메뉴] - 서비스 문의 - 대화창에 '상담' 입력 후 "
     "[상담사 연결하기]"
 )
 _DRIVER_CUSTOMER_CLOSING = (
     "궁금하신 내용이 있다면 아래 상담톡으로 문의해 주세요. 친절하게 안내해 드릴게요!\n\n"
-    "[채팅상담]\n"
-    "① 카카오 T 고객센터 : https://pf.kakao.com/_VGxikj\n"
+    "[채팅상담] "
+    "① 카카오 T 고객센터 : https://pf.kakao.com/_VGxikj "
     "② 카카오 T 대리 단독 앱 고객센터 : http://pf.kakao.com/_QNMsM\n\n"
     "고객님께서 마음 편히 이용하실 수 있도록 더 노력하겠습니다. 감사합니다.\n\n"
     "카카오 T 고객센터 드림"
@@ -308,7 +311,7 @@ CATALOGUE: tuple[TemplateDef, ...] = (
         body=(
             "안녕하세요.\n\n"
             "{{ received_on }} 접수해 주신 미운행건 결제취소 문의에 대한 처리가 완료되어 안내해 드려요.\n\n"
-            "■ 취소금액 : {{ amount }}\n"
+            "■ 취소금액 : {{ amount }} "
             "※ 운행을 하지 않았음에도 운행 완료 처리 시, 기사 활동에 불이익을 받으실 수 있는 점 "
             "참고 부탁드립니다.\n\n"
             f"{_DRIVER_CLOSING}"
@@ -325,7 +328,7 @@ CATALOGUE: tuple[TemplateDef, ...] = (
             "안녕하세요.\n\n"
             "{{ called_on }} 출발지 {{ origin }}에서 대리를 호출하신 건에 대해 이용하지 않은 것으로 "
             "확인되어 결제가 취소되었어요. 요금 결제로 인해 불편을 드려 죄송합니다.\n\n"
-            "■ 취소금액 : {{ amount }}\n"
+            "■ 취소금액 : {{ amount }} "
             "※ 카드사에 따라 취소 이후 실제 환불까지 영업일 기준 3~5일의 시간이 소요될 수 있으니 "
             "양해 부탁드려요.\n\n"
             f"{_DRIVER_CUSTOMER_CLOSING}"
@@ -350,8 +353,11 @@ CATALOGUE: tuple[TemplateDef, ...] = (
         ),
         variables={"received_on": "date_md", "call_id": "call_id"},
         description=(
-            "미운행건 결제취소 반려 (운행거리&시간 O): 기사 SMS / 챗봇 답변내용. 이름은 시드 "
-            "그대로 '대리_' (기사 대상)."
+            "미운행건 결제취소 반려 (운행거리&시간 O): 기사 SMS / 챗봇 답변내용. 시드가 이 CEMS "
+            "이름을 두 가지로 적음: 표의 'CEMS 문자 템플릿 명'은 "
+            "'대리_챗봇게시판_기사미운행건결제취소(반려)_운행거리&시간O', 기사 SMS 제목은 "
+            "'대리기사_챗봇게시판_기사미운행건결제취소(반려)_운행거리&시간O'. CEMS에 등록된 "
+            "이름이 다르면 팀장이 관리자 화면에서 이름을 고칩니다 (이력 남음)."
         ),
         source=(
             f"{_S002} 2. 반려 (운행거리&시간 O), verbatim; the seed names it without the 대리기사 "
@@ -365,7 +371,7 @@ CATALOGUE: tuple[TemplateDef, ...] = (
         body=(
             "안녕하세요.\n\n"
             "{{ received_on }} 접수하신 건은 이미 결제가 취소되었어요.\n\n"
-            "■ 취소금액 : {{ amount }}\n"
+            "■ 취소금액 : {{ amount }} "
             "■ 취소일자 : {{ cancelled_on }}\n\n"
             "※ 운행을 하지 않았음에도 운행 완료 처리 시, 기사 활동에 불이익을 받으실 수 있는 점 "
             "참고 부탁드립니다.\n\n"
