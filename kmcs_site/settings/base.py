@@ -302,10 +302,11 @@ REST_FRAMEWORK.update(
             "cases.api.throttles.ApiIpThrottle",
             "cases.api.throttles.ApiUserThrottle",
         ],
-        # The client address is REMOTE_ADDR unless KMCS_TRUSTED_PROXIES (the number of reverse
-        # proxies in front of the app) says how many X-Forwarded-For entries to skip; a
-        # client-sent X-Forwarded-For is never trusted by default.
-        "NUM_PROXIES": env.int("KMCS_TRUSTED_PROXIES", default=0),
+        # The client address is REMOTE_ADDR unless KMCS_TRUSTED_PROXY_COUNT (the number of
+        # reverse proxies in front of the app, the same setting the login lockout reads) says
+        # which X-Forwarded-For entry from the right is the client's; a client-sent
+        # X-Forwarded-For is never trusted by default.
+        "NUM_PROXIES": env.int("KMCS_TRUSTED_PROXY_COUNT", default=0),
     }
 )
 #: Lifetime of an API token issued by ``manage.py kmcs_api_token`` (days; --ttl-days overrides
@@ -356,7 +357,9 @@ KMCS_API_BATCH_MAX_CASES = env.int("KMCS_API_BATCH_MAX_CASES", default=500)
 KMCS_API_MAX_BATCH_BODY_BYTES = env.int("KMCS_API_MAX_BATCH_BODY_BYTES", default=4 * 1024 * 1024)
 # DRF reads a JSON body through request.body, which Django caps at this size (HTML 400 above
 # it): at least the largest API limit, so the API's own limits (JSON 413) are the ones that hold.
-DATA_UPLOAD_MAX_MEMORY_SIZE = max(2_621_440, KMCS_API_MAX_BODY_BYTES, KMCS_API_MAX_BATCH_BODY_BYTES)
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(
+    2_621_440, KMCS_API_MAX_BODY_BYTES, KMCS_API_MAX_BATCH_BODY_BYTES
+)
 # Cursor pagination of case lists: default and largest page.
 KMCS_API_PAGE_SIZE = env.int("KMCS_API_PAGE_SIZE", default=50)
 KMCS_API_MAX_PAGE_SIZE = env.int("KMCS_API_MAX_PAGE_SIZE", default=200)
