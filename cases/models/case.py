@@ -82,6 +82,18 @@ class Case(models.Model):
     idempotency_key = models.CharField(
         _("멱등 키"), max_length=100, null=True, blank=True, unique=True, editable=False
     )
+    #: Seed 002 5. 반려 (중복 접수), "이미 처리 진행 중인 동일 문의가 있는 경우": a second post
+    #: for a call already in progress is its own case, answered 반려 (중복 접수), linked here to
+    #: the case in progress (the seed's "중복접수 상담ID"). Set by intake, never edited.
+    duplicate_of = models.ForeignKey(
+        "self",
+        verbose_name=_("중복 접수 원건"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="duplicates",
+    )
 
     # --- the decision ------------------------------------------------------------------------
     facts = models.JSONField(_("사실관계"), default=dict, encoder=DjangoJSONEncoder)

@@ -47,7 +47,8 @@ RESULT_TYPES = {
     "approved": "승인",
     "rejected_unable": "반려 (처리불가)",
     "rejected_already_processed": "반려 (기처리 완료)",
-    "rejected_other": "반려 (기타)",
+    # Seed 002 4.: "처리결과(유형) | 반려 (기타: 접수유형 외 다른 문의)", stored in full.
+    "rejected_other": "반려 (기타: 접수유형 외 다른 문의)",
     "rejected_duplicate": "반려 (중복 접수)",
 }
 

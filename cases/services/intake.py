@@ -40,9 +40,17 @@ class CaseCreateResult:
     #: The idempotency key came back with a different request (another call, phone, facts...):
     #: ``case`` is what the key filed, and the new request was not filed (the API answers 422).
     key_reused: bool = False
+    #: Seed 002 answers a duplicate post (반려, 중복 접수) instead of folding it: ``case`` is the
+    #: new case, linked to this open one (``case.duplicate_of``); ``duplicate_of`` stays None.
+    answered_duplicate_of: Case | None = None
 
     @property
     def message(self) -> str:
+        if self.created and self.answered_duplicate_of is not None:
+            return (
+                f"케이스 #{self.case.pk}를 접수했습니다: 처리 중인 케이스 "
+                f"#{self.answered_duplicate_of.pk}와 같은 건이라 반려 (중복 접수)로 답합니다."
+            )
         if self.created:
             return f"케이스 #{self.case.pk}를 접수했습니다."
         if self.duplicate_of is not None:
@@ -303,6 +311,73 @@ def _insert_or_winner(case: Case, actor, reason: str | None = None) -> CaseCreat
     return None
 
 
+#: Playbooks whose seed answers a second inquiry about a request in progress instead of folding
+#: it into the first: seed 002 "5. 미운행건 결제취소 - 반려 (중복 접수)" / "상황: 이미 처리 진행 중인
+#: 동일 문의가 있는 경우" has its own 처리결과 (반려 (중복 접수)), 상담이력 and SMS.
+ANSWERS_DUPLICATES = frozenset({"driver_nonride_cancel"})
+
+
+def _duplicate_facts(first: Case, facts: Mapping[str, Any]) -> dict:
+    """The facts of a post that repeats ``first``: 중복 접수, with the first post's 접수일 (the
+    SMS's "현재 0월 0일 동일한 내용으로 접수된 건") and its 상담ID (처리내용 "ㄴ(중복접수 상담ID
+    또는, 아지트 링크 기재)") unless the agent gave them."""
+    from kmcs_site.business_time import SEOUL
+
+    data = dict(facts)
+    data["has_open_duplicate"] = True
+    if not data.get("duplicate_received_on"):
+        data["duplicate_received_on"] = (
+            first.facts.get("received_on") or first.created_at.astimezone(SEOUL).date().isoformat()
+        )
+    if not data.get("duplicate_ref"):
+        data["duplicate_ref"] = f"상담ID #{first.pk}"
+    return data
+
+
+def _file_answered_duplicate(first: Case, prepare_kwargs: dict, *, actor, assignee, at, env):
+    """File a post that repeats the open case ``first`` as its own case, linked to ``first``
+    and proposed 반려 (중복 접수); decided at once when the actor may decide (the decision
+    drafts the SMS at its step, as every decision does: nothing is sent here). It carries no
+    business key: the guard is for the case in progress, and a third post links to it too."""
+    from cases.services.decisions import case_decide
+    from kmcs_site.permissions import user_can
+
+    kwargs = {**prepare_kwargs, "facts": _duplicate_facts(first, prepare_kwargs["facts"])}
+    prepared = case_prepare(**kwargs)
+    case = prepared.case
+    case.business_key = ""
+    case.duplicate_of = first
+    proposal, proposal_error = case_propose_at_intake(prepared, at=at, env=env)
+    lost = _insert_or_winner(case, actor, reason=f"중복 접수: 처리 중인 케이스 #{first.pk}")
+    if lost is not None:  # the same idempotency key, filed by a concurrent retry
+        return lost
+    if assignee is not None:
+        from cases.services.workflow import case_assign
+
+        case_assign(case=case, assignee=assignee, actor=actor, at=at)
+    if (
+        proposal is not None
+        and proposal.outcome == "rejected_duplicate"
+        and user_can(actor, "cases.case.decide", case)
+    ):
+        from cases.exceptions import CaseError
+
+        try:
+            with transaction.atomic():
+                case = case_decide(case=case, actor=actor, at=at, env=env)
+        except CaseError:
+            # e.g. no driver phone for the SMS yet: the case waits with its proposal and an
+            # agent decides it (one click), as any case the playbook decided.
+            case.refresh_from_db()
+    return CaseCreateResult(
+        case=case,
+        created=True,
+        proposal=proposal,
+        proposal_error=proposal_error,
+        answered_duplicate_of=first,
+    )
+
+
 @transaction.atomic
 def case_create(
     *,
@@ -332,19 +407,20 @@ def case_create(
     """
     require(actor, "cases.case.intake", message="케이스를 접수할 권한이 없습니다.")
     at = moment(at)
-    prepared = case_prepare(
-        playbook=playbook,
-        facts=facts,
-        channel=channel,
-        actor=actor,
-        customer_phone=customer_phone,
-        driver_id=driver_id,
-        driver_phone=driver_phone,
-        references=references,
-        idempotency_key=idempotency_key,
-        at=at,
-        refuse_unknown_facts=refuse_unknown_facts,
-    )
+    prepare_kwargs = {
+        "playbook": playbook,
+        "facts": facts,
+        "channel": channel,
+        "actor": actor,
+        "customer_phone": customer_phone,
+        "driver_id": driver_id,
+        "driver_phone": driver_phone,
+        "references": references,
+        "idempotency_key": idempotency_key,
+        "at": at,
+        "refuse_unknown_facts": refuse_unknown_facts,
+    }
+    prepared = case_prepare(**prepare_kwargs)
     case = prepared.case
     key = case.business_key
 
@@ -359,11 +435,20 @@ def case_create(
             # A concurrent request with the same key committed between the two lookups: the
             # key wins, this is a retry of that request, not a duplicate inquiry.
             return _replayed(existing, case)
+        if existing is not None and playbook in ANSWERS_DUPLICATES:
+            return _file_answered_duplicate(
+                existing, prepare_kwargs, actor=actor, assignee=assignee, at=at, env=env
+            )
         if existing is not None:
             return CaseCreateResult(case=existing, created=False, duplicate_of=existing)
 
     proposal, proposal_error = case_propose_at_intake(prepared, at=at, env=env)
     lost = _insert_or_winner(case, actor)
+    if lost is not None and lost.duplicate_of is not None and playbook in ANSWERS_DUPLICATES:
+        # Two posts raced past the check: the loser is the duplicate of the winner.
+        return _file_answered_duplicate(
+            lost.duplicate_of, prepare_kwargs, actor=actor, assignee=assignee, at=at, env=env
+        )
     if lost is not None:
         return lost
 

@@ -60,14 +60,47 @@ def test_the_same_idempotency_key_returns_the_same_case(client_as, reference_dat
     assert Case.objects.count() == 1
 
 
-def test_an_open_case_with_the_same_business_reference_is_409(client_as, reference_data):
+def test_a_second_board_post_for_a_call_in_progress_is_its_own_case(client_as, reference_data):
+    """Seed 002 5. 반려 (중복 접수): "상황: 이미 처리 진행 중인 동일 문의가 있는 경우" is answered
+    (처리결과 반려 (중복 접수), its SMS), not folded: a new case linked to the first."""
     from cases.models import Case
 
     client = client_as("integration")
     first = intake(client).json()
     response = intake(client, idempotency_key="chatbot-second-message")
 
-    assert response.status_code == 409
+    assert response.status_code == 201, response.json()
+    second = Case.objects.get(pk=response.json()["id"])
+    assert second.duplicate_of_id == first["id"]
+    assert second.proposal["outcome"] == "rejected_duplicate"
+
+
+def test_an_open_case_with_the_same_business_reference_is_409(client_as, reference_data):
+    """Playbooks whose seed has no duplicate answer fold a second inquiry: 409 (here an EV
+    session's TID)."""
+    from cases.models import Case
+    from tests.api.scenarios import ev_facts
+
+    client = client_as("integration")
+
+    def post(key):
+        return client.post(
+            URL,
+            {
+                "playbook": "ev_charging",
+                "channel": "chat",
+                "facts": ev_facts(),
+                "customer": {"phone": "010-0000-1234"},
+                "references": {"charge_tid": "TID-0001"},
+                "idempotency_key": key,
+            },
+            format="json",
+        )
+
+    first = post("ev-first").json()
+    response = post("ev-second")
+
+    assert response.status_code == 409, response.json()
     assert response.json() == {
         "detail": f"같은 건으로 처리 중인 케이스가 이미 있습니다 (케이스 #{first['id']}).",
         "code": "duplicate_open_case",
@@ -182,8 +215,9 @@ def test_detail_shows_status_outcome_and_masked_messages(client_as, staff, make_
         "approved",
     )
     assert [(m["template"], m["status"]) for m in body["messages"]] == [
-        ("대리기사_챗봇게시판_기사미운행건결제취소(승인)", "queued"),
-        ("대리_챗봇게시판_기사미운행건결제취소(승인)", "queued"),
+        # Drafted at the decision, sent at their step (issue 13.4).
+        ("대리기사_챗봇게시판_기사미운행건결제취소(승인)", "planned"),
+        ("대리_챗봇게시판_기사미운행건결제취소(승인)", "planned"),
     ]
     customer = body["messages"][1]
     assert customer["recipient"] == "010-****-1234"
