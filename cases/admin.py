@@ -740,7 +740,7 @@ class ConsultationTypeAdmin(AuditedAdmin):
 class CampaignAdmin(AuditedAdmin):
     """An extension is an edit of the end date; the history tab shows who moved it."""
 
-    list_display = ("code", "name", "starts_on", "ends_on", "active_today")
+    list_display = ("code", "name", "starts_on", "ends_on", "coupon_expires_on", "active_today")
     search_fields = ("code", "name")
     paginator = CappedCountPaginator
     ordering = ("-starts_on",)

@@ -114,7 +114,7 @@ FIGURES: dict[str, tuple[str, str]] = {
     "excess_fee": ("초과 이용 요금", "won"),
     "refund_amount": ("환불(결제취소) 금액", "won"),
     "coupon_offered": ("T 주차권 쿠폰 제시", "bool"),
-    "coupon_expires_on": ("쿠폰 행사 종료일", "date"),
+    "coupon_expires_on": ("쿠폰 사용기한", "date"),
     "mismatched": ("정보 상이 항목", "list"),
     "missing_evidence": ("부족한 내역", "list"),
     # parking_operations (seed 001)

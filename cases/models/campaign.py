@@ -22,6 +22,15 @@ class Campaign(models.Model):
     starts_on = models.DateField(_("시작일"))
     ends_on = models.DateField(_("종료일 (포함)"))
     description = models.TextField(_("설명"), blank=True)
+    coupon_expires_on = models.DateField(
+        _("쿠폰 사용기한"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "고객 안내에 '사용기한 : ~까지'를 넣을 때만 입력 (시드 000은 사용기한 줄을 취소선으로 "
+            "지움: 비워 두면 사용기한을 말하거나 보내지 않음)."
+        ),
+    )
 
     history = HistoricalRecords()
 
@@ -43,9 +52,17 @@ class Campaign(models.Model):
     def clean(self):
         if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
             raise ValidationError({"ends_on": _("종료일은 시작일보다 빠를 수 없습니다.")})
+        if self.coupon_expires_on and self.starts_on and self.coupon_expires_on < self.starts_on:
+            raise ValidationError(
+                {"coupon_expires_on": _("쿠폰 사용기한은 캠페인 시작일보다 빠를 수 없습니다.")}
+            )
 
     def as_value(self) -> base.Campaign:
         """The playbooks' value object (they never see a model)."""
         return base.Campaign(
-            code=self.code, name=self.name, starts_on=self.starts_on, ends_on=self.ends_on
+            code=self.code,
+            name=self.name,
+            starts_on=self.starts_on,
+            ends_on=self.ends_on,
+            coupon_expires_on=self.coupon_expires_on,
         )

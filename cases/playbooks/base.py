@@ -145,6 +145,9 @@ class Campaign:
     name: str
     starts_on: date
     ends_on: date  # inclusive; an extension moves it
+    #: Seed 000 strikes "사용기한 : ~~24.12.31까지~~": no expiry is said or sent unless a lead
+    #: sets one on the campaign (then "- 사용기한 : <date>까지").
+    coupon_expires_on: date | None = None
 
     def is_active(self, on: date) -> bool:
         return self.starts_on <= on <= self.ends_on

@@ -57,6 +57,11 @@ def campaign_save(*, campaign: Campaign, actor) -> Campaign:
         reason = "캠페인 수정"
         if old.ends_on != campaign.ends_on:
             reason = f"종료일 변경: {old.ends_on:%Y-%m-%d} -> {campaign.ends_on:%Y-%m-%d}"
+        if old.coupon_expires_on != campaign.coupon_expires_on:
+            shown = (
+                f"{campaign.coupon_expires_on:%Y-%m-%d}" if campaign.coupon_expires_on else "없음"
+            )
+            reason = f"{reason} / 쿠폰 사용기한: {shown}"
     audited_save(campaign, actor, reason=reason)
     return campaign
 
