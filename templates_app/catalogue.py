@@ -35,20 +35,47 @@ _PARKING_CLOSING = (
     "카카오 T 고객센터 드림"
 )
 _CUSTOMER_CLOSING = "고객님께서 마음 편히 이용하실 수 있도록 더 노력하겠습니다. 감사합니다.\n\n카카오 T 고객센터 드림"
-_COUPON_TERMS = (
-    "[쿠폰 사용 안내]\n"
-    "- 사용범위 : 카카오 T 또는 카카오내비 앱을 통한 주차권 구매 전용\n"
-    "- 적용방법 : 주차권 결제단계에서 '쿠폰적용' 선택\n"
-    "- 사용기한 : {{ coupon_expires_on }}까지\n"
-    "쿠폰 발급이 완료되면 아래의 링크에서 확인하실 수 있어요.\n"
-    "https://t.kakao.com/launch?page=coupon\n\n"
-    "편리한 주차서비스를 카카오 T와 함께 경험해 보시길 바랄게요."
-)
+#: Seed 000 ④: "- 사용기한 : ~~24.12.31까지~~" is struck in the seed, so the terms carry no
+#: expiry; the ``_사용기한`` variants (below) add the line, used only when a lead sets a coupon
+#: expiry on the campaign (cases.Campaign.coupon_expires_on).
+_COUPON_EXPIRY_LINE = "- 사용기한 : {{ coupon_expires_on }}까지\n"
+
+
+def _coupon_terms(expiry: bool) -> str:
+    return (
+        "[쿠폰 사용 안내]\n"
+        "- 사용범위 : 카카오 T 또는 카카오내비 앱을 통한 주차권 구매 전용\n"
+        "- 적용방법 : 주차권 결제단계에서 '쿠폰적용' 선택\n"
+        + (_COUPON_EXPIRY_LINE if expiry else "")
+        + "쿠폰 발급이 완료되면 아래의 링크에서 확인하실 수 있어요.\n"
+        "https://t.kakao.com/launch?page=coupon\n\n"
+        "편리한 주차서비스를 카카오 T와 함께 경험해 보시길 바랄게요."
+    )
+
+
+_COUPON_TERMS = _coupon_terms(expiry=False)
 _COUPON_GIVE = "더 편리하게 주차장을 이용하실 수 있도록 카카오 T 주차권 할인쿠폰도 지급해 드릴게요."
 _DOUBLE_PAYMENT_HEAD = (
     "안녕하세요.\n\n{{ inquired_on }} 문의하신 주차패스 이중결제 건에 대하여 안내드립니다.\n\n"
     "[확인내용 안내]\n\n"
 )
+
+#: Seed 000 A2 ③ "주차권 시간 초과이용한 경우(정상이용)": the ticket WAS applied, only the
+#: excess was charged (never "주차권 적용이 되지 않았던 것 같아요").
+_OVERTIME_FOUND = (
+    "확인해 보니 고객님께서 이용하신 주차권은 {{ ticket_hours }}시간권입니다.\n"
+    "주차장을 이용하신 시간은 총 {{ used_time }}으로 확인되고 있는데요.\n\n"
+    "주차권 적용 후 남은 {{ excess_time }}에 대한 요금 {{ excess_fee }}이 결제된 것으로 "
+    "확인되어 걱정하지 않으셔도 괜찮습니다."
+)
+_OVERTIME_ONSITE_VARIABLES = {
+    "inquired_on": "date_md",
+    "lot_label": "text",
+    "ticket_hours": "int",
+    "used_time": "text",
+    "excess_time": "text",
+    "excess_fee": "amount",
+}
 
 _S000 = "seed 000 (이중결제 취소요청 [타사주차권])"
 _S000_VOICE = (
@@ -65,6 +92,76 @@ _S004_VOICE = (
     "seed 004 ([챗보드-T앱 게시판] 과태료 처리 프로세스): the seed names this SMS only; CEMS name "
     "and text written in the voice of seed 002's templates"
 )
+
+
+_COUPON_INTROS = (
+    (
+        "주차_T주차권구매권유_쿠폰지급_결제취소",
+        "이번에 다른 업체의 주차권이 자동으로 적용되지 않아 많이 불편하셨을 것 같아요.\n\n"
+        "카카오 T 주차권은 이중결제 걱정 없이 더욱 간편하게 주차장을 이용할 수 있으니 다음엔 "
+        "카카오 T 주차권 꼭 한 번 이용해 보세요.",
+        {},
+        "쿠폰 캠페인 기간: 주차패스 결제취소 건의 T 주차권 구매 권유 및 쿠폰 지급.",
+        "A1 ④ verbatim",
+    ),
+    (
+        "주차_T주차권구매권유_쿠폰지급_정상이용",
+        "이번에 다른 업체의 주차권과 주차패스의 결제 건으로 혼동되어 많이 불편하셨을 것 같아요.\n"
+        "카카오 T 주차권은 주차패스와 이중결제 걱정 없이 더욱 간편하게 주차장을 이용할 수 "
+        "있으니 다음엔 카카오 T 주차권 꼭 한 번 이용해 보세요.",
+        {},
+        "쿠폰 캠페인 기간: 주차권 시간 초과이용(정상이용) 건의 구매 권유 및 쿠폰 지급.",
+        "A2 ④ > 주차권 시간 초과이용한 경우, verbatim",
+    ),
+    (
+        "주차_T주차권구매권유_쿠폰지급_고객귀책",
+        "해당 건은 안타깝게도 {{ reason }} 사유로 주차권 적용이 되지 않았던 것 같아요.\n"
+        "결제된 내역에 대해 도움을 드리긴 어렵지만, 카카오 T 주차권은 주차패스와 이중결제 "
+        "걱정 없이 더욱 간편하게 주차장을 이용할 수 있으니 다음엔 카카오 T 주차권 꼭 한 번 "
+        "이용해 보세요.",
+        {"reason": "text"},
+        "쿠폰 캠페인 기간: 입차 후 구매/정보상이(고객귀책) 건의 구매 권유 및 쿠폰 지급.",
+        "A2 ④ > 입차 후 구매/ 정보상이 (고객귀책), verbatim",
+    ),
+)
+
+
+def _coupon_templates() -> list[TemplateDef]:
+    """Seed 000 ④ per branch, without and with the 사용기한 line (struck in the seed:
+    "- 사용기한 : ~~24.12.31까지~~"; the ``_사용기한`` variant only when a lead sets an expiry)."""
+    out = []
+    for name, intro, variables, description, where in _COUPON_INTROS:
+        for expiry in (False, True):
+            out.append(
+                TemplateDef(
+                    name=f"{name}_사용기한" if expiry else name,
+                    audience="customer",
+                    service="parking",
+                    body=(
+                        f"안녕하세요.\n\n{intro}\n\n{_COUPON_GIVE}\n\n"
+                        f"{_coupon_terms(expiry)}\n\n카카오 T 고객센터 드림"
+                    ),
+                    variables=(
+                        {**variables, "coupon_expires_on": "date_ymd"} if expiry else variables
+                    ),
+                    description=description
+                    + (
+                        " 캠페인에 쿠폰 사용기한을 입력한 경우 (사용기한 줄 포함)."
+                        if expiry
+                        else " 사용기한 줄 없음 (시드가 취소선으로 지움)."
+                    ),
+                    source=(
+                        f"{_S000_VOICE}; {where}, except '- 사용기한 : ~~24.12.31까지~~' "
+                        + (
+                            "kept with the lead-set expiry date (date_ymd)"
+                            if expiry
+                            else "left out (struck in the seed)"
+                        )
+                    ),
+                )
+            )
+    return out
+
 
 CATALOGUE: tuple[TemplateDef, ...] = (
     # ------------------------------------------------------------------ seed 000 (parking)
@@ -117,6 +214,58 @@ CATALOGUE: tuple[TemplateDef, ...] = (
         source=(
             f"{_S000} section 5️⃣ template without its coupon part: the seed's coupon is only "
             "for the campaign window, and it gives no text for outside it; name is ours"
+        ),
+    ),
+    TemplateDef(
+        name="주차_현장확인_정상이용_T주차권구매권유_쿠폰지급",
+        audience="customer",
+        service="parking",
+        body=(
+            "안녕하세요.\n\n"
+            "{{ inquired_on }} {{ lot_label }} 문의하셨던 건에 대하여 안내드립니다.\n\n"
+            "[확인내용 안내]\n\n"
+            f"{_OVERTIME_FOUND}\n\n"
+            "이번에 다른 업체의 주차권과 주차패스의 결제 건으로 혼동되어 많이 불편하셨을 것 같아요.\n"
+            "카카오 T 주차권은 주차패스와 이중결제 걱정 없이 더욱 간편하게 주차장을 이용할 수 "
+            "있으니 다음엔 카카오 T 주차권 꼭 한 번 이용해 보세요.\n\n"
+            f"{_COUPON_GIVE}\n\n"
+            "[쿠폰 사용 안내]\n"
+            "- 사용범위 : 카카오 T 또는 카카오내비 앱을 통한 주차권 구매전용\n"
+            "- 적용방법 : 주차권 결제단계에서 '쿠폰적용' 선택\n\n"
+            "쿠폰은 아래의 링크에서 확인하실 수 있어요.\n"
+            "▶ https://t.kakao.com/launch?page=coupon\n\n"
+            f"{_PARKING_CLOSING}"
+        ),
+        variables=_OVERTIME_ONSITE_VARIABLES,
+        description=(
+            "주차현장 확인이 필요했던 주차권 시간 초과이용(정상이용) 건: 주차권은 적용되었고 "
+            "초과 시간 요금만 결제되었음을 안내 + 구매권유 + 쿠폰지급 (쿠폰 캠페인 기간에만)."
+        ),
+        source=(
+            f"{_S000} section 5️⃣ layout (greeting, [확인내용 안내], coupon part, closing) with "
+            "A2 ③/④ '주차권 시간 초과이용한 경우(정상이용)' in place of '주차권 적용이 되지 "
+            "않았던 것 같아요': in this branch the ticket was applied (issue 15); name is ours"
+        ),
+    ),
+    TemplateDef(
+        name="주차_현장확인_정상이용_결과안내",
+        audience="customer",
+        service="parking",
+        body=(
+            "안녕하세요.\n\n"
+            "{{ inquired_on }} {{ lot_label }} 문의하셨던 건에 대하여 안내드립니다.\n\n"
+            "[확인내용 안내]\n\n"
+            f"{_OVERTIME_FOUND}\n\n"
+            f"{_PARKING_CLOSING}"
+        ),
+        variables=_OVERTIME_ONSITE_VARIABLES,
+        description=(
+            "주차현장 확인 결과 주차권 시간 초과이용(정상이용), 쿠폰 캠페인 기간 밖: 주차권은 "
+            "적용되었고 초과 시간 요금만 결제되었음을 안내."
+        ),
+        source=(
+            f"{_S000} section 5️⃣ layout without its coupon part, with A2 ③ '주차권 시간 "
+            "초과이용한 경우(정상이용)'; name is ours"
         ),
     ),
     TemplateDef(
@@ -254,55 +403,7 @@ CATALOGUE: tuple[TemplateDef, ...] = (
             "name written in the seed's voice"
         ),
     ),
-    TemplateDef(
-        name="주차_T주차권구매권유_쿠폰지급_결제취소",
-        audience="customer",
-        service="parking",
-        body=(
-            "안녕하세요.\n\n"
-            "이번에 다른 업체의 주차권이 자동으로 적용되지 않아 많이 불편하셨을 것 같아요.\n\n"
-            "카카오 T 주차권은 이중결제 걱정 없이 더욱 간편하게 주차장을 이용할 수 있으니 다음엔 "
-            "카카오 T 주차권 꼭 한 번 이용해 보세요.\n\n"
-            f"{_COUPON_GIVE}\n\n{_COUPON_TERMS}\n\n카카오 T 고객센터 드림"
-        ),
-        variables={"coupon_expires_on": "date_ymd"},
-        description="쿠폰 캠페인 기간: 주차패스 결제취소 건의 T 주차권 구매 권유 및 쿠폰 지급.",
-        source=(
-            f"{_S000_VOICE}; A1 ④ verbatim (사용기한 '24.12.31까지' is the campaign end date, "
-            "shown as a date_ymd)"
-        ),
-    ),
-    TemplateDef(
-        name="주차_T주차권구매권유_쿠폰지급_정상이용",
-        audience="customer",
-        service="parking",
-        body=(
-            "안녕하세요.\n\n"
-            "이번에 다른 업체의 주차권과 주차패스의 결제 건으로 혼동되어 많이 불편하셨을 것 같아요.\n"
-            "카카오 T 주차권은 주차패스와 이중결제 걱정 없이 더욱 간편하게 주차장을 이용할 수 "
-            "있으니 다음엔 카카오 T 주차권 꼭 한 번 이용해 보세요.\n\n"
-            f"{_COUPON_GIVE}\n\n{_COUPON_TERMS}\n\n카카오 T 고객센터 드림"
-        ),
-        variables={"coupon_expires_on": "date_ymd"},
-        description="쿠폰 캠페인 기간: 주차권 시간 초과이용(정상이용) 건의 구매 권유 및 쿠폰 지급.",
-        source=f"{_S000_VOICE}; A2 ④ > 주차권 시간 초과이용한 경우, verbatim",
-    ),
-    TemplateDef(
-        name="주차_T주차권구매권유_쿠폰지급_고객귀책",
-        audience="customer",
-        service="parking",
-        body=(
-            "안녕하세요.\n\n"
-            "해당 건은 안타깝게도 {{ reason }} 사유로 주차권 적용이 되지 않았던 것 같아요.\n"
-            "결제된 내역에 대해 도움을 드리긴 어렵지만, 카카오 T 주차권은 주차패스와 이중결제 "
-            "걱정 없이 더욱 간편하게 주차장을 이용할 수 있으니 다음엔 카카오 T 주차권 꼭 한 번 "
-            "이용해 보세요.\n\n"
-            f"{_COUPON_GIVE}\n\n{_COUPON_TERMS}\n\n카카오 T 고객센터 드림"
-        ),
-        variables={"reason": "text", "coupon_expires_on": "date_ymd"},
-        description="쿠폰 캠페인 기간: 입차 후 구매/정보상이(고객귀책) 건의 구매 권유 및 쿠폰 지급.",
-        source=f"{_S000_VOICE}; A2 ④ > 입차 후 구매/ 정보상이 (고객귀책), verbatim",
-    ),
+    *_coupon_templates(),
     # ------------------------------------------------------------------ seed 002 (driver)
     TemplateDef(
         name="대리기사_챗봇게시판_기사미운행건결제취소(승인)",

@@ -40,6 +40,7 @@ message during the campaign): templates written in the seed's voice from the cha
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -83,6 +84,7 @@ OUTCOME_LABELS = {
     "refer_control_center": "성북구 공영주차장 - 성북구통합관제센터 문의 안내",
     "center_contacts_control_center": "속초시 공영주차장 - 관제센터 연락 후 사후 안내",
     "escalate_agit": "인천공항 주차장 - 아지트 확인 요청",
+    "consultation_restricted": "본인이 아닌 경우 상담제한",
 }
 #: Every outcome this playbook gives (DOMAIN.md), code -> Korean label: overrides pick from it.
 OUTCOMES = dict(OUTCOME_LABELS)
@@ -104,6 +106,13 @@ TPL_COUPON = {
     "normal_overtime": "주차_T주차권구매권유_쿠폰지급_정상이용",
     "fault": "주차_T주차권구매권유_쿠폰지급_고객귀책",
 }
+#: A lead set a coupon expiry on the campaign: the variant with "- 사용기한 : ~까지".
+TPL_COUPON_WITH_EXPIRY = {key: f"{name}_사용기한" for key, name in TPL_COUPON.items()}
+TPL_ONSITE_OVERTIME_COUPON = "주차_현장확인_정상이용_T주차권구매권유_쿠폰지급"
+TPL_ONSITE_OVERTIME_PLAIN = "주차_현장확인_정상이용_결과안내"
+#: Step kinds whose text is not said to the customer (Agit post, a call to a control center,
+#: the consultation record): they keep the lot's name without 소유인증.
+_INTERNAL_STEP_KINDS = frozenset({"post", "action", "memo"})
 
 # --------------------------------------------------------------------------- scripts (seed 000)
 
@@ -117,7 +126,7 @@ EVIDENCE_THANKS = "첨부해 주셔서 감사합니다."
 CANCEL_EXPLAIN = (
     "주차권이 정상적으로 적용되었다면 주차패스 내역은 생성되더라도 결제되지 않아요.\n"
     "다만, 주차권이 제대로 적용되지 않아 결제가 이루어진 상황으로 확인됩니다.\n\n"
-    "첨부해 주신 내역으로 주차패스 결제 건({amount})은 바로 취소처리하겠습니다.\n"
+    "첨부해 주신 내역으로 주차패스 결제 건은 바로 취소처리하겠습니다.\n"
     "카드사에 따라 취소 이후 실제 환불까지 영업일 기준 3~5일의 시간이 소요될 수 있으니 "
     "양해 부탁드립니다."
 )
@@ -161,7 +170,7 @@ COUPON_BODY = (
     "[쿠폰 사용 안내]\n"
     "- 사용범위 : 카카오 T 또는 카카오내비 앱을 통한 주차권 구매 전용\n"
     "- 적용방법 : 주차권 결제단계에서 '쿠폰적용' 선택\n"
-    "- 사용기한 : {expires}까지\n"
+    "{expiry_line}"
     "쿠폰 발급이 완료되면 아래의 링크에서 확인하실 수 있어요.\n"
     f"{COUPON_LINK}\n\n"
     "편리한 주차서비스를 카카오 T와 함께 경험해 보시길 바랄게요."
@@ -234,6 +243,28 @@ class Facts(c.FactsSerializer):
         min_value=1,
         max_value=720,
     )
+    ticket_applied = c.boolean(
+        "주차권 적용 여부",
+        "주차패스 내역에 주차권이 적용되고 남은 시간 요금만 결제되었는지 (예: 시간 초과이용). "
+        "비우면 이용시간과 주차권 시간으로 판단",
+        default=None,
+        allow_null=True,
+    )
+    extra_fee_unit_minutes = c.integer(
+        "추가요금 단위(분)",
+        "현장 요금표의 추가요금 단위, 예: 10분당 → 10 (초과 요금 계산에 사용)",
+        default=None,
+        allow_null=True,
+        min_value=1,
+        max_value=1440,
+    )
+    extra_fee_per_unit = c.integer(
+        "단위당 추가요금(원)",
+        "현장 요금표의 단위당 추가요금, 예: 10분당 1,000원 → 1000",
+        default=None,
+        allow_null=True,
+        min_value=0,
+    )
     ticket_purchased_at = c.moment(
         "주차권 결제시간", "타사 주차권 결제(구매) 일시: 입차 이후면 '입차 후 구매'", default=None
     )
@@ -256,13 +287,15 @@ class Facts(c.FactsSerializer):
     )
 
     def validate(self, attrs: dict) -> dict:
-        if not attrs.get("account_holder", True):
-            raise serializers.ValidationError(
-                {
-                    "account_holder": "가입자 본인이 아닌 경우 상담이 제한됩니다 (이중결제 안내 불가)."
-                }
-            )
+        # "※ 본인이 아닌 경우 상담제한" (seed 000 ①) is what the agent does (a proposal:
+        # script + record, outcome consultation_restricted), not a refusal of the facts.
         errors: dict[str, str] = {}
+        if (attrs.get("extra_fee_unit_minutes") is None) != (
+            attrs.get("extra_fee_per_unit") is None
+        ):
+            errors["extra_fee_per_unit"] = (
+                "추가요금: 단위(분)와 단위당 요금(원)은 함께 입력해야 합니다."
+            )
         if attrs.get("other_app") == "other" and not attrs.get("other_app_name"):
             errors["other_app_name"] = "그 외 앱 이름: 구매처가 '그 외 앱'이면 필수 항목입니다."
         exit_at, entry_at = attrs.get("exit_at"), attrs.get("entry_at")
@@ -282,6 +315,17 @@ class Facts(c.FactsSerializer):
                     "타사 주차권 내역으로 처리 방향을 정하려면",
                 )
             )
+            used = used_minutes(attrs) if attrs.get("exit_at") and not errors else None
+            if (
+                attrs.get("ticket_applied")
+                and used is not None
+                and attrs.get("ticket_hours")
+                and used <= attrs["ticket_hours"] * 60
+            ):
+                errors["ticket_applied"] = (
+                    "주차권 적용 여부: 주차권이 적용되었다면 남은 시간 요금만 결제됩니다. "
+                    "이용시간이 주차권 시간을 넘지 않으니 입차·출차일시와 주차권 시간을 확인해 주세요."
+                )
         if errors:
             raise serializers.ValidationError(errors)
         return attrs
@@ -321,6 +365,8 @@ def missing_evidence(facts: dict) -> list[str]:
 
 
 def _stage(facts: dict) -> str:
+    if not facts.get("account_holder", True):
+        return "restricted"  # ※ 본인이 아닌 경우 상담제한: nothing else is said
     if lot_rule(facts):
         return "lot_rule"
     if facts.get("channel", "chat") == "phone":
@@ -380,8 +426,27 @@ def _customer_fault(facts: dict) -> str | None:
     return None
 
 
+def excess_fee(facts: dict) -> int | None:
+    """The fee for the time beyond the ticket (seed 000 A2 ③: "주차권 적용 후 남은 OO시간에
+    대한 요금 OOO원").
+
+    From the lot's tariff when the agent gives it (추가요금 단위 and 단위당 요금: every started
+    unit is charged); otherwise the pass amount, since with the ticket applied the pass charged
+    only the excess."""
+    used, hours = used_minutes(facts), facts.get("ticket_hours")
+    if used is None or not hours:
+        return None
+    unit, per_unit = facts.get("extra_fee_unit_minutes"), facts.get("extra_fee_per_unit")
+    if unit and per_unit is not None:
+        excess = max(used - hours * 60, 0)
+        return -(-excess // unit) * per_unit
+    return facts.get("pass_amount")
+
+
 def decide(facts: dict) -> str:
     stage = _stage(facts)
+    if stage == "restricted":
+        return "consultation_restricted"
     if stage == "lot_rule":
         return lot_rule(facts)
     if stage in ("phone", "evidence"):
@@ -389,8 +454,11 @@ def decide(facts: dict) -> str:
     fault = _customer_fault(facts)
     if fault:
         return fault
-    if used_minutes(facts) > facts["ticket_hours"] * 60:
-        return "normal_overtime"
+    applied = facts.get("ticket_applied")
+    if applied is False:  # "주차권이 제대로 적용되지 않아 결제가 이루어진 상황"
+        return "cancel_pass_payment"
+    if applied or used_minutes(facts) > facts["ticket_hours"] * 60:
+        return "normal_overtime"  # the ticket was applied; the pass charged the excess only
     return "cancel_pass_payment"
 
 
@@ -405,6 +473,7 @@ class _Ctx:
     seller: str  # "모두의 주차장", "티맵", or the app's name
     ticket_name: str  # "모두의 주차권", ...
     campaign_end: Any  # date | None
+    coupon_expires: Any = None  # date | None: only when a lead set it on the campaign
 
 
 def _ctx(facts: dict, at: datetime, env: Env) -> _Ctx:
@@ -417,11 +486,26 @@ def _ctx(facts: dict, at: datetime, env: Env) -> _Ctx:
     )
     ticket = {"modu": "모두의 주차권", "tmap": "티맵 주차권"}.get(app) or f"{seller} 주차권"
     label = facts["lot_name"] if facts.get("ownership_verified") else _district_label(facts)
-    return _Ctx(facts, at, label, seller, ticket, campaign.ends_on if campaign else None)
+    return _Ctx(
+        facts,
+        at,
+        label,
+        seller,
+        ticket,
+        campaign.ends_on if campaign else None,
+        getattr(campaign, "coupon_expires_on", None) if campaign else None,
+    )
 
 
 def _district_label(facts: dict) -> str:
     return f"{facts['lot_district']} 소재 주차장"
+
+
+def _record_lot(facts: dict) -> str:
+    """The lot as internal records write it: always the name (records are not read to the
+    customer), with the district, and whether it may be said."""
+    said = "" if facts.get("ownership_verified") else " / 소유인증 X: 고객 안내는 행정구역만"
+    return f"{facts['lot_name']} ({facts['lot_district']}){said}"
 
 
 def _entry_words(facts: dict) -> str:
@@ -434,7 +518,7 @@ def _identify_step(ctx: _Ctx) -> Step:
         "이중결제가 발생되어 많이 당황스러우셨을 텐데요. "
         "정확한 안내를 위해 확인 후 안내 도와드리겠습니다.\n"
         "문의하신 카카오 T 계정 가입자 본인이십니까?\n"
-        f"-- 네, 고객님. {_entry_words(ctx.facts)} 경에 {ctx.lot_label}에 입차하신 이용 건 "
+        f"-- 네, 고객님. {_entry_words(ctx.facts)} 경에 입차하신 이용 건 "
         "말씀하실까요?\n--\n확인 감사합니다."
     )
     rule = (
@@ -458,7 +542,8 @@ def _ask_evidence_script(facts: dict) -> str:
 def _coupon_text(outcome: str, ctx: _Ctx, reason: str = "") -> str:
     key = outcome if outcome in COUPON_INTRO else "fault"
     intro = COUPON_INTRO[key].format(reason=reason)
-    return intro + COUPON_BODY.format(expires=c.yy_dots(ctx.campaign_end))
+    line = f"- 사용기한 : {c.yy_dots(ctx.coupon_expires)}까지\n" if ctx.coupon_expires else ""
+    return intro + COUPON_BODY.format(expiry_line=line)
 
 
 def _fault_reason(outcome: str, ctx: _Ctx) -> str:
@@ -483,7 +568,7 @@ def _explain(outcome: str, ctx: _Ctx) -> str:
             hours=facts["ticket_hours"],
             used=c.duration(used),
             excess=c.duration(used - facts["ticket_hours"] * 60),
-            amount=c.won(facts["pass_amount"]),
+            amount=c.won(excess_fee(facts)),
         )
     if outcome == "customer_fault_bought_after_entry":
         return AFTER_ENTRY_EXPLAIN.format(ticket=ctx.ticket_name, seller=ctx.seller)
@@ -501,7 +586,7 @@ def _record(outcome: str, ctx: _Ctx, lines: list[str]) -> ConsultationRecord:
     facts = ctx.facts
     head = [
         f"-입차일시: {c.ymd_hm(facts['entry_at'])}",
-        f"-주차장: {ctx.lot_label}",
+        f"-주차장: {_record_lot(facts)}",
         f"-타사 주차권: {ctx.seller}",
     ]
     if facts.get("pass_amount") is not None:
@@ -603,20 +688,28 @@ def _propose_lot_rule(outcome: str, ctx: _Ctx) -> Proposal:
             [
                 "[인천공항 주차장] 주차패스 이중결제(타사주차권) 확인 요청",
                 f"-입차일시: {c.ymd_hm(facts['entry_at'])}",
-                f"-주차장: {ctx.lot_label}",
+                f"-주차장: {_record_lot(facts)}",
                 f"-차량번호: {facts.get('car_number') or '-'}",
                 f"-타사 주차권: {ctx.seller}",
                 f"-주차패스 결제금액: {c.won(facts['pass_amount']) if facts.get('pass_amount') is not None else '-'}",
             ]
         )
-        # The seed names no board or template: "아지트로 확인 요청".
+        # The seed names no board or template: "아지트로 확인 요청". The post is internal: it
+        # names the lot even without 소유인증; the caller hears the district only.
         escalation = EscalationSpec(board="아지트", body=body)
+        spoken = (
+            "인천공항 주차장"
+            if facts.get("ownership_verified")
+            else ctx.lot_label
+            if "공항" not in facts["lot_district"]
+            else "이용하신 주차장"
+        )
         steps += [
             Step(
                 "tell_follow_up",
                 "담당부서 확인 후 안내 예정임을 안내",
                 ALL,
-                "인천공항 주차장 이용 건은 담당부서 확인이 필요하여, 확인 후 안내드리겠습니다.\n"
+                f"{spoken} 이용 건은 담당부서 확인이 필요하여, 확인 후 안내드리겠습니다.\n"
                 "확인에 다소 시간이 소요되는 점 양해 부탁드립니다.",
                 kind="say",
             ),
@@ -772,14 +865,21 @@ def _propose_decision(outcome: str, ctx: _Ctx) -> Proposal:
                 waits_on="partner",
             ),
         ]
-        template = TPL_ONSITE_COUPON if coupon else TPL_ONSITE_PLAIN
-        messages.append(
-            MessageSpec(
-                template,
-                "customer",
-                {"inquired_on": inquired_on, "lot_label": ctx.lot_label, "reason": reason_words},
-            )
-        )
+        if outcome == "normal_overtime":
+            # The ticket was applied: the SMS states the excess, never "적용이 되지 않았던".
+            template = TPL_ONSITE_OVERTIME_COUPON if coupon else TPL_ONSITE_OVERTIME_PLAIN
+            onsite_context = {
+                **_board_context(outcome, ctx, inquired_on),
+                "lot_label": ctx.lot_label,
+            }
+        else:
+            template = TPL_ONSITE_COUPON if coupon else TPL_ONSITE_PLAIN
+            onsite_context = {
+                "inquired_on": inquired_on,
+                "lot_label": ctx.lot_label,
+                "reason": reason_words,
+            }
+        messages.append(MessageSpec(template, "customer", onsite_context))
         steps.append(
             Step(
                 "send_onsite_sms",
@@ -812,25 +912,47 @@ def _propose_decision(outcome: str, ctx: _Ctx) -> Proposal:
             )
             if coupon:
                 key = outcome if outcome in TPL_COUPON else "fault"
-                context: dict[str, Any] = {"coupon_expires_on": ctx.campaign_end}
+                name = TPL_COUPON[key]
+                context: dict[str, Any] = {}
+                if ctx.coupon_expires:  # struck in the seed: only when a lead set one
+                    name = TPL_COUPON_WITH_EXPIRY[key]
+                    context["coupon_expires_on"] = ctx.coupon_expires
                 if key == "fault":
                     context["reason"] = reason_words
-                messages.append(MessageSpec(TPL_COUPON[key], "customer", context))
+                messages.append(MessageSpec(name, "customer", context))
             steps.append(Step("send_board_answer", "챗봇 게시판 답변 문자 발송", ALL, kind="sms"))
     steps.append(_record_step(channel))
 
     lines = [f"-처리내용: {OUTCOME_LABELS[outcome]}"]
     if outcome == "normal_overtime":
+        fee = excess_fee(facts)
         lines.append(
-            f"ㄴ{facts['ticket_hours']}시간권 / 이용시간 {c.duration(used)} / "
-            f"초과 {c.duration(used - facts['ticket_hours'] * 60)} 요금 {c.won(facts['pass_amount'])}"
+            f"ㄴ{facts['ticket_hours']}시간권 적용 / 이용시간 {c.duration(used)} / "
+            f"초과 {c.duration(used - facts['ticket_hours'] * 60)} 요금 {c.won(fee)} "
+            f"(주차패스 결제금액 {c.won(facts['pass_amount'])})"
         )
+        if fee != facts["pass_amount"]:
+            steps.insert(
+                len(steps) - 1,
+                Step(
+                    "check_excess_fee",
+                    "초과 요금 확인: 요금표로 계산한 초과 요금과 주차패스 결제금액이 다름",
+                    ALL,
+                    f"요금표 계산 {c.won(fee)} / 주차패스 결제금액 {c.won(facts['pass_amount'])}: "
+                    "주차패스 결제내역과 현장 요금표를 확인해 주세요.",
+                    kind="check",
+                ),
+            )
     elif outcome.startswith("customer_fault"):
         lines.append(f"ㄴ사유: {reason_words} → {ctx.seller} 측 문의 안내")
     if onsite:
         lines.append("-주차현장 확인 후 문자 안내")
     lines.append(
-        f"-쿠폰: 지급 (사용기한 {c.yy_dots(ctx.campaign_end)}까지)"
+        (
+            f"-쿠폰: 지급 (사용기한 {c.yy_dots(ctx.coupon_expires)}까지)"
+            if ctx.coupon_expires
+            else "-쿠폰: 지급"
+        )
         if coupon
         else "-쿠폰: 캠페인 기간 외 (미지급)"
     )
@@ -850,12 +972,12 @@ def _propose_decision(outcome: str, ctx: _Ctx) -> Proposal:
         ),
         "coupon_offered": coupon,
     }
-    if coupon:
-        figures["coupon_expires_on"] = ctx.campaign_end
+    if coupon and ctx.coupon_expires:
+        figures["coupon_expires_on"] = ctx.coupon_expires
     if outcome == "cancel_pass_payment":
         figures["refund_amount"] = facts["pass_amount"]
     if outcome == "normal_overtime":
-        figures["excess_fee"] = facts["pass_amount"]
+        figures["excess_fee"] = excess_fee(facts)
     if outcome == "customer_fault_info_mismatch":
         figures["mismatched"] = tuple(m.item for m in mismatches(facts))
 
@@ -891,7 +1013,7 @@ def _board_context(outcome: str, ctx: _Ctx, inquired_on) -> dict[str, Any]:
             "ticket_hours": facts["ticket_hours"],
             "used_time": c.duration(used),
             "excess_time": c.duration(used - facts["ticket_hours"] * 60),
-            "excess_fee": facts["pass_amount"],
+            "excess_fee": excess_fee(facts),
         }
     if outcome == "customer_fault_bought_after_entry":
         return {"inquired_on": inquired_on, "ticket_name": ctx.ticket_name, "seller": ctx.seller}
@@ -915,7 +1037,9 @@ _NOT_TEXT = frozenset(
 def propose(facts: dict, at: datetime, env: Env) -> Proposal:
     ctx = _ctx(facts, at, env)
     outcome = decide(facts)
-    if outcome in ("refer_control_center", "center_contacts_control_center", "escalate_agit"):
+    if outcome == "consultation_restricted":
+        proposal = _propose_restricted(ctx)
+    elif outcome in ("refer_control_center", "center_contacts_control_center", "escalate_agit"):
         proposal = _propose_lot_rule(outcome, ctx)
     elif outcome == "request_evidence":
         proposal = _propose_evidence(ctx)
@@ -924,6 +1048,60 @@ def propose(facts: dict, at: datetime, env: Env) -> Proposal:
     if facts.get("ownership_verified"):
         return proposal
     # 소유인증 X: whatever text a fact carried in (the ticket's lot name, the actual lot in a
-    # mismatch), the lot's name must not reach the customer or any note.
+    # mismatch), the lot's name must not reach the customer: what is said (scripts) or sent
+    # (SMS). Internal records (Agit post, 운영메모, 상담이력, a call to a control center) keep it.
     name, label = facts["lot_name"], _district_label(facts)
-    return c.redact_strings(proposal, lambda s: s.replace(name, label), skip=_NOT_TEXT)
+
+    def redact(value):
+        return c.redact_strings(value, lambda s: s.replace(name, label), skip=_NOT_TEXT)
+
+    return dataclasses.replace(
+        proposal,
+        steps=tuple(
+            step if step.kind in _INTERNAL_STEP_KINDS else redact(step) for step in proposal.steps
+        ),
+        messages=redact(proposal.messages),
+    )
+
+
+RESTRICTED_SCRIPT = (
+    "죄송하지만 고객님의 개인정보 보호를 위해, 카카오 T 계정 가입자 본인이 아닌 경우 이용 "
+    "건에 대한 상담이 제한됩니다.\n"
+    "번거로우시겠지만 가입자 본인께서 직접 문의해 주시면 확인 후 안내 도와드리겠습니다."
+)
+
+
+def _propose_restricted(ctx: _Ctx) -> Proposal:
+    """Seed 000 ① "※ 본인이 아닌 경우 상담제한": the caller is not the account holder. The
+    agent says so (no lot, no use, no amount) and records the call; nothing is decided."""
+    facts = ctx.facts
+    channel = facts.get("channel", "chat")
+    memo = "이중결제 문의: 카카오 T 계정 가입자 본인이 아님 → 상담제한 안내"
+    steps = (
+        Step(
+            "identify",
+            "기본안내 (감성케어+본인확인) · 본인이 아닌 경우 상담제한",
+            ALL,
+            "이중결제가 발생되어 많이 당황스러우셨을 텐데요. "
+            "정확한 안내를 위해 확인 후 안내 도와드리겠습니다.\n"
+            "문의하신 카카오 T 계정 가입자 본인이십니까?",
+            kind="say",
+        ),
+        Step(
+            "restrict_consultation",
+            "본인이 아닌 경우 상담제한 안내",
+            ALL,
+            RESTRICTED_SCRIPT,
+            kind="say",
+        ),
+        _record_step(channel),
+    )
+    return _base(
+        "consultation_restricted",
+        "카카오 T 계정 가입자 본인이 아님: 상담제한 (※ 본인이 아닌 경우 상담제한)",
+        facts,
+        steps=steps,
+        record=_record("consultation_restricted", ctx, [f"-처리내용: {memo}"]),
+        operations_memo=memo,
+        figures={"coupon_offered": False},
+    )

@@ -201,8 +201,22 @@ def test_parking_case_takes_its_channel_and_the_campaign_from_the_database(staff
     campaign_extend(campaign=campaign, ends_on=date(2025, 2, 28), actor=staff.lead)
     extended = case_propose(case=case, at=datetime(2025, 1, 15, 9, 0, tzinfo=SEOUL))
     assert extended.figures["coupon_offered"] is True
-    assert extended.figures["coupon_expires_on"] == date(2025, 2, 28)
+    # Seed 000: "- 사용기한 : ~~24.12.31까지~~" (struck): extending the campaign says no expiry;
+    # a lead who sets one on the campaign (admin: campaign_save) makes the next proposal say it.
+    assert "coupon_expires_on" not in extended.figures
     assert campaign.history.first().history_user == staff.lead
+    from cases.services import campaign_save
+
+    campaign.refresh_from_db()
+    campaign.coupon_expires_on = date(2025, 3, 31)
+    campaign_save(campaign=campaign, actor=staff.lead)
+    with_expiry = case_propose(case=case, at=datetime(2025, 1, 15, 9, 0, tzinfo=SEOUL))
+    assert with_expiry.figures["coupon_expires_on"] == date(2025, 3, 31)
+    assert "- 사용기한 : 25.03.31까지" in " ".join(s.script for s in with_expiry.steps)
+    latest = campaign.history.first()
+    assert latest.history_user == staff.lead and "쿠폰 사용기한: 2025-03-31" in (
+        latest.history_change_reason or ""
+    )
 
 
 def test_parking_facts_that_contradict_the_channel_are_refused(staff):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 
 import pytest
@@ -70,12 +71,15 @@ def test_cancel_pass_payment_ticket_valid_not_applied():
         "save_record",
     ]
     explain = step(p, "explain").script
-    assert "첨부해 주신 내역으로 주차패스 결제 건(4,000원)은 바로 취소처리하겠습니다." in explain
+    # Seed 000 A1 ③ has no amount placeholder: "첨부해 주신 내역으로 주차패스 결제 건은 바로
+    # 취소처리하겠습니다." (the amount is in the step's label and the billing memo, not said).
+    assert "첨부해 주신 내역으로 주차패스 결제 건은 바로 취소처리하겠습니다." in explain
+    assert "4,000원" not in explain
     assert "영업일 기준 3~5일" in explain
     assert step(p, "refund_window").due_rule == "business_days:5"
     coupon = step(p, "offer_coupon").script
     assert coupon.startswith("이번에 다른 업체의 주차권이 자동으로 적용되지 않아")
-    assert "- 사용기한 : 24.12.31까지" in coupon
+    assert "사용기한" not in coupon  # seed: "- 사용기한 : ~~24.12.31까지~~" (struck)
     assert "2024년 12월 3일 14시 경에" in step(p, "identify").script
     assert p.messages == ()  # chat: the agent says it
     assert p.billing_memo == "이중결제[타사주차권] 주차패스 결제취소 / 4,000원"
@@ -331,36 +335,94 @@ BRANCHES = {
 }
 
 
+#: Steps whose text is not said to the customer: the Agit post, a call to a control center,
+#: the consultation record.
+INTERNAL_KINDS = {"post", "action", "memo"}
+
+
+def customer_strings(p) -> list[str]:
+    """What the customer hears or reads: the spoken steps and every SMS."""
+    said = [s for s in p.steps if s.kind not in INTERNAL_KINDS]
+    return [*strings_in(said), *strings_in(p.messages)]
+
+
+def internal_strings(p) -> str:
+    return " ".join(
+        [
+            *strings_in(p.record),
+            p.operations_memo,
+            *strings_in(p.escalation),
+            *strings_in([s for s in p.steps if s.kind in INTERNAL_KINDS]),
+        ]
+    )
+
+
 @pytest.mark.parametrize("branch", sorted(BRANCHES))
-def test_without_ownership_the_lot_name_appears_nowhere(branch):
+def test_without_ownership_the_lot_name_is_never_said_or_sent(branch):
+    """Seed 000 ①: "* 소유인증 X - 주차장명 선언급 불가 (OO시 OO동 - 행정구역은 언급가능)".
+
+    Only what the customer hears or reads loses the name (scripts, SMS); internal records
+    (상담이력, 운영메모, the Agit post) keep it (issue 15)."""
     data = facts(ownership_verified=False, **BRANCHES[branch])
     p = run(data)
     name = data["lot_name"]
-    leaks = [s for s in strings_in(p) if name in s]
-    assert leaks == []
-    texts = " ".join(strings_in(p))
-    assert data["lot_district"] in texts  # the district may be said
+    assert [s for s in customer_strings(p) if name in s] == []
+    assert data["lot_district"] in " ".join(strings_in(p))  # the district may be said
+    assert name in p.record.notes  # the consultation record keeps the lot's name
+    if p.escalation is not None:
+        assert name in p.escalation.body
 
 
 @pytest.mark.parametrize("branch", sorted(BRANCHES))
-def test_with_ownership_the_lot_name_may_be_said(branch):
+def test_with_ownership_the_identify_script_fills_only_the_seeds_placeholders(branch):
+    """Seed 000 ①: "20OO년-O월-O일 OO시 경에 입차하신 이용 건 말씀하실까요?" (no lot
+    placeholder: "소유인증 O - 주차장 명 선언급 가능" allows it, the script does not add it)."""
     data = facts(ownership_verified=True, **BRANCHES[branch])
     p = run(data)
-    assert data["lot_name"] in step(p, "identify").script
+    identify = step(p, "identify").script
+    assert "2024년 12월 3일 14시 경에 입차하신 이용 건 말씀하실까요?" in identify
+    assert data["lot_name"] not in identify and "소재 주차장" not in identify
+    assert data["lot_name"] in p.record.notes
 
 
 def test_ticket_lot_name_containing_the_lot_name_is_redacted_too():
     data = facts(ownership_verified=False, ticket_lot_name=f"{LOT} 별관")
     p = run(data)
     assert p.outcome == "customer_fault_info_mismatch"
-    assert not [s for s in strings_in(p) if LOT in s]
+    assert not [s for s in customer_strings(p) if LOT in s]
     assert "서울 강남구 소재 주차장" in step(p, "explain").script
 
 
-def test_not_the_account_holder_is_refused_in_korean():
-    with pytest.raises(ValidationError) as exc:
-        run(facts(account_holder=False))
-    assert "상담이 제한됩니다" in str(exc.value.detail["account_holder"][0])
+def test_incheon_airport_script_names_no_facility_to_an_unverified_caller():
+    """Seed 000: "인천공항 주차장 관련 모든 요청은 아지트로 확인 요청" and "소유인증 X - 주차장명
+    선언급 불가 (OO시 OO동 - 행정구역은 언급가능)": the caller hears the district only; the
+    Agit post names the lot."""
+    data = facts(
+        lot_name="인천공항 제1터미널 단기주차장", lot_district="인천 중구", ownership_verified=False
+    )
+    p = run(data)
+    assert p.outcome == "escalate_agit"
+    said = " ".join(customer_strings(p))
+    assert "인천공항" not in said and "공항" not in said
+    assert (
+        "인천 중구 소재 주차장 이용 건은 담당부서 확인이 필요하여"
+        in step(p, "tell_follow_up").script
+    )
+    assert "인천공항 제1터미널 단기주차장" in p.escalation.body
+    verified = run(dict(data, ownership_verified=True))
+    assert "인천공항 주차장 이용 건은" in step(verified, "tell_follow_up").script
+
+
+def test_not_the_account_holder_is_a_restriction_proposal_not_an_error():
+    """Seed 000 ①: "※ 본인이 아닌 경우 상담제한": a proposal (script + record), not a
+    validation error."""
+    p = run(facts(account_holder=False))
+    assert p.outcome == "consultation_restricted"
+    assert step_codes(p) == ["identify", "restrict_consultation", "save_record"]
+    assert "가입자 본인이 아닌 경우" in step(p, "restrict_consultation").script
+    assert p.record.title == "본인이 아닌 경우 상담제한"
+    assert p.messages == () and p.figures["coupon_offered"] is False
+    assert not [s for s in customer_strings(p) if LOT in s]
 
 
 # --------------------------------------------------------------------------- campaign edges
@@ -392,13 +454,27 @@ def test_campaign_day_is_the_seoul_day_even_for_a_utc_moment():
     assert run(facts(), at=just_inside).figures["coupon_offered"] is True
 
 
-def test_extended_campaign_moves_the_expiry_date():
+def test_struck_expiry_line_is_not_said_unless_a_lead_sets_one():
+    """Seed 000 A1 ④: "- 사용기한 : ~~24.12.31까지~~" (struck): no expiry is said or sent,
+    even when the campaign is extended, unless a lead sets a coupon expiry on the campaign."""
     extended = Campaign(
         SEED_CAMPAIGN.code, SEED_CAMPAIGN.name, SEED_CAMPAIGN.starts_on, date(2025, 2, 28)
     )
     p = run(facts(), at=kst(2025, 1, 15, 9, 0), env=StaticEnv(campaigns=(extended,)))
-    assert p.figures["coupon_expires_on"] == date(2025, 2, 28)
-    assert "- 사용기한 : 25.02.28까지" in step(p, "offer_coupon").script
+    assert p.figures["coupon_offered"] is True and "coupon_expires_on" not in p.figures
+    assert "사용기한" not in " ".join(customer_strings(p))
+
+    with_expiry = dataclasses.replace(extended, coupon_expires_on=date(2025, 3, 31))
+    p = run(facts(), at=kst(2025, 1, 15, 9, 0), env=StaticEnv(campaigns=(with_expiry,)))
+    assert p.figures["coupon_expires_on"] == date(2025, 3, 31)
+    assert "- 사용기한 : 25.03.31까지" in step(p, "offer_coupon").script
+    board = run(
+        facts(channel="chatbot_board"),
+        at=kst(2025, 1, 15, 9, 0),
+        env=StaticEnv(campaigns=(with_expiry,)),
+    )
+    assert board.messages[-1].template == "주차_T주차권구매권유_쿠폰지급_결제취소_사용기한"
+    assert board.messages[-1].context == {"coupon_expires_on": date(2025, 3, 31)}
 
 
 def test_coupon_in_every_decision_branch_during_the_campaign():
@@ -468,7 +544,7 @@ def test_board_answers_are_messages_with_the_branch_and_coupon_templates():
         "excess_time": "1시간 15분",
         "excess_fee": 4000,
     }
-    assert p.messages[1].context == {"coupon_expires_on": date(2024, 12, 31)}
+    assert p.messages[1].context == {}  # "사용기한 : ~~24.12.31까지~~" is struck
 
 
 # --------------------------------------------------------------------------- facts
@@ -519,4 +595,67 @@ def test_lot_name_never_leaks_without_ownership_property(name, branch, public, c
     if "ticket_lot_name" in BRANCHES[branch]:
         data["ticket_lot_name"] = f"{name} 2관"  # a ticket lot that contains the name
     p = run(data)
-    assert not [s for s in strings_in(p) if name in s]
+    assert not [s for s in customer_strings(p) if name in s]
+
+
+# --------------------------------------------------------------------------- 시간 초과 (issue 15)
+
+
+def test_overtime_is_the_ticket_applied_and_only_the_excess_charged():
+    """Seed 000 A2 ③ "> 주차권 시간 초과이용한 경우(정상이용)": "주차권 적용 후 남은 OO시간에
+    대한 요금 OOO원이 결제된 것으로 확인되어 걱정하지 않으셔도 괜찮습니다." A fact says the
+    ticket was applied; the excess fee is computed from the lot's tariff and stated."""
+    data = facts(
+        exit_at="2024-12-03T17:20:00+09:00",  # 3시간 15분, 2시간권 -> 1시간 15분 초과
+        ticket_applied=True,
+        extra_fee_unit_minutes=10,
+        extra_fee_per_unit=500,
+        pass_amount=4000,
+    )
+    p = run(data)
+    assert p.outcome == "normal_overtime"
+    assert p.figures["excess_minutes"] == 75 and p.figures["excess_fee"] == 4000  # 8 x 500
+    assert (
+        "주차권 적용 후 남은 1시간 15분에 대한 요금 4,000원이 결제된 것으로"
+        in step(p, "explain").script
+    )
+    assert "check_excess_fee" not in step_codes(p)
+    # A tariff that does not give the charged amount: the agent checks before answering.
+    off = run(dict(data, extra_fee_per_unit=600))
+    assert off.figures["excess_fee"] == 4800
+    assert "요금 4,800원" in step(off, "explain").script
+    assert "주차패스 결제금액 4,000원" in step(off, "check_excess_fee").script
+    # ticket_applied False: "주차권이 제대로 적용되지 않아 결제가 이루어진 상황" -> 결제취소
+    assert run(dict(data, ticket_applied=False)).outcome == "cancel_pass_payment"
+
+
+def test_ticket_applied_without_an_excess_is_a_korean_fact_error():
+    with pytest.raises(ValidationError) as exc:
+        run(facts(ticket_applied=True))  # 1시간 이용, 2시간권
+    assert "주차권 적용 여부" in str(exc.value.detail["ticket_applied"][0])
+    with pytest.raises(ValidationError) as exc:
+        run(facts(extra_fee_unit_minutes=10))
+    assert "함께 입력" in str(exc.value.detail["extra_fee_per_unit"][0])
+
+
+def test_overtime_sms_never_says_the_ticket_was_not_applied():
+    """Seed 000: "+ 고객 언급에 따라 추가 탐색 진행 → 주차현장 확인 필요한 경우 ④가이드는 문자로
+    진행". In the overtime branch the ticket WAS applied: the site-check SMS states the excess,
+    not section 5's "주차권 적용이 되지 않았던 것 같아요"."""
+    from templates_app.catalogue import CATALOGUE_BY_NAME
+    from templates_app.render import render_sms
+
+    for env_campaign in (True, False):
+        p = run(
+            facts(exit_at="2024-12-03T17:20:00+09:00", onsite_check_needed=True),
+            env=StaticEnv(campaigns=(SEED_CAMPAIGN,)) if env_campaign else StaticEnv(),
+        )
+        assert p.outcome == "normal_overtime"
+        (message,) = p.messages
+        template = CATALOGUE_BY_NAME[message.template]
+        text = render_sms(
+            body=template.body, variables=template.variables, context=message.context
+        ).text
+        assert "적용이 되지 않았" not in text
+        assert "주차권 적용 후 남은 1시간 15분에 대한 요금 4,000원이 결제된 것으로" in text
+        assert ("쿠폰" in text) is env_campaign

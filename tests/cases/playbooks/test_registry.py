@@ -38,6 +38,7 @@ OUTCOMES = {
         "refer_control_center",
         "center_contacts_control_center",
         "escalate_agit",
+        "consultation_restricted",
     },
     "driver_nonride_cancel": {
         "approved",
@@ -332,6 +333,22 @@ def _branch_samples():
                 {"lot_name": "속초 공영주차장", "lot_district": "강원 속초시"},
             ):
                 yield "parking_double_payment", dict(parking, channel=channel, **over), at, env
+    # Seed 000 strikes "사용기한 : ~~24.12.31까지~~": the coupon SMS carries an expiry only
+    # when a lead sets one on the campaign (the "_사용기한" templates).
+    expiry_env = StaticEnv(
+        campaigns=(dataclasses.replace(SEED_CAMPAIGN, coupon_expires_on=date(2024, 12, 31)),)
+    )
+    for over in (
+        {},
+        {"exit_at": "2024-12-03T18:05:00+09:00"},
+        {"bought_after_entry_label": True},
+    ):
+        yield (
+            "parking_double_payment",
+            dict(parking, channel="chatbot_board", **over),
+            inside,
+            expiry_env,
+        )
     driver = {
         "received_on": "2024-11-20",
         "driver_id": "D-1",
