@@ -181,6 +181,20 @@ ACTIONS: dict[str, frozenset[Role]] = {
     **_model_actions(
         "partners.route", add=LEADS_AND_MANAGER, change=LEADS_AND_MANAGER, delete=LEADS
     ),
+    # A channel's To/Cc and a route's @mentions are rows pointing at contacts (issue 15):
+    # edited on the channel / route page by whoever edits those; removing one is an edit.
+    **_model_actions(
+        "partners.channelrecipient",
+        add=LEADS_AND_MANAGER,
+        change=LEADS_AND_MANAGER,
+        delete=LEADS_AND_MANAGER,
+    ),
+    **_model_actions(
+        "partners.routemention",
+        add=LEADS_AND_MANAGER,
+        change=LEADS_AND_MANAGER,
+        delete=LEADS_AND_MANAGER,
+    ),
     # Carrying a route out (post, mail, change in the admin). With a route (or a RouteInfo) the
     # object rule below applies the seed's 변경권한 column: "All" or 팀장·부팀장 only.
     "partners.route.execute": ALL_AGENTS,

@@ -16,11 +16,21 @@ from django.forms.utils import ErrorList
 from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
-from kmcs_site.admin import AuditedAdmin
+from kmcs_site.admin import AuditedAdmin, RoleAdminMixin
 from templates_app.paginators import CappedCountPaginator
 
 from . import selectors, services
-from .models import ROUTE_KEY_TAKEN, Channel, Contact, Partner, Route, Site
+from .models import (
+    ROUTE_KEY_TAKEN,
+    Channel,
+    ChannelRecipient,
+    Contact,
+    Partner,
+    RecipientKind,
+    Route,
+    RouteMention,
+    Site,
+)
 
 
 class ServiceValidatedForm(forms.ModelForm):
@@ -129,25 +139,70 @@ class SiteAdmin(ServiceAdmin):
     ordering = ("name",)
 
 
+class RecipientFormSet(forms.BaseInlineFormSet):
+    """The channel's To/Cc rows, checked with the service's rule (an e-mail channel needs one,
+    other kinds none) against the kind chosen on the same page; a refused page saves nothing."""
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        kept = [
+            form.cleaned_data
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        to = [row["contact"] for row in kept if row.get("kind") == RecipientKind.TO]
+        cc = [row["contact"] for row in kept if row.get("kind") == RecipientKind.CC]
+        services.check_recipients(self.instance.kind, to, cc)
+
+
+class ChannelRecipientInline(RoleAdminMixin, admin.TabularInline):
+    model = ChannelRecipient
+    formset = RecipientFormSet
+    fields = ("kind", "contact", "position")
+    autocomplete_fields = ("contact",)
+    extra = 0
+    ordering = ("kind", "position", "id")
+
+
+class RouteMentionInline(RoleAdminMixin, admin.TabularInline):
+    model = RouteMention
+    fields = ("contact", "position")
+    autocomplete_fields = ("contact",)
+    extra = 0
+    ordering = ("position", "id")
+
+
 @admin.register(Channel)
 class ChannelAdmin(ServiceAdmin):
     selector = staticmethod(selectors.channel_list)
+    inlines = (ChannelRecipientInline,)
     list_display = ("name", "kind", "partner", "target", "recipient_count", "is_active")
     list_filter = ("kind", "is_active", "partner")
-    search_fields = ("name", "target", "recipients_to", "recipients_cc", "partner__name")
+    search_fields = ("name", "target", "recipients__email", "partner__name")
     autocomplete_fields = ("partner",)
     list_select_related = ("partner",)
     ordering = ("name",)
 
     @admin.display(description=_("수신·참조 수"))
     def recipient_count(self, obj: Channel) -> int:
-        return len(obj.to_addresses) + len(obj.cc_addresses)
+        return len(obj.recipient_links.all())
 
 
 @admin.register(Contact)
 class ContactAdmin(ServiceAdmin):
     selector = staticmethod(selectors.contact_list)
-    list_display = ("label", "name", "email", "mention", "partner", "is_active")
+    list_display = (
+        "label",
+        "name",
+        "email",
+        "mention",
+        "partner",
+        "effective_from",
+        "effective_to",
+        "is_active",
+    )
     list_filter = ("is_active", "partner")
     search_fields = ("label", "name", "email", "mention", "partner__name")
     autocomplete_fields = ("partner",)
@@ -184,7 +239,8 @@ class RouteAdminForm(ServiceValidatedForm):
 @admin.register(Route)
 class RouteAdmin(ServiceAdmin):
     form = RouteAdminForm
-    selector = staticmethod(selectors.route_list)
+    inlines = (RouteMentionInline,)
+    selector = staticmethod(lambda: selectors.route_list(links=False))
     list_display = (
         "id",
         "request_kind",
@@ -214,7 +270,7 @@ class RouteAdmin(ServiceAdmin):
     search_fields = (
         "procedure",
         "notes",
-        "mentions",
+        "mention_contacts__mention",
         "detail",
         "seed_key",
         "partner__name",
@@ -248,7 +304,6 @@ class RouteAdmin(ServiceAdmin):
                     "alternative_channel",
                     "channel_via",
                     "procedure",
-                    "mentions",
                     "allowed_roles",
                     "notes",
                 )

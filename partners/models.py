@@ -22,8 +22,8 @@ from django.db.models.functions import Cast, Coalesce
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-#: KMCS stores no real personal data: every address is a placeholder on a ``.example`` domain
-#: (RFC 2606), as the seeds already do. Lift this in one place if real addresses are ever needed.
+#: Demo and seed data use placeholder addresses on a ``.example`` domain (RFC 2606); the product
+#: itself accepts any valid address (issue 15: ``someone@partner.co.kr`` is a real contact).
 PLACEHOLDER_DOMAIN_SUFFIX = ".example"
 
 ALL_AGENT_ROLE_CODES = frozenset({"agent", "team_lead", "deputy_lead", "manager"})
@@ -84,9 +84,15 @@ ROLE_SCOPE_CODES = {
 }
 
 
-def validate_placeholder_email(value: str) -> None:
-    """Refuse anything that is not a syntactically valid ``.example`` address."""
+def validate_email_address(value: str) -> None:
+    """Any syntactically valid address (partners' real addresses: ``someone@partner.co.kr``)."""
     EmailValidator(message=_("올바른 이메일 주소가 아닙니다: %(value)s"))(value)
+
+
+def validate_placeholder_email(value: str) -> None:
+    """Demo data only: a valid address on a ``.example`` domain (kept for demo-data checks and
+    for the historical migrations that reference it; no model field uses it any more)."""
+    validate_email_address(value)
     if not value.lower().endswith(PLACEHOLDER_DOMAIN_SUFFIX):
         raise ValidationError(
             _("실제 개인정보는 저장하지 않습니다: '%(value)s' 대신 .example 주소를 쓰세요."),
@@ -111,7 +117,7 @@ def validate_recipient_list(text: str) -> None:
                 params={"value": name or addr},
                 code="bad_recipient",
             )
-        validate_placeholder_email(addr)
+        validate_email_address(addr)
 
 
 class SeedKeyed(models.Model):
@@ -240,17 +246,16 @@ class Channel(SeedKeyed):
         blank=True,
         help_text=_("Slack 채널명 / 게시판 이름 / URL / 시트 이름 / 메뉴 경로"),
     )
-    recipients_to = models.TextField(
-        _("수신 (To)"),
+    recipients = models.ManyToManyField(
+        "Contact",
+        through="ChannelRecipient",
+        related_name="channels",
         blank=True,
-        validators=[validate_recipient_list],
-        help_text=_("한 줄에 한 명: 담당자 <someone@partner.example>"),
-    )
-    recipients_cc = models.TextField(
-        _("참조 (Cc)"),
-        blank=True,
-        validators=[validate_recipient_list],
-        help_text=_("한 줄에 한 명: 담당자 <someone@partner.example>"),
+        verbose_name=_("수신·참조"),
+        help_text=_(
+            "담당자 연락처 행을 가리킵니다: 담당자 한 명을 고치면 그 사람을 쓰는 모든 채널·경로가 "
+            "함께 바뀝니다."
+        ),
     )
     notes = models.TextField(_("비고"), blank=True)
     is_active = models.BooleanField(_("사용"), default=True)
@@ -277,34 +282,32 @@ class Channel(SeedKeyed):
     def __str__(self) -> str:
         return self.name
 
+    def recipients_on(self, day: datetime.date | None = None) -> tuple[tuple[str, ...], ...]:
+        """(To, Cc) addresses of the contacts in force on ``day`` (None: every active row), in
+        the order the seed lists them. Reads prefetched ``recipient_links`` when present."""
+        to: list[str] = []
+        cc: list[str] = []
+        links = sorted(self.recipient_links.all(), key=lambda r: (r.kind != "to", r.position, r.pk))
+        for link in links:
+            contact = link.contact
+            if not contact.email or (day is not None and not contact.in_force_on(day)):
+                continue
+            if day is None and not contact.is_active:
+                continue
+            (to if link.kind == RecipientKind.TO else cc).append(contact.email)
+        return tuple(dict.fromkeys(to)), tuple(dict.fromkeys(cc))
+
     @property
     def to_addresses(self) -> tuple[str, ...]:
-        return tuple(addr for _name, addr in parse_recipients(self.recipients_to))
+        return self.recipients_on()[0]
 
     @property
     def cc_addresses(self) -> tuple[str, ...]:
-        return tuple(addr for _name, addr in parse_recipients(self.recipients_cc))
+        return self.recipients_on()[1]
 
     def clean(self) -> None:
-        # An e-mail channel nobody receives silently loses the customer's request.
-        if self.kind == ChannelKind.EMAIL and not (
-            parse_recipients(self.recipients_to) or parse_recipients(self.recipients_cc)
-        ):
-            raise ValidationError(
-                {
-                    "recipients_to": _(
-                        "E-mail 채널에는 수신(To) 또는 참조(Cc) 주소가 한 개 이상 있어야 합니다."
-                    )
-                },
-                code="email_without_recipients",
-            )
-        if self.kind != ChannelKind.EMAIL and (
-            (self.recipients_to or "").strip() or (self.recipients_cc or "").strip()
-        ):
-            raise ValidationError(
-                {"recipients_to": _("수신·참조 주소는 E-mail 채널에만 입력합니다.")},
-                code="recipients_on_non_email",
-            )
+        # Recipients are rows (ChannelRecipient); "an e-mail channel needs one" is checked where
+        # they are written: partners.services.channel_set_recipients and the admin inline.
         if self.kind in self.KINDS_NEEDING_TARGET and not (self.target or "").strip():
             raise ValidationError(
                 {
@@ -332,10 +335,24 @@ class Contact(SeedKeyed):
         _("표시 이름"), max_length=80, blank=True, help_text=_("실명 대신 역할명을 씁니다.")
     )
     email = models.CharField(
-        _("이메일"), max_length=254, blank=True, validators=[validate_placeholder_email]
+        _("이메일"), max_length=254, blank=True, validators=[validate_email_address]
     )
     mention = models.CharField(
         _("아지트 멘션"), max_length=60, blank=True, help_text=_("예: @owner1")
+    )
+    effective_from = models.DateField(
+        _("적용 시작일"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "이 날부터 이 담당자에게 보냅니다 (예: 운영사별 담당자 25.5.1부터). 비우면 처음부터."
+        ),
+    )
+    effective_to = models.DateField(
+        _("적용 종료일"),
+        null=True,
+        blank=True,
+        help_text=_("이 날까지 (포함). 담당자가 바뀌면 종료일을 넣고 새 담당자 행을 만듭니다."),
     )
     notes = models.TextField(_("비고"), blank=True)
     is_active = models.BooleanField(_("사용"), default=True)
@@ -348,17 +365,30 @@ class Contact(SeedKeyed):
         ordering = ["label", "email", "mention"]
         constraints = [
             _unique_seed_key("contact"),
+            # The DB's half of "no overlapping periods for one address / handle" (the service
+            # checks the full overlap and names the other row): one open-ended row each.
             models.UniqueConstraint(
                 fields=["email"],
-                condition=~Q(email=""),
-                name="partners_contact_unique_email",
-                violation_error_message=_("같은 이메일의 연락처가 이미 있습니다."),
+                condition=~Q(email="") & Q(effective_to__isnull=True, is_active=True),
+                name="partners_contact_one_open_email",
+                violation_error_message=_(
+                    "같은 이메일의 사용 중인 연락처(종료일 없음)가 이미 있습니다."
+                ),
             ),
             models.UniqueConstraint(
                 fields=["mention"],
-                condition=~Q(mention=""),
-                name="partners_contact_unique_mention",
-                violation_error_message=_("같은 멘션의 연락처가 이미 있습니다."),
+                condition=~Q(mention="") & Q(effective_to__isnull=True, is_active=True),
+                name="partners_contact_one_open_mention",
+                violation_error_message=_(
+                    "같은 멘션의 사용 중인 연락처(종료일 없음)가 이미 있습니다."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(effective_to__isnull=True)
+                | Q(effective_from__isnull=True)
+                | Q(effective_to__gte=models.F("effective_from")),
+                name="partners_contact_dates_in_order",
+                violation_error_message=_("적용 종료일은 시작일보다 빠를 수 없습니다."),
             ),
         ]
 
@@ -371,6 +401,52 @@ class Contact(SeedKeyed):
             raise ValidationError(_("이메일 또는 아지트 멘션 중 하나는 입력하세요."))
         if self.mention and not self.mention.startswith("@"):
             raise ValidationError({"mention": _("멘션은 @로 시작합니다 (예: @owner1).")})
+        if self.effective_from and self.effective_to and self.effective_to < self.effective_from:
+            raise ValidationError({"effective_to": _("적용 종료일은 시작일보다 빠를 수 없습니다.")})
+
+    def in_force_on(self, day: datetime.date) -> bool:
+        return (
+            self.is_active
+            and (self.effective_from is None or self.effective_from <= day)
+            and (self.effective_to is None or day <= self.effective_to)
+        )
+
+
+class RecipientKind(models.TextChoices):
+    TO = "to", _("수신 (To)")
+    CC = "cc", _("참조 (Cc)")
+
+
+class ChannelRecipient(models.Model):
+    """One contact on an e-mail channel's To or Cc line, in the seed's order."""
+
+    channel = models.ForeignKey(
+        Channel, on_delete=models.CASCADE, related_name="recipient_links", verbose_name=_("채널")
+    )
+    contact = models.ForeignKey(
+        Contact, on_delete=models.PROTECT, related_name="channel_links", verbose_name=_("담당자")
+    )
+    kind = models.CharField(
+        _("구분"), max_length=2, choices=RecipientKind.choices, default=RecipientKind.TO
+    )
+    position = models.PositiveSmallIntegerField(_("순서"), default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("채널 수신·참조")
+        verbose_name_plural = _("채널 수신·참조")
+        ordering = ["channel", "kind", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "contact", "kind"],
+                name="partners_channelrecipient_unique",
+                violation_error_message=_("이 채널에 같은 담당자가 이미 있습니다."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.contact}"
 
 
 #: The fields that together say which question a route answers. Two *active* routes with the
@@ -482,8 +558,13 @@ class Route(SeedKeyed):
         ),
     )
     procedure = models.TextField(_("처리방법"))
-    mentions = models.CharField(
-        _("멘션"), max_length=300, blank=True, help_text=_("예: @owner4 @owner5")
+    mention_contacts = models.ManyToManyField(
+        Contact,
+        through="RouteMention",
+        related_name="mentioned_in_routes",
+        blank=True,
+        verbose_name=_("멘션"),
+        help_text=_("아지트 멘션 담당자 (연락처 행). 담당자를 바꾸면 이 경로의 멘션도 바뀝니다."),
     )
     allowed_roles = models.CharField(
         _("변경권한"), max_length=10, choices=RoleScope.choices, default=RoleScope.LEADS
@@ -571,9 +652,21 @@ class Route(SeedKeyed):
         """Role codes that may carry this route out (the seed's 변경권한 column)."""
         return ROLE_SCOPE_CODES[RoleScope(self.allowed_roles)]
 
+    def mentions_on(self, day: datetime.date | None = None) -> tuple[str, ...]:
+        """The @handles of the mention contacts in force on ``day`` (None: every active row), in
+        the seed's order. Reads prefetched ``mention_links`` when present."""
+        links = sorted(self.mention_links.all(), key=lambda m: (m.position, m.pk))
+        handles = [
+            link.contact.mention
+            for link in links
+            if link.contact.mention
+            and (link.contact.in_force_on(day) if day is not None else link.contact.is_active)
+        ]
+        return tuple(dict.fromkeys(handles))
+
     @property
     def mention_list(self) -> tuple[str, ...]:
-        return tuple(m.strip(" ,") for m in self.mentions.split() if m.strip(" ,"))
+        return self.mentions_on(getattr(self, "asked_day", None))
 
     def key(self) -> tuple:
         return tuple(
@@ -632,3 +725,32 @@ class Route(SeedKeyed):
                 )
         if errors:
             raise ValidationError(errors)
+
+
+class RouteMention(models.Model):
+    """One @mention of a route (seed 001's "@owner4 @owner5 멘션"), as a contact row."""
+
+    route = models.ForeignKey(
+        Route, on_delete=models.CASCADE, related_name="mention_links", verbose_name=_("경로")
+    )
+    contact = models.ForeignKey(
+        Contact, on_delete=models.PROTECT, related_name="route_links", verbose_name=_("담당자")
+    )
+    position = models.PositiveSmallIntegerField(_("순서"), default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("경로 멘션")
+        verbose_name_plural = _("경로 멘션")
+        ordering = ["route", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["route", "contact"],
+                name="partners_routemention_unique",
+                violation_error_message=_("이 경로에 같은 담당자 멘션이 이미 있습니다."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(self.contact)

@@ -64,6 +64,11 @@ PARTNERS = [
 # --------------------------------------------------------------------------------------------
 
 
+#: Table 1: "운영사별 담당자 | 25.5.1부터" (주차 운영 핫라인 공지 25.04.16). Operators' contacts are
+#: in force from that day; before it the previous process applies (route notes say so).
+PARTNER_CONTACTS_FROM = "2025-05-01"
+
+
 def _contact(key, partner, label, *, email="", mention="", notes=""):
     return {
         "seed_key": f"contact.{key}",
@@ -73,6 +78,8 @@ def _contact(key, partner, label, *, email="", mention="", notes=""):
         "email": email,
         "mention": mention,
         "notes": notes,
+        "effective_from": PARTNER_CONTACTS_FROM if partner else None,
+        "effective_to": None,
     }
 
 
@@ -104,13 +111,17 @@ CONTACTS = [
     _contact("contact17", "hiparking", "플랫폼 담당자", email="contact17@hiparking.example"),
     _contact("contact18", "hiparking", "플랫폼 담당자", email="contact18@hiparking.example"),
     *[_contact(f"owner{n}", "kmpns", "담당자 (아지트)", mention=f"@owner{n}") for n in (1, 2, 3)],
-    _contact("owner4", None, "정기권 담당 (아지트)", mention="@owner4"),
+    # The updated seed spells each handle one way: 사업담당 = @owner4 @owner5 @owner6 @owner7 in
+    # tables 3, 5 and 6 (the first copy misspelled @owner4/@owner7 as @owner8/@owner9 in some rows;
+    # partners/migrations/0005 moves those rows' mentions to the right contacts).
+    _contact("owner4", None, "사업담당 (정기권)", mention="@owner4"),
     _contact("owner5", None, "사업담당", mention="@owner5"),
     _contact("owner6", None, "사업담당", mention="@owner6"),
-    _contact("owner7", None, "정기권 담당 (아지트)", mention="@owner7"),
-    _contact("owner8", None, "사업담당", mention="@owner8"),
-    _contact("owner9", None, "사업담당", mention="@owner9"),
+    _contact("owner7", None, "사업담당 (정기권)", mention="@owner7"),
 ]
+
+#: Handles the first copy of seed 001 misspelled, and the one the updated seed uses instead.
+MISSPELLED_HANDLES = {"@owner8": "@owner4", "@owner9": "@owner7"}
 
 # --------------------------------------------------------------------------------------------
 # Channels (recipients: one "이름 <주소>" a line, in the seed's order)
@@ -301,8 +312,8 @@ SITES = [
 SEASON_PASS_KINDS = ("car_number_change", "unregistered")  # table 2: "미등록 & 차량번호 변경"
 MANUAL = ("manual_normal", "manual_special")  # "수동현장" without (일반)/(특수)
 
-BUSINESS_OWNERS = "@owner8, @owner5, @owner6, @owner9 멘션"
-BUSINESS_OWNER_MENTIONS = "@owner8 @owner5 @owner6 @owner9"
+BUSINESS_OWNERS = "@owner4, @owner5, @owner6, @owner7 멘션"
+BUSINESS_OWNER_MENTIONS = "@owner4 @owner5 @owner6 @owner7"
 REFUND_DISPUTE = (
     "경과일 수 x 일최대요금으로 안내했으나, 미수긍한 경우 @owner4 @owner5, @owner6, @owner7 멘션"
 )
@@ -718,7 +729,7 @@ ROUTES = [
         request_kinds=("parking_ticket",),
         channel="channel.common.agit",
         procedure="· 아지트 기존 업무 유지하되, 운영사 확인 요청이 필요한 경우 위 담당자 참고해서 "
-        "처리\n· 처리불가 시 사업담당(@owner8, @owner5, @owner6, @owner9) 멘션",
+        "처리\n· 처리불가 시 사업담당(@owner4, @owner5, @owner6, @owner7) 멘션",
         mentions=BUSINESS_OWNER_MENTIONS,
         allowed_roles="all",
         notes="시드 표 6에는 변경권한 칸이 없음: '아지트 기존 업무'는 상담사 모두의 업무라 All로 둠. "

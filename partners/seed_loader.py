@@ -19,11 +19,25 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from email.utils import getaddresses
 
 from . import seed_data
 from .rules import windows_overlap
 
 ROUTE_KEY = ("request_kind", "site_kind", "integration", "topic", "customer_agrees")
+
+
+def parse_recipients(text: str) -> list[tuple[str, str]]:
+    """``'담당자 <a@b.example>'`` lines (or commas) -> [(display name, address)], in order.
+    Plain text parsing, no model import: migrations use it on historical rows."""
+    lines = [line.strip() for line in (text or "").replace(",", "\n").splitlines()]
+    return [(name, addr) for name, addr in getaddresses([ln for ln in lines if ln])]
+
+
+def mention_handles(text: str) -> list[str]:
+    """``'@owner4 @owner5, @owner6'`` -> ['@owner4', '@owner5', '@owner6'] (order kept, once)."""
+    handles = [m.strip(" ,") for m in (text or "").split()]
+    return list(dict.fromkeys(h for h in handles if h.startswith("@")))
 
 
 def _date(value):
@@ -81,14 +95,22 @@ class _Loader:
 
         for row in seed_data.CONTACTS:
             natural = {"email": row["email"]} if row["email"] else {"mention": row["mention"]}
-            self.ensure(
-                "Contact", {**row, "partner": partners.get(row["partner"])}, natural=natural
-            )
+            data = {
+                **row,
+                "partner": partners.get(row["partner"]),
+                "effective_from": _date(row.get("effective_from")),
+                "effective_to": _date(row.get("effective_to")),
+            }
+            self.ensure("Contact", data, natural=natural)
 
         channels = {}
         for row in seed_data.CHANNELS:
             data = {**row, "partner": partners.get(row["partner"])}
-            channels[row["seed_key"]] = self.ensure("Channel", data, natural={"name": row["name"]})
+            before = self.created["Channel"]
+            channel = self.ensure("Channel", data, natural={"name": row["name"]})
+            channels[row["seed_key"]] = channel
+            if channel is not None and self.created["Channel"] > before:
+                self.link_recipients(channel, row)
 
         sites = {}
         for row in seed_data.SITES:
@@ -133,8 +155,54 @@ class _Loader:
         if data["is_active"] and self.overlaps(data):
             self.skipped.append(f"{row['seed_key']}: 같은 조건의 사용 중인 경로가 이미 있음")
             return
-        objects.create(**_fields(self.model("Route"), data))
+        route = objects.create(**_fields(self.model("Route"), data))
         self.created["Route"] += 1
+        self.link_mentions(route, row.get("mentions", ""))
+
+    # Recipients and mentions are rows pointing at contacts (issue 15); an old migration's
+    # historical models have no such rows and keep the seed's text in the fields it had.
+    def link_model(self, name):
+        try:
+            return self.model(name)
+        except LookupError:
+            return None
+
+    def contact_by(self, **natural):
+        return (
+            self.objects("Contact")
+            .filter(is_active=True, **natural)
+            .order_by("-effective_from", "pk")
+            .first()
+        )
+
+    def link_recipients(self, channel, row) -> None:
+        model = self.link_model("ChannelRecipient")
+        if model is None:
+            return
+        for kind in ("to", "cc"):
+            for position, (_name, addr) in enumerate(
+                parse_recipients(row.get(f"recipients_{kind}", ""))
+            ):
+                contact = self.contact_by(email=addr)
+                if contact is None:
+                    self.skipped.append(f"{row['seed_key']}: 연락처 {addr} 없음")
+                    continue
+                model._default_manager.using(self.using).get_or_create(
+                    channel=channel, contact=contact, kind=kind, defaults={"position": position}
+                )
+
+    def link_mentions(self, route, text: str) -> None:
+        model = self.link_model("RouteMention")
+        if model is None:
+            return
+        for position, handle in enumerate(mention_handles(text)):
+            contact = self.contact_by(mention=handle)
+            if contact is None:
+                self.skipped.append(f"{route.seed_key}: 멘션 {handle} 연락처 없음")
+                continue
+            model._default_manager.using(self.using).get_or_create(
+                route=route, contact=contact, defaults={"position": position}
+            )
 
     def overlaps(self, data) -> bool:
         same_key = self.objects("Route").filter(

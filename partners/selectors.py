@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from cases.playbooks.base import RouteInfo
@@ -30,12 +30,14 @@ from cases.playbooks.base import RouteInfo
 from .exceptions import AmbiguousRoute, RouteError, RouteNotFound
 from .models import (
     Channel,
+    ChannelRecipient,
     Contact,
     Integration,
     LotInfoTopic,
     Partner,
     RequestKind,
     Route,
+    RouteMention,
     Site,
     SiteKind,
 )
@@ -56,6 +58,8 @@ __all__ = [
     "RouteNotFound",
     "channel_list",
     "contact_list",
+    "contact_overlapping",
+    "contacts_in_force",
     "partner_list",
     "route_for",
     "route_info",
@@ -78,17 +82,64 @@ def site_list() -> QuerySet[Site]:
 
 
 def channel_list() -> QuerySet[Channel]:
-    return Channel.objects.select_related("partner")
+    return Channel.objects.select_related("partner").prefetch_related(
+        Prefetch("recipient_links", queryset=ChannelRecipient.objects.select_related("contact"))
+    )
 
 
 def contact_list() -> QuerySet[Contact]:
     return Contact.objects.select_related("partner")
 
 
-def route_list(*, active: bool | None = None) -> QuerySet[Route]:
+def contacts_in_force(at: dt.datetime | dt.date | None = None) -> QuerySet[Contact]:
+    """Active contacts whose effective period contains the Seoul day of ``at`` (default today).
+
+    Seed 001 "운영사별 담당자 25.5.1부터": on 2025-04-30 the operators' contacts are not yet in
+    force, on 2025-05-01 they are."""
+    day = _day(at)
+    return contact_list().filter(
+        Q(effective_from__isnull=True) | Q(effective_from__lte=day),
+        Q(effective_to__isnull=True) | Q(effective_to__gte=day),
+        is_active=True,
+    )
+
+
+def contact_overlapping(contact: Contact) -> QuerySet[Contact]:
+    """Active contacts with the same address or handle whose period overlaps ``contact``'s."""
+    if not contact.is_active or not (contact.email or contact.mention):
+        return Contact.objects.none()
+    same = Q()
+    if contact.email:
+        same |= Q(email=contact.email)
+    if contact.mention:
+        same |= Q(mention=contact.mention)
+    qs = Contact.objects.filter(same, is_active=True)
+    if contact.effective_to is not None:
+        qs = qs.filter(Q(effective_from__isnull=True) | Q(effective_from__lte=contact.effective_to))
+    if contact.effective_from is not None:
+        qs = qs.filter(Q(effective_to__isnull=True) | Q(effective_to__gte=contact.effective_from))
+    if contact.pk is not None:
+        qs = qs.exclude(pk=contact.pk)
+    return qs
+
+
+def _links():
+    contact_links = ChannelRecipient.objects.select_related("contact")
+    return (
+        Prefetch("channel__recipient_links", queryset=contact_links),
+        Prefetch("alternative_channel__recipient_links", queryset=contact_links),
+        Prefetch("mention_links", queryset=RouteMention.objects.select_related("contact")),
+    )
+
+
+def route_list(*, active: bool | None = None, links: bool = True) -> QuerySet[Route]:
+    """Routes with what ``route_info`` reads; ``links=False`` (lists) skips the recipient and
+    mention rows, which a list page does not show."""
     qs = Route.objects.select_related(
         "partner", "site", "site__partner", "channel", "alternative_channel"
     )
+    if links:
+        qs = qs.prefetch_related(*_links())
     if active is not None:
         qs = qs.filter(is_active=active)
     return qs
@@ -316,6 +367,7 @@ def route_for(
                 )
             winner = winners[0]
             winner.asked_site = site_obj
+            winner.asked_day = day
             _attach_channel_route(winner, partner_obj, site_obj, asked, at, unknown_partner, query)
             return winner
 
@@ -368,16 +420,18 @@ def route_info(route: Route) -> RouteInfo:
     """
     channel_route: Route | None = getattr(route, "channel_route", None)
     channel = channel_route.channel if channel_route is not None else route.channel
+    day = getattr(route, "asked_day", None) or timezone.localdate()
+    recipients_to, recipients_cc = channel.recipients_on(day)
     notes: list[str] = []
-    mentions = list(route.mention_list)
-    if channel_route is not None:
-        mentions += channel_route.mention_list
+    own_mentions = route.mentions_on(day)
+    partner_mentions = channel_route.mentions_on(day) if channel_route is not None else ()
+    mentions = [*own_mentions, *partner_mentions]
     if route.notes:
         notes.append(route.notes)
     if route.effective_note:
         notes.append(f"적용: {route.effective_note}")
-    if route.mentions:
-        notes.append(f"멘션: {' '.join(route.mention_list)}")
+    if own_mentions:
+        notes.append(f"멘션: {' '.join(own_mentions)}")
     if route.alternative_channel_id:
         alt = route.alternative_channel
         notes.append(f"또는: {alt.name} ({alt.get_kind_display()}: {alt.target or alt.name})")
@@ -386,13 +440,27 @@ def route_info(route: Route) -> RouteInfo:
         if channel_route.alternative_channel_id:
             alt = channel_route.alternative_channel
             notes.append(f"또는: {alt.name} ({alt.get_kind_display()}: {alt.target or alt.name})")
-        if channel_route.mentions:
-            notes.append(f"운영사 담당자 멘션: {' '.join(channel_route.mention_list)}")
+        if partner_mentions:
+            notes.append(f"운영사 담당자 멘션: {' '.join(partner_mentions)}")
     elif route.channel_via:
         reason = getattr(route, "channel_route_error", "") or "운영사를 지정하지 않았습니다"
         notes.append(f"운영사별 채널을 정하지 못했습니다 ({reason}). 운영사별 채널을 확인하세요.")
     if channel.notes:
         notes.append(f"채널 안내: {channel.notes}")
+    waiting = sorted(
+        {
+            link.contact.effective_from
+            for link in channel.recipient_links.all()
+            if link.contact.is_active
+            and link.contact.effective_from
+            and link.contact.effective_from > day
+        }
+    )
+    if waiting:
+        notes.append(
+            f"운영사별 담당자는 {waiting[0]:%Y-%m-%d}부터 적용됩니다: 그 전에는 이전 "
+            "프로세스대로 처리하세요."
+        )
     sites = dict.fromkeys(s for s in (getattr(route, "asked_site", None), route.site) if s)
     for site in sites:
         if site.special_policy:
@@ -401,8 +469,8 @@ def route_info(route: Route) -> RouteInfo:
         route_id=route.pk,
         channel_kind=channel.kind,
         channel_target=channel.target or channel.name,
-        recipients_to=channel.to_addresses,
-        recipients_cc=channel.cc_addresses,
+        recipients_to=recipients_to,
+        recipients_cc=recipients_cc,
         procedure=route.procedure,
         allowed_roles=route.allowed_role_codes(),
         notes="\n".join(notes),

@@ -21,8 +21,18 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext as _
 
-from .models import Channel, Contact, Partner, Route, Site
-from .selectors import route_overlapping
+from .models import (
+    Channel,
+    ChannelKind,
+    ChannelRecipient,
+    Contact,
+    Partner,
+    RecipientKind,
+    Route,
+    RouteMention,
+    Site,
+)
+from .selectors import contact_overlapping, route_overlapping
 
 M = TypeVar("M", bound=models.Model)
 
@@ -67,10 +77,30 @@ def _check_partner_code_unchanged(partner: Partner) -> None:
         )
 
 
+def contact_check_overlap(contact: Contact) -> None:
+    """Refuse a contact whose address or handle is already in force in an overlapping period
+    (seed 001: a person's handle names one person at a time; a change of person is a new row
+    with a later start and an end date on the old one)."""
+    other = contact_overlapping(contact).first()
+    if other is not None:
+        period = f"{other.effective_from or '처음'} ~ {other.effective_to or '계속'}"
+        raise ValidationError(
+            {
+                "effective_from": _(
+                    "같은 이메일·멘션의 연락처 '%(other)s'(적용 %(period)s)와 적용 기간이 겹칩니다. "
+                    "기존 연락처에 종료일을 넣은 뒤 다시 저장하세요."
+                )
+                % {"other": other, "period": period}
+            },
+            code="contact_overlap",
+        )
+
+
 #: Rules beyond full_clean(), per model.
 _EXTRA_CHECKS = {
     Route: (route_check_overlap,),
     Partner: (_check_partner_code_unchanged,),
+    Contact: (contact_check_overlap,),
 }
 
 
@@ -175,13 +205,108 @@ def site_update(*, site: Site, actor, **fields) -> Site:
 # --- channels ---------------------------------------------------------------------------------
 
 
-def channel_create(*, actor, **fields) -> Channel:
-    """Create a channel. An e-mail channel without any recipient is refused (``Channel.clean``)."""
-    return record_save(instance=Channel(**fields), actor=actor)
+def check_recipients(kind: str, to: list, cc: list) -> None:
+    """An e-mail channel nobody receives silently loses the customer's request; any other kind
+    has no To/Cc (it posts, or points at a board/sheet/site)."""
+    if kind == ChannelKind.EMAIL and not (to or cc):
+        raise ValidationError(
+            _("E-mail 채널에는 수신(To) 또는 참조(Cc) 담당자가 한 명 이상 있어야 합니다."),
+            code="email_without_recipients",
+        )
+    if kind != ChannelKind.EMAIL and (to or cc):
+        raise ValidationError(
+            _("수신·참조 담당자는 E-mail 채널에만 지정합니다."), code="recipients_on_non_email"
+        )
+    for contact in [*to, *cc]:
+        if not contact.email:
+            raise ValidationError(
+                _("담당자 '%(contact)s'에게 이메일 주소가 없습니다.") % {"contact": contact},
+                code="recipient_without_email",
+            )
 
 
-def channel_update(*, channel: Channel, actor, **fields) -> Channel:
-    return record_save(instance=_assign(channel, fields), actor=actor)
+@transaction.atomic
+def channel_set_recipients(*, channel: Channel, actor, to=(), cc=()) -> Channel:
+    """Replace the channel's To/Cc by these contact rows (in this order), each change in the
+    history with ``actor``. Refused, nothing saved, if the result breaks :func:`check_recipients`."""
+    to, cc = list(to), list(cc)
+    check_recipients(channel.kind, to, cc)
+    wanted = {(RecipientKind.TO, c.pk): n for n, c in enumerate(to)}
+    wanted |= {(RecipientKind.CC, c.pk): n for n, c in enumerate(cc)}
+    for link in list(channel.recipient_links.all()):
+        key = (link.kind, link.contact_id)
+        if key not in wanted:
+            link._history_user = actor
+            link.delete()
+        elif link.position != wanted[key]:
+            link.position = wanted.pop(key)
+            link._history_user = actor
+            link.save()
+        else:
+            wanted.pop(key)
+    for (kind, contact_id), position in wanted.items():
+        link = ChannelRecipient(
+            channel=channel, contact_id=contact_id, kind=kind, position=position
+        )
+        link._history_user = actor
+        link.save()
+    if hasattr(channel, "_prefetched_objects_cache"):
+        channel._prefetched_objects_cache.pop("recipient_links", None)
+    return channel
+
+
+@transaction.atomic
+def channel_create(*, actor, recipients_to=(), recipients_cc=(), **fields) -> Channel:
+    """Create a channel with its To/Cc contacts. An e-mail channel without any recipient is
+    refused, nothing saved."""
+    check_recipients(fields.get("kind", ""), list(recipients_to), list(recipients_cc))
+    channel = record_save(instance=Channel(**fields), actor=actor)
+    return channel_set_recipients(channel=channel, actor=actor, to=recipients_to, cc=recipients_cc)
+
+
+@transaction.atomic
+def channel_update(*, channel: Channel, actor, recipients_to=None, recipients_cc=None, **fields):
+    """Change a channel; ``recipients_to`` / ``recipients_cc`` (contact rows), when given,
+    replace its To/Cc."""
+    channel = record_save(instance=_assign(channel, fields), actor=actor)
+    links = list(channel.recipient_links.select_related("contact"))
+    to = recipients_to
+    cc = recipients_cc
+    if to is None:
+        to = [link.contact for link in links if link.kind == RecipientKind.TO]
+    if cc is None:
+        cc = [link.contact for link in links if link.kind == RecipientKind.CC]
+    return channel_set_recipients(channel=channel, actor=actor, to=to, cc=cc)
+
+
+@transaction.atomic
+def route_set_mentions(*, route: Route, actor, contacts=()) -> Route:
+    """Replace the route's @mentions by these contact rows (in order), with history."""
+    contacts = list(contacts)
+    for contact in contacts:
+        if not contact.mention:
+            raise ValidationError(
+                _("담당자 '%(contact)s'에게 아지트 멘션이 없습니다.") % {"contact": contact},
+                code="mention_missing",
+            )
+    wanted = {c.pk: n for n, c in enumerate(contacts)}
+    for link in list(route.mention_links.all()):
+        if link.contact_id not in wanted:
+            link._history_user = actor
+            link.delete()
+        else:
+            position = wanted.pop(link.contact_id)
+            if link.position != position:
+                link.position = position
+                link._history_user = actor
+                link.save()
+    for contact_id, position in wanted.items():
+        link = RouteMention(route=route, contact_id=contact_id, position=position)
+        link._history_user = actor
+        link.save()
+    if hasattr(route, "_prefetched_objects_cache"):
+        route._prefetched_objects_cache.pop("mention_links", None)
+    return route
 
 
 # --- contacts ---------------------------------------------------------------------------------
@@ -198,9 +323,13 @@ def contact_update(*, contact: Contact, actor, **fields) -> Contact:
 # --- routes -----------------------------------------------------------------------------------
 
 
-def route_create(*, actor, **fields) -> Route:
+@transaction.atomic
+def route_create(*, actor, mention_contacts=(), **fields) -> Route:
     """Create a route; refused (nothing saved) if it overlaps an active route for the same key."""
-    return record_save(instance=Route(**fields), actor=actor)
+    route = record_save(instance=Route(**fields), actor=actor)
+    if mention_contacts:
+        route_set_mentions(route=route, actor=actor, contacts=mention_contacts)
+    return route
 
 
 def route_update(*, route: Route, actor, **fields) -> Route:

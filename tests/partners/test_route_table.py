@@ -35,7 +35,7 @@ SK_CC = (
 )
 URBAN_TO = ("contact15@urbanport.example",)
 URBAN_CC = ("contact2@kakaomobility.example", "contact16@kakaomobility.example")
-OWNERS = "@owner8 @owner5 @owner6 @owner9"
+OWNERS = "@owner4 @owner5 @owner6 @owner7"  # seed 001 as updated: one spelling per person
 REFUND_OWNERS = "@owner4 @owner5 @owner6 @owner7"
 
 
