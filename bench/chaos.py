@@ -3,8 +3,8 @@
 Each round:
 
 1. queues the round's work: ``--payouts`` traffic fines taken in through ``fine_intake`` (each
-   a scheduled payout and its two SMS, 입금 예정 and 포인트 차감; paying it queues a third,
-   처리완료), then the payout batch task, then ``--messages`` SMS through ``message_queue``;
+   a scheduled payout and its two SMS, 입금 예정 and 포인트 차감, drafted at their steps and sent
+   once the agent has ticked the steps before them; paying it queues a third, 처리완료), then the payout batch task, then ``--messages`` SMS through ``message_queue``;
    the worker starts on them at once, one process paying while the other sends;
 2. kills the worker's whole process group with SIGKILL mid-way through both, the moment the
    bank has executed half of the round's transfers: the batch is still paying, and the round's
@@ -506,8 +506,21 @@ class ChaosBench:
             )
             if result.payout is None:
                 raise RuntimeError(f"fine {call_id} made no payout: {result.message}")
+            self._work_the_plan(result.case)
             ids.append(result.payout.pk)
         return ids
+
+    def _work_the_plan(self, case) -> None:
+        """Issue 13.4: the decision only drafts the fine's SMS, at their steps. The agent ticks
+        the steps before them; the automatic SMS steps then send the drafts (입금 예정 at once,
+        포인트 차감 when the worker has delivered the first and its step is done)."""
+        from cases.models import StepStatus
+        from cases.services import case_step_complete
+
+        for step in case.steps.filter(status=StepStatus.PENDING).order_by("order"):
+            if step.auto:
+                return
+            case_step_complete(case=case, step_code=step.code, actor=self.agent)
 
     def _queue_messages(self, number: int, between=lambda queued: None) -> None:
         """Queue the round's SMS, five per transaction, calling ``between(queued so far)``
