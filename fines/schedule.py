@@ -1,8 +1,8 @@
 """When a payout is paid: the daily batch rule of seed 004, as a pure function.
 
 "어드민 생성 시간에 따라 당일 또는 익일 14시 지급": a payout created strictly before the cutoff
-(``KMCS_PAYOUT_CUTOFF``, default 14:00 Asia/Seoul) is paid in that day's batch
-(``KMCS_PAYOUT_BATCH_TIME``, default 14:00); one created at or after the cutoff goes to the next
+(center settings ``payout_cutoff``, seed 14:00 Asia/Seoul) is paid in that day's batch
+(``payout_batch_time``, seed 14:00); one created at or after the cutoff goes to the next
 day's batch. 14:00:00 itself is *not* before the cutoff, so it goes to the next day: the batch
 starts at 14:00 and a row created in that second may already have missed it.
 
@@ -37,12 +37,28 @@ class PayoutPolicy:
     skip_weekends: bool = False
 
     @classmethod
-    def from_settings(cls) -> PayoutPolicy:
+    def from_rules(cls, rules) -> PayoutPolicy:
+        """From a ``cases.playbooks.center.CenterRules`` (what playbooks get from ``env``)."""
         from django.conf import settings
 
         return cls(
-            cutoff=parse_hhmm(settings.KMCS_PAYOUT_CUTOFF),
-            batch_time=parse_hhmm(settings.KMCS_PAYOUT_BATCH_TIME),
+            cutoff=rules.payout_cutoff,
+            batch_time=rules.payout_batch_time,
+            skip_weekends=settings.KMCS_PAYOUT_SKIP_WEEKENDS,
+        )
+
+    @classmethod
+    def from_settings(cls, at: datetime | None = None) -> PayoutPolicy:
+        """Cutoff and batch time from the center settings in force at ``at`` (default now;
+        ``rules.CenterSettings``, edited by leads in the admin, no restart needed)."""
+        from django.conf import settings
+
+        from rules.selectors import center_rules
+
+        rules = center_rules(at)
+        return cls(
+            cutoff=rules.payout_cutoff,
+            batch_time=rules.payout_batch_time,
             skip_weekends=settings.KMCS_PAYOUT_SKIP_WEEKENDS,
         )
 

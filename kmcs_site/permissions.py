@@ -195,6 +195,16 @@ ACTIONS: dict[str, frozenset[Role]] = {
         change=LEADS_AND_MANAGER,
         delete=LEADS_AND_MANAGER,
     ),
+    # --- rules (issue 15: center settings) -----------------------------------------------
+    # Leads and the manager change the center's settings (a change for later is a new row);
+    # agents have no access; auditors read (and read the history). Rows are never deleted:
+    # a past setting explains a past decision.
+    **_model_actions(
+        "rules.centersettings",
+        view=LEADS_AND_MANAGER | {Role.AUDITOR},
+        add=LEADS_AND_MANAGER,
+        change=LEADS_AND_MANAGER,
+    ),
     # Carrying a route out (post, mail, change in the admin). With a route (or a RouteInfo) the
     # object rule below applies the seed's 변경권한 column: "All" or 팀장·부팀장 only.
     "partners.route.execute": ALL_AGENTS,

@@ -15,15 +15,9 @@ A playbook module (``cases/playbooks/<code>.py``) exports:
 Optional, read by ``cases.services.case_decide`` when a lead decides differently from the
 proposal (an override): ``OUTCOMES`` (the outcome codes the playbook can give, a collection or a
 mapping whose values are codes; an override to another code is refused) and
-``propose_outcome(facts, outcome, at, env) -> Proposal | None`` (the proposal *for a chosen
-outcome*, so the override brings that outcome's own texts and messages). Its answer for the
-outcome the facts lead to is exactly ``propose(facts, at, env)``; for another outcome it is
-what ``propose`` gives when the facts lead there (same builders: steps, messages, memos,
-record, escalation). It raises :class:`PlaybookError` (Korean, naming the fact) when the
-outcome's texts need a fact the case lacks or contradicts: the lead revises the facts first.
-``None`` means the playbook has no texts for that outcome on these facts; then, as for a
-playbook without the hook, the case records the outcome and reason, and the follow-up is done
-by hand.
+``propose_outcome(facts, outcome, at, env) -> Proposal`` (the proposal *for a chosen outcome*,
+so the override brings that outcome's own texts and messages; without it the case records the
+outcome and reason, and the follow-up is done by hand).
 
 Nothing here touches the database. ``cases.services`` turns a Proposal into rows, messages and
 posts; the simulator API returns it as JSON.
@@ -36,6 +30,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
+
+from .center import CenterRules
 
 SEOUL = ZoneInfo("Asia/Seoul")
 
@@ -164,6 +160,10 @@ class Env(Protocol):
 
     def active_campaign(self, code: str, at: datetime) -> Campaign | None: ...
 
+    def center_rules(self, at: datetime) -> CenterRules:
+        """The center settings in force at ``at`` (cutoff, split, thresholds; issue 15)."""
+        ...
+
     def route_for(
         self,
         *,
@@ -183,6 +183,10 @@ class StaticEnv:
 
     campaigns: tuple[Campaign, ...] = ()
     routes: Mapping[tuple, RouteInfo] = field(default_factory=dict)
+    center: CenterRules = field(default_factory=CenterRules)
+
+    def center_rules(self, at: datetime) -> CenterRules:
+        return self.center
 
     def active_campaign(self, code: str, at: datetime) -> Campaign | None:
         # Campaign days are Seoul calendar days: 2025-01-01 00:30 KST is a UTC 12-31 moment.

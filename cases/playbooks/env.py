@@ -12,6 +12,7 @@ from datetime import datetime
 from django.utils import timezone
 
 from cases.playbooks.base import Campaign, PlaybookError, RouteInfo
+from cases.playbooks.center import CenterRules, center_rules
 
 
 class DatabaseEnv:
@@ -25,6 +26,11 @@ class DatabaseEnv:
             .first()
         )
         return row.as_value() if row else None
+
+    def center_rules(self, at: datetime) -> CenterRules:
+        from rules.selectors import center_rules
+
+        return center_rules(at)
 
     def route_for(
         self,
@@ -78,6 +84,10 @@ class MemoEnv:
     def active_campaign(self, code: str, at: datetime) -> Campaign | None:
         day = timezone.localtime(at).date() if timezone.is_aware(at) else at.date()
         return self._ask(("campaign", code, day), lambda: self.env.active_campaign(code, at))
+
+    def center_rules(self, at: datetime) -> CenterRules:
+        # Not memoised by day: a batch proposes at one moment, so one question per batch.
+        return self._ask(("center", at), lambda: center_rules(self.env, at))
 
     def route_for(self, **question) -> RouteInfo:
         key = ("route", *sorted((k, v) for k, v in question.items()))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.conf import settings
 from django.db import transaction
 
 from cases.exceptions import FactsInvalid
@@ -12,6 +11,7 @@ from cases.playbooks import traffic_fine
 from fines import codes
 from fines.models import DisputeResolution, FineNotice, ParkingDispute
 from fines.schedule import SEOUL
+from rules.selectors import center_rules
 
 from ._common import FineError, audited_save, now_or, require
 
@@ -65,7 +65,7 @@ def dispute_request_dashcam(*, dispute: ParkingDispute, actor, at=None) -> Parki
         raise FineError("이미 결정된 건입니다.")
     dispute.dashcam_requested_at = at
     dispute.dashcam_due_on = at.astimezone(SEOUL).date() + timedelta(
-        days=settings.KMCS_DASHCAM_DEADLINE_DAYS
+        days=center_rules(at).dashcam_wait_days  # leads' setting in force (rules app)
     )
     audited_save(dispute, actor, reason="블랙박스 요청")
     return dispute
@@ -98,7 +98,8 @@ def dispute_resolve(*, dispute: ParkingDispute, actor, resolution: str, note: st
     if resolution == DisputeResolution.CASH_SPLIT:
         if not notice.amount:
             raise FineError("과태료 금액이 없어 현금 지급액을 계산할 수 없습니다.")
-        driver, company = codes.split_cash_payment(notice.amount)
+        # The split in force at the decision (rules.CenterSettings; seed: 기사 50% / 당사 50%).
+        driver, company = center_rules(at).split(notice.amount)
         dispute.cash_amount = notice.amount
         dispute.driver_share = driver
         dispute.company_share = company

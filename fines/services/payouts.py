@@ -208,7 +208,7 @@ def payout_create(
         payout.status = PayoutStatus.SCHEDULED
         payout.verified_by = verdict.verifier
         payout.verified_at = at
-        payout.scheduled_at = scheduled_payout_at(at, PayoutPolicy.from_settings())
+        payout.scheduled_at = scheduled_payout_at(at, PayoutPolicy.from_settings(at))
     if approval:
         # Nothing is promised and nothing is due before the second person approves.
         payout.status = PayoutStatus.PENDING_APPROVAL
@@ -326,7 +326,7 @@ def payout_verify_pending(*, payout: FinePayout, actor=None, at=None) -> FinePay
     payout.verified_by = verdict.verifier
     payout.verified_at = at
     payout.verification_error = ""
-    payout.scheduled_at = scheduled_payout_at(at, PayoutPolicy.from_settings())
+    payout.scheduled_at = scheduled_payout_at(at, PayoutPolicy.from_settings(at))
     _queue_creation_messages(payout, payout.notice, actor)
     audited_save(payout, actor, reason="계좌 인증 성공 (지급 예정)", validate_constraints=False)
     return payout
@@ -397,7 +397,7 @@ def payout_approve(*, payout: FinePayout, actor, at=None) -> FinePayout:
         call_after_commit(_enqueue_verify, payout.pk)
         return payout
     payout.status = PayoutStatus.SCHEDULED
-    payout.scheduled_at = scheduled_payout_at(at, PayoutPolicy.from_settings())
+    payout.scheduled_at = scheduled_payout_at(at, PayoutPolicy.from_settings(at))
     _queue_creation_messages(payout, payout.notice, actor)
     audited_save(payout, actor, reason="지급 승인", validate_constraints=False)
     return payout

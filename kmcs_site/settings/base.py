@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "templates_app",
     "cases",
     "fines",
+    # Center settings leads edit in the admin (cutoff, split, thresholds...; issue 15).
+    "rules",
 ]
 
 MIDDLEWARE = [

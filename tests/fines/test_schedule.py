@@ -48,8 +48,12 @@ def test_weekends_skipped_when_configured():
     assert scheduled_payout_at(at(14, 9, 0), policy) == at(14, 14, 0)  # Fri morning: same day
 
 
-def test_cutoff_setting_moves_the_edge(settings):
-    settings.KMCS_PAYOUT_CUTOFF = "13:30"
+@pytest.mark.django_db
+def test_cutoff_setting_moves_the_edge():
+    # The cutoff is a center setting leads edit (rules.CenterSettings, issue 15), not an env var.
+    from rules.models import CenterSettings
+
+    CenterSettings.objects.update(payout_cutoff=time(13, 30))
     policy = PayoutPolicy.from_settings()
     assert policy.cutoff == time(13, 30)
     assert scheduled_payout_at(at(17, 13, 29), policy) == at(17, 14, 0)

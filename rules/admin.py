@@ -1,0 +1,66 @@
+"""Admin of the center settings: leads and the manager edit (kmcs_site.permissions), agents see
+nothing, auditors read the history. Saves go through ``rules.services``."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from kmcs_site.admin import AuditedAdmin
+
+from . import selectors, services
+from .models import CenterSettings
+
+TIME_ERROR = _("시각은 00:00~23:59 사이의 HH:MM 형식으로 입력하세요.")
+
+
+class CenterSettingsForm(forms.ModelForm):
+    payout_cutoff = forms.TimeField(
+        label=_("지급 마감 시각"),
+        input_formats=["%H:%M", "%H:%M:%S"],
+        error_messages={"invalid": TIME_ERROR, "required": TIME_ERROR},
+    )
+    payout_batch_time = forms.TimeField(
+        label=_("지급 배치 시각"),
+        input_formats=["%H:%M", "%H:%M:%S"],
+        error_messages={"invalid": TIME_ERROR, "required": TIME_ERROR},
+    )
+
+    class Meta:
+        model = CenterSettings
+        fields = (
+            "effective_from",
+            "payout_cutoff",
+            "payout_batch_time",
+            "dispute_driver_share_pct",
+            "dispute_company_share_pct",
+            "dashcam_wait_days",
+            "evidence_max_distance_m",
+            "evidence_time_slack_minutes",
+            "evidence_parking_window_hours",
+            "coupon_link",
+            "deposit_account",
+            "note",
+        )
+
+
+@admin.register(CenterSettings)
+class CenterSettingsAdmin(AuditedAdmin):
+    form = CenterSettingsForm
+    list_display = (
+        "effective_from",
+        "payout_cutoff",
+        "payout_batch_time",
+        "dispute_driver_share_pct",
+        "dispute_company_share_pct",
+        "dashcam_wait_days",
+        "note",
+    )
+    ordering = ("-effective_from",)
+
+    def get_queryset(self, request):
+        return selectors.settings_list()
+
+    def save_model(self, request, obj, form, change):
+        services.center_settings_save(instance=obj, actor=request.user)
