@@ -15,7 +15,7 @@ from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 from rest_framework.settings import api_settings
 
-from .base import SEOUL
+from .base import SEOUL, PlaybookError
 
 # --------------------------------------------------------------------------- formatting
 
@@ -308,6 +308,27 @@ def required_when(attrs: Mapping[str, Any], fields: Mapping[str, str], why: str)
         for name, label in fields.items()
         if attrs.get(name) in (None, "")
     }
+
+
+def refuse_override(label: str, errors: Mapping[str, Any] | str) -> None:
+    """Refuse an override to the outcome ``label`` when its texts need facts the case lacks
+    (``errors``: {field: Korean message}, as :func:`required_when` gives, or one message).
+
+    The lead revises the facts first (cases.services.revisions); nothing is decided meanwhile.
+    """
+    if not errors:
+        return
+    if isinstance(errors, str):
+        detail = errors
+    else:
+        detail = " ".join(
+            str(m)
+            for value in errors.values()
+            for m in (value if isinstance(value, list) else [value])
+        )
+    raise PlaybookError(
+        f"'{label}'(으)로 결정하려면 사실관계를 먼저 보완해 주세요. {detail}".rstrip()
+    )
 
 
 # --------------------------------------------------------------------------- redaction

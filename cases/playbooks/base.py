@@ -15,9 +15,15 @@ A playbook module (``cases/playbooks/<code>.py``) exports:
 Optional, read by ``cases.services.case_decide`` when a lead decides differently from the
 proposal (an override): ``OUTCOMES`` (the outcome codes the playbook can give, a collection or a
 mapping whose values are codes; an override to another code is refused) and
-``propose_outcome(facts, outcome, at, env) -> Proposal`` (the proposal *for a chosen outcome*,
-so the override brings that outcome's own texts and messages; without it the case records the
-outcome and reason, and the follow-up is done by hand).
+``propose_outcome(facts, outcome, at, env) -> Proposal | None`` (the proposal *for a chosen
+outcome*, so the override brings that outcome's own texts and messages). Its answer for the
+outcome the facts lead to is exactly ``propose(facts, at, env)``; for another outcome it is
+what ``propose`` gives when the facts lead there (same builders: steps, messages, memos,
+record, escalation). It raises :class:`PlaybookError` (Korean, naming the fact) when the
+outcome's texts need a fact the case lacks or contradicts: the lead revises the facts first.
+``None`` means the playbook has no texts for that outcome on these facts; then, as for a
+playbook without the hook, the case records the outcome and reason, and the follow-up is done
+by hand.
 
 Nothing here touches the database. ``cases.services`` turns a Proposal into rows, messages and
 posts; the simulator API returns it as JSON.

@@ -184,33 +184,40 @@ class Facts(c.FactsSerializer):
     )
 
     def validate(self, attrs: dict) -> dict:
-        outcome = decide(attrs)
-        needs = {
-            "rejected_other_inquiry": (
-                {"other_inquiry_summary": "실제 문의 내용"},
-                "접수유형 외 다른 문의는",
-            ),
-            "rejected_already_processed": (
-                {"cancelled_on": "취소일자", "cancelled_amount": "취소금액(기처리)"},
-                "고객센터 기처리 반려는",
-            ),
-            "rejected_duplicate": (
-                {
-                    "duplicate_received_on": "기존 접수일",
-                    "duplicate_ref": "중복접수 상담ID 또는 아지트 링크",
-                },
-                "중복 접수 반려는",
-            ),
-            "approved": (
-                {"fare_amount": "결제(취소)금액", "called_on": "호출일", "origin": "출발지"},
-                "승인(결제취소)과 고객 SMS에",
-            ),
-        }.get(outcome)
-        if needs:
-            errors = c.required_when(attrs, *needs)
-            if errors:
-                raise serializers.ValidationError(errors)
+        errors = _missing_for(decide(attrs), attrs)
+        if errors:
+            raise serializers.ValidationError(errors)
         return attrs
+
+
+#: outcome -> (facts its texts need {field: label}, the words of the error)
+NEEDS = {
+    "rejected_other_inquiry": (
+        {"other_inquiry_summary": "실제 문의 내용"},
+        "접수유형 외 다른 문의는",
+    ),
+    "rejected_already_processed": (
+        {"cancelled_on": "취소일자", "cancelled_amount": "취소금액(기처리)"},
+        "고객센터 기처리 반려는",
+    ),
+    "rejected_duplicate": (
+        {
+            "duplicate_received_on": "기존 접수일",
+            "duplicate_ref": "중복접수 상담ID 또는 아지트 링크",
+        },
+        "중복 접수 반려는",
+    ),
+    "approved": (
+        {"fare_amount": "결제(취소)금액", "called_on": "호출일", "origin": "출발지"},
+        "승인(결제취소)과 고객 SMS에",
+    ),
+}
+
+
+def _missing_for(outcome: str, facts: dict) -> dict[str, str]:
+    """{field: Korean message} for the facts ``outcome``'s texts need and ``facts`` lack."""
+    needs = NEEDS.get(outcome)
+    return c.required_when(facts, *needs) if needs else {}
 
 
 FACTS = Facts
@@ -390,7 +397,29 @@ def _reason(outcome: str, facts: dict) -> str:
 
 def propose(facts: dict, at: datetime, env: Env) -> Proposal:
     outcome = decide(facts)
+    return _proposal(outcome, facts, _reason(outcome, facts))
+
+
+def propose_outcome(facts: dict, outcome: str, at: datetime, env: Env) -> Proposal:
+    """The proposal for ``outcome`` chosen by a lead (an override): the outcome's own steps,
+    SMS, billing memo, record and Agit post, built as :func:`propose` builds them.
+
+    Refused (PlaybookError, naming the facts) when the outcome's texts need a fact the case
+    lacks: the approval SMS names 취소금액, 호출일 and 출발지, a 기처리 반려 its 취소일자...
+    For the meter outcomes chosen against the meter rule, the reason says so and keeps what
+    the meter showed.
+    """
+    if outcome not in RESULT_TYPE:
+        c.refuse_override(OUTCOMES.get(outcome, outcome), "이 결과의 문자와 상담이력이 없습니다.")
+    c.refuse_override(OUTCOMES[outcome], _missing_for(outcome, facts))
+    natural = decide(facts)
     reason = _reason(outcome, facts)
+    if outcome != natural and outcome in ("approved", "rejected_ride_recorded"):
+        reason = f"{OUTCOMES[outcome]} (검토 결정) · 자동 판단: {_reason(natural, facts)}"
+    return _proposal(outcome, facts, reason)
+
+
+def _proposal(outcome: str, facts: dict, reason: str) -> Proposal:
     messages = _messages(outcome, facts)
     escalation = _agit(outcome, facts, reason)
     notes = _notes(outcome, facts)

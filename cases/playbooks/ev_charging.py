@@ -198,6 +198,28 @@ def _session_lines(facts: dict) -> list[str]:
     return lines
 
 
+#: outcome -> the case type (A-D) that gives it: the outcomes and the case types are one to one.
+CASE_FOR_OUTCOME = {outcome: case for case, outcome in OUTCOME_FOR_CASE.items()}
+
+
+def propose_outcome(facts: dict, outcome: str, at: datetime, env: Env) -> Proposal:
+    """The proposal for ``outcome`` chosen by a lead (an override): the outcome *is* a case
+    type (A-D), so it is :func:`propose` for the facts with that case type, under the same
+    rules FACTS applies (A, C and D need the session identified: TID, 종료일시, 충전량, 충전액;
+    a team answer must be one that case type can receive). Refused (PlaybookError naming the
+    facts) otherwise: the lead revises the facts first.
+    """
+    case = CASE_FOR_OUTCOME.get(outcome)
+    if case is None:
+        c.refuse_override(outcome, "이 플레이북의 처리 결과가 아닙니다.")
+    chosen = {**facts, "case_type": case}
+    try:
+        Facts().validate(chosen)
+    except serializers.ValidationError as exc:
+        c.refuse_override(OUTCOMES[outcome], exc.detail)
+    return propose(chosen, at, env)
+
+
 def propose(facts: dict, at: datetime, env: Env) -> Proposal:
     case = facts["case_type"]
     outcome = OUTCOME_FOR_CASE[case]

@@ -364,6 +364,11 @@ def missing_evidence(facts: dict) -> list[str]:
     return [] if facts.get("usage_history_attached") else ["이용내역"]
 
 
+def required_evidence(facts: dict) -> list[str]:
+    """The history this app's ticket needs (모두의주차장: 예약내역 and 결제내역)."""
+    return ["예약내역", "결제내역"] if facts["other_app"] == "modu" else ["이용내역"]
+
+
 def _stage(facts: dict) -> str:
     if not facts.get("account_holder", True):
         return "restricted"  # ※ 본인이 아닌 경우 상담제한: nothing else is said
@@ -764,7 +769,9 @@ def _propose_evidence(ctx: _Ctx) -> Proposal:
         ]
         memo = f"유선 이중결제 문의: 타사 주차권({ctx.seller}) {needed} 필요 안내, 챗봇 게시판 접수 안내"
     else:
-        missing = missing_evidence(facts)
+        # A lead may ask again for history that was attached (unreadable, wrong ride): then the
+        # request names what this app's history is (모두의주차장: both), as if it were missing.
+        missing = missing_evidence(facts) or required_evidence(facts)
         reason = f"타사 주차권 내역 없음: {', '.join(missing)} 첨부 요청" + (
             " (모두의주차장은 예약내역과 결제내역 모두 필요: 예약내역에는 결제시간이 없음)"
             if modu
@@ -1034,12 +1041,65 @@ _NOT_TEXT = frozenset(
 )
 
 
+LOT_RULES = ("refer_control_center", "center_contacts_control_center", "escalate_agit")
+#: The lot facts a lot rule's texts state ("이용하신 주차장은 성북구 공영주차장으로 ...").
+_LOT_FACTS = "주차장 명, 주차장 행정구역, 공영주차장 여부"
+
+
 def propose(facts: dict, at: datetime, env: Env) -> Proposal:
+    return _proposal(decide(facts), facts, at, env)
+
+
+def propose_outcome(facts: dict, outcome: str, at: datetime, env: Env) -> Proposal:
+    """The proposal for ``outcome`` chosen by a lead (an override), built as :func:`propose`
+    builds it (steps, scripts, board SMS and coupon during the campaign, billing memo, record,
+    the lot-name rule of 소유인증).
+
+    Refused (PlaybookError naming the facts) when the outcome's texts need what the case lacks
+    or contradicts: 결제취소 states the pass amount; 시간 초과 the stay, the ticket's hours and
+    the fee, and a stay longer than the ticket; 정보상이 a ticket car number / date / lot that
+    differs; a lot rule a lot of its district (its scripts name 성북구·속초시 공영, 인천공항).
+    """
+    label = OUTCOMES.get(outcome, outcome)
+    if outcome not in OUTCOMES:
+        c.refuse_override(label, "이 플레이북의 처리 결과가 아닙니다.")
+    holder = facts.get("account_holder", True)
+    if (outcome == "consultation_restricted") == holder:
+        c.refuse_override(
+            label,
+            "카카오 T 계정 가입자 본인 여부: 본인이 아닌 경우 상담제한만 할 수 있습니다."
+            if not holder
+            else "카카오 T 계정 가입자 본인 여부: 본인이 확인된 건입니다.",
+        )
+    if outcome in LOT_RULES and lot_rule(facts) != outcome:
+        c.refuse_override(label, f"이 주차장은 이 규칙의 대상이 아닙니다 ({_LOT_FACTS} 확인).")
+    why = "이 결과의 안내와 문자에"
+    if outcome == "cancel_pass_payment":
+        c.refuse_override(label, c.required_when(facts, {"pass_amount": "주차패스 결제금액"}, why))
+    if outcome == "normal_overtime":
+        needed = {
+            "exit_at": "출차일시",
+            "ticket_hours": "주차권 시간",
+            "pass_amount": "주차패스 결제금액",
+        }
+        c.refuse_override(label, c.required_when(facts, needed, why))
+        if used_minutes(facts) <= facts["ticket_hours"] * 60:
+            c.refuse_override(
+                label, "이용시간이 주차권 시간을 넘지 않습니다 (입차·출차일시, 주차권 시간 확인)."
+            )
+    if outcome == "customer_fault_info_mismatch" and not mismatches(facts):
+        c.refuse_override(
+            label,
+            "주차권 차량번호·주차권 예약일·주차권 주차장 명 중 실제 이용과 다른 항목이 없습니다.",
+        )
+    return _proposal(outcome, facts, at, env)
+
+
+def _proposal(outcome: str, facts: dict, at: datetime, env: Env) -> Proposal:
     ctx = _ctx(facts, at, env)
-    outcome = decide(facts)
     if outcome == "consultation_restricted":
         proposal = _propose_restricted(ctx)
-    elif outcome in ("refer_control_center", "center_contacts_control_center", "escalate_agit"):
+    elif outcome in LOT_RULES:
         proposal = _propose_lot_rule(outcome, ctx)
     elif outcome == "request_evidence":
         proposal = _propose_evidence(ctx)

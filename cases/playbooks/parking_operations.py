@@ -410,6 +410,51 @@ def _roles(route: RouteInfo) -> tuple[frozenset[str], str]:
 # --------------------------------------------------------------------------- proposal
 
 
+def propose_outcome(facts: dict, outcome: str, at: datetime, env: Env) -> Proposal | None:
+    """The proposal for ``outcome`` chosen by a lead (an override): what :func:`propose` gives
+    when the facts lead there. The outcomes follow the route table and the customer's answer
+    (seed 001), so:
+
+    - ``explain_refund``: a mid-term cancel explained again (the answer is asked anew);
+    - ``escalate_business_owner``: a mid-term cancel the customer did not accept (고객 수긍
+      여부 '아니오') by its route's mentions;
+    - ``follow_route``: the route of these facts (a mid-term cancel the customer accepted).
+
+    Refused (PlaybookError naming the fact) when the customer's answer a mid-term cancel's
+    outcome needs is missing or says otherwise, or no route answers the facts for a mention.
+    ``None`` (the generic follow-up: the lead carries it out by hand, nothing is improvised)
+    for ``follow_route`` when the route table has no row for these facts, and for the refund
+    outcomes of a request that is not a mid-term cancel (the seed has no text for them).
+    """
+    label = OUTCOMES.get(outcome, outcome)
+    if outcome not in OUTCOMES or outcome == "needs_review":
+        c.refuse_override(label, "이 결과로 결정할 수 없습니다.")
+    natural = propose(facts, at, env)
+    if natural.outcome == outcome:
+        return natural
+    midterm = facts["request_kind"] == "midterm_cancel"
+    agrees = facts.get("customer_agrees")
+    if outcome in ("explain_refund", "escalate_business_owner") and not midterm:
+        return None  # the seed's texts are a mid-term cancel's: another request is done by hand
+    if outcome == "explain_refund":
+        return propose({**facts, "customer_agrees": None}, at, env)
+    if midterm and agrees is None:
+        c.refuse_override(
+            label, "고객 수긍 여부: 환불금 안내 후 고객의 수긍 여부를 먼저 기록해 주세요."
+        )
+    if outcome == "escalate_business_owner":
+        if agrees:
+            c.refuse_override(label, "고객 수긍 여부: 고객이 환불금에 수긍한 건입니다.")
+        c.refuse_override(
+            label, f"처리 경로 없음: 사업담당 멘션 경로가 없습니다 ({natural.reason})."
+        )
+    if midterm and agrees is False:
+        c.refuse_override(
+            label, "고객 수긍 여부: 고객이 미수긍한 건은 사업담당 멘션 경로로 진행합니다."
+        )
+    return None  # follow_route without a route: done by hand
+
+
 def propose(facts: dict, at: datetime, env: Env) -> Proposal:
     kind = facts["request_kind"]
     ctype = PARKING_OPERATIONS[kind]

@@ -674,7 +674,6 @@ def _propose_payout(facts: dict, cat: str, at: datetime, env: Env | None = None)
                 "[기사] 포인트 차감 예정 SMS 전송 - 콜 ID 기재 (MCRM)",
                 ALL,
                 kind="sms",
-                auto=True,
             ),
             _history_step(ALL),
         ]
@@ -727,7 +726,7 @@ def _propose_payout(facts: dict, cat: str, at: datetime, env: Env | None = None)
     )
 
 
-def _propose_transfer(facts: dict, cat: str, at: datetime) -> Proposal:
+def _propose_transfer(facts: dict, cat: str, at: datetime, *, chosen: bool = False) -> Proposal:
     penalty = cat == codes.CAT_PENALTY
     consigned = facts.get("call_type") == codes.CONSIGNED
     dispute = is_parking_dispute(facts)
@@ -807,6 +806,9 @@ def _propose_transfer(facts: dict, cat: str, at: datetime) -> Proposal:
         )
     kind = _kind_label(facts)
     why = "범칙금" if penalty else f"특이이슈({kind})"
+    if chosen:
+        # A lead sent a fine the rules give the agent to the manager (an override).
+        why = f"담당자 판단 특이이슈({kind})"
     if facts.get("evidence_override"):
         why += " · 증빙 불일치 담당자 승인"
     if dispute:
@@ -834,6 +836,52 @@ def _propose_transfer(facts: dict, cat: str, at: datetime) -> Proposal:
         operations_memo=f"{why} → 담당자(관리자) 이관",
         figures=_figures(facts, cat, penalty=penalty, parking_dispute=dispute, **figures),
     )
+
+
+def propose_outcome(
+    facts: dict, outcome: str, at: datetime, env: Env | None = None
+) -> Proposal | None:
+    """The proposal for ``outcome`` chosen by a lead (an override), built as :func:`propose`
+    builds it; ``propose(facts)`` itself for the outcome the facts lead to.
+
+    - ``rejected_duplicate`` needs the first case or payout the duplicate check found;
+    - ``request_documents`` needs a document the facts say is missing (고지서 이미지 or 계좌);
+    - ``rejected_evidence_mismatch``: the mismatch answer, with the evidence reason if any;
+    - ``transfer_to_manager`` of a fine the agent would pay: the 특이이슈_과태료 transfer (the
+      seed's only transfer board), with its 시간소요 양해 SMS;
+    - ``payout``: ``None`` unless the facts lead there. The payout row (and the date the
+      입금 예정 SMS states) is created by the fines decision (``fines.services.fine_decide``),
+      never by a case override; an override to payout records the decision and the payout is
+      made by hand in the fines ledger (승인 대기, four-eyes), so no SMS promises a deposit the
+      ledger does not hold.
+
+    Refused (PlaybookError naming the facts) when a needed fact is missing.
+    """
+    label = OUTCOMES.get(outcome, outcome)
+    if outcome not in OUTCOMES:
+        c.refuse_override(label, "이 플레이북의 처리 결과가 아닙니다.")
+    if decide(facts) == outcome:
+        return propose(facts, at, env)
+    cat = category(facts)
+    if outcome == codes.REJECTED_DUPLICATE:
+        c.refuse_override(
+            label,
+            "중복 원건 케이스 또는 기존 지급 건이 없습니다 (콜ID 중복 체크 결과 확인).",
+        )
+    if outcome == codes.REQUEST_DOCUMENTS:
+        if not missing_documents(facts):
+            c.refuse_override(
+                label,
+                "고지서 이미지 첨부, 고객 계좌정보 기재: 보완 요청할 서류가 사실관계에 없습니다.",
+            )
+        return _propose_documents(facts, cat)
+    if outcome == codes.REJECTED_EVIDENCE_MISMATCH:
+        return _propose_mismatch(facts, cat)
+    if outcome == codes.TRANSFER_TO_MANAGER:
+        if cat in (codes.CAT_SPECIAL, codes.CAT_PENALTY):
+            return _propose_transfer(facts, cat, at)
+        return _propose_transfer(facts, codes.CAT_SPECIAL, at, chosen=True)
+    return None  # payout against the rules: see the docstring
 
 
 def propose(facts: dict, at: datetime, env: Env | None = None) -> Proposal:

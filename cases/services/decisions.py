@@ -3,6 +3,7 @@ post and plan (steps, and messages drafted at the step that sends them), in one 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 
 from django.db import transaction
@@ -93,13 +94,19 @@ def _check_override_outcome(module, outcome: str) -> None:
 def _override_proposal(case: Case, proposed: Proposal, outcome: str, reason: str, at, env):
     """The proposal for an outcome a lead chose instead of the playbook's.
 
-    A playbook that can spell out any of its outcomes exports ``propose_outcome(facts, outcome,
-    at, env)``; then the chosen outcome brings its own texts and messages. Otherwise the case
-    records the outcome and the reason, and a follow-up step says the rest is done by hand:
-    sending the proposal's messages for an outcome that was *not* chosen would be wrong.
+    A playbook that can spell out its outcomes exports ``propose_outcome(facts, outcome, at,
+    env)``; then the chosen outcome brings its own steps, texts, memos, record and messages
+    (planned at their steps by ``plan_write`` like any decision), and the operations memo says
+    the lead decided differently and why. A ``PlaybookError`` (a fact the outcome's texts need
+    is missing) refuses the override with its Korean message. Otherwise (no hook, or ``None``:
+    no texts for that outcome) the case records the outcome and the reason, and a follow-up
+    step says the rest is done by hand: sending the proposal's messages for an outcome that
+    was *not* chosen would be wrong.
     """
     module = playbook_module(case.playbook)
     _check_override_outcome(module, outcome)
+    label = _outcome_label(module, outcome)
+    was = _outcome_label(module, proposed.outcome)
     hook = getattr(module, "propose_outcome", None)
     if hook is not None:
         from cases.playbooks.env import DatabaseEnv
@@ -108,13 +115,18 @@ def _override_proposal(case: Case, proposed: Proposal, outcome: str, reason: str
         if not serializer.is_valid():
             raise FactsInvalid(flatten_errors(serializer.errors))
         try:
-            return hook(serializer.validated_data, outcome, at, env or DatabaseEnv())
+            chosen = hook(serializer.validated_data, outcome, at, env or DatabaseEnv())
         except PlaybookError as exc:
             raise ProposalFailed(str(exc)) from exc
+        if chosen is not None:
+            if chosen.outcome != outcome or chosen.playbook != proposed.playbook:
+                raise ProposalFailed(f"'{label}' 결과의 제안을 만들 수 없습니다.")
+            note = f"[제안과 다르게 결정] 제안 {was} → {label} · 사유: {reason}"
+            return dataclasses.replace(
+                chosen, operations_memo=_append(chosen.operations_memo, note)
+            )
     # No playbook text for this outcome: the record says what was decided, why, and that the
     # customer/driver notice is done by hand (CEMS), so no case ends with no record and no SMS.
-    label = _outcome_label(module, outcome)
-    was = _outcome_label(module, proposed.outcome)
     notes = f"-처리내용: 제안({was})과 다르게 '{label}'(으)로 결정\n-변경 사유: {reason}"
     return Proposal(
         playbook=proposed.playbook,

@@ -183,6 +183,10 @@ def _decided_cases(people):
                     facts[key] = f"{facts[key]}-{mode}"
             if "call_id" in facts:
                 facts["call_id"] = str(next(_ids))
+            if mode == "overridden" and playbook == "parking_operations":
+                # The customer's answer recorded (미수긍): a lead may then decide another
+                # outcome; before it, every other outcome waits for that fact.
+                facts["customer_agrees"] = False
             case = case_create(
                 playbook=playbook,
                 facts=facts,
@@ -193,21 +197,26 @@ def _decided_cases(people):
                 assignee=people.agent,
             ).case
             if mode == "overridden":
+                from cases.exceptions import ProposalFailed
                 from cases.services.decisions import declared_outcomes
                 from cases.services.intake import playbook_module
 
                 proposal = case.proposal["outcome"]
-                other = sorted(
+                for other in sorted(
                     c
                     for c in declared_outcomes(playbook_module(playbook))
                     if c not in (proposal, "needs_review")
-                )[0]
-                case_decide(
-                    case=case,
-                    actor=people.lead,
-                    override_outcome=other,
-                    override_reason="팀장 판단",
-                )
+                ):
+                    try:  # an outcome whose texts need a fact this case lacks is refused
+                        case_decide(
+                            case=case,
+                            actor=people.lead,
+                            override_outcome=other,
+                            override_reason="팀장 판단",
+                        )
+                        break
+                    except ProposalFailed:
+                        continue
             else:
                 case_decide(case=case, actor=people.agent)
             if mode == "closed":

@@ -14,6 +14,7 @@ from cases.exceptions import UnknownOutcome
 from cases.labels import outcome_filter_choices, outcome_labels, override_choices
 from cases.models import Case
 from cases.playbooks import PLAYBOOKS
+from cases.playbooks.base import PlaybookError
 from cases.services import case_create, case_decide, case_propose
 from kmcs_site.demo_data import VARIANTS, phones
 
@@ -30,6 +31,7 @@ DOMAIN_OUTCOMES = {
         "refer_control_center",
         "center_contacts_control_center",
         "escalate_agit",
+        "consultation_restricted",  # seed 000 ① ※ 본인이 아닌 경우 상담제한 (issue 15)
     ],
     "driver_nonride_cancel": [
         "approved",
@@ -151,21 +153,131 @@ def test_admin_override_is_a_select_and_decides(people):
     assert case.is_override and case.overridden_by == lead
 
 
+def _chosen(case, target):
+    """What the playbook's ``propose_outcome`` gives for ``target`` on the case's facts (a
+    proposal, or None: no texts), or the PlaybookError refusing it."""
+    from cases.playbooks import validate_facts
+    from cases.playbooks.env import DatabaseEnv
+
+    module = PLAYBOOKS[case.playbook]
+    facts = validate_facts(case.playbook, case.facts)
+    try:
+        return module.propose_outcome(facts, target, timezone.now(), DatabaseEnv())
+    except PlaybookError as exc:
+        return exc
+
+
 @pytest.mark.parametrize("playbook", sorted(DOMAIN_OUTCOMES))
-def test_an_override_of_every_playbook_leaves_a_record_and_a_follow_up(people, playbook):
+def test_an_override_of_every_playbook_leaves_a_record_and_its_texts_or_a_follow_up(
+    people, playbook
+):
     lead, agent = people
     case = _case(playbook, agent, n=7)
     proposed = case_propose(case=case).outcome
-    target = next(code for code, _label in override_choices(playbook) if code != proposed)
+    # The first other outcome the playbook can decide on these facts (one needing a fact the
+    # case lacks is refused: see the tests below).
+    target, chosen = next(
+        (code, chosen)
+        for code, _label in override_choices(playbook)
+        if code != proposed and not isinstance(chosen := _chosen(case, code), PlaybookError)
+    )
     case_decide(case=case, actor=lead, override_outcome=target, override_reason="팀장 판단")
     case.refresh_from_db()
     label = outcome_labels(playbook)[target]
     assert case.status == "decided" and case.outcome == target and case.is_override
-    assert case.record_title and "팀장 판단" in case.record_notes
-    codes = set(case.steps.values_list("code", flat=True))
-    # No playbook spells out another outcome's texts: the follow-up says it is done by hand.
-    assert case.outbound_messages.exists() or "override_follow_up" in codes
-    follow = case.steps.get(code="override_follow_up")
-    assert label in follow.label and "직접" in follow.label
-    assert label in case.operations_memo
+    assert case.record_title
+    assert label in case.operations_memo and "팀장 판단" in case.operations_memo
     assert Case.history.filter(id=case.pk, outcome=target).exists()
+    codes = list(case.steps.order_by("order").values_list("code", flat=True))
+    if chosen is None:
+        # No playbook text for this outcome on these facts: the follow-up says it is done by hand.
+        assert "팀장 판단" in case.record_notes
+        follow = case.steps.get(code="override_follow_up")
+        assert label in follow.label and "직접" in follow.label
+        return
+    # The outcome's own plan: its steps, record, memos and messages, as a decision writes them.
+    assert "override_follow_up" not in codes
+    assert codes == [s.code for s in chosen.steps]
+    assert (case.record_title, case.record_notes) == (chosen.record.title, chosen.record.notes)
+    assert case.billing_memo == chosen.billing_memo
+    assert sorted(case.outbound_messages.values_list("template__name", flat=True)) == sorted(
+        m.template for m in chosen.messages
+    )
+    assert set(case.outbound_messages.values_list("status", flat=True)) <= {"planned"}
+
+
+def test_overriding_a_needs_review_case_to_approved_plans_the_seed_002_approval(people):
+    """Seed 002 승인: the driver's and the customer's '취소완료' SMS drafted at their step (sent
+    only after '어드민 확인 후 결제취소'), the billing memo, the record and the Agit post."""
+    from cases.exceptions import StepNotReached
+    from cases.models import EscalationPost
+    from cases.playbooks import driver_nonride_cancel as dnc
+    from cases.services import case_step_complete, case_step_send
+
+    lead, agent = people
+    case = _case("driver_nonride_cancel", agent, n=3, variant=2)
+    assert case_propose(case=case).outcome == "needs_review"
+    case_decide(case=case, actor=lead, override_outcome="approved", override_reason="지도 확인함")
+    case.refresh_from_db()
+    assert (case.outcome, case.result_type, case.is_override) == ("approved", "approved", True)
+    assert case.record_title == "처리완료" and case.record_inquiry == "미운행건 결제취소 요청"
+    assert case.billing_memo == "챗보드 IN / 기사_미운행건 결제취소 / 고객 SMS"
+    assert "지도 확인함" in case.operations_memo
+    post = EscalationPost.objects.get(case=case)
+    assert (post.board, post.template) == (dnc.AGIT_BOARD, dnc.AGIT_TEMPLATE)
+    messages = case.outbound_messages.order_by("audience")
+    assert [(m.template.name, m.audience, m.status, m.step.code) for m in messages] == [
+        (dnc.TPL_CUSTOMER_APPROVED, "customer", "planned", "send_sms"),
+        (dnc.TPL_DRIVER_APPROVED, "driver", "planned", "send_sms"),
+    ]
+    fare = f"{case.facts['fare_amount']:,}원"
+    assert all(fare in m.body for m in messages)  # ■ 취소금액 in both SMS
+    assert "override_follow_up" not in set(case.steps.values_list("code", flat=True))
+    # Sent at their step, like any decision: not before "어드민 확인 후 결제취소".
+    with pytest.raises(StepNotReached):
+        case_step_send(case=case, step_code="send_sms", actor=case.assignee)
+    for code in ("check_meter", "cancel_payment"):
+        case_step_complete(case=case, step_code=code, actor=case.assignee)
+    _step, count = case_step_send(case=case, step_code="send_sms", actor=case.assignee)
+    assert count == 2
+    assert "planned" not in set(case.outbound_messages.values_list("status", flat=True))
+
+
+def test_an_override_whose_texts_need_a_missing_fact_is_refused_and_nothing_changes(people):
+    from cases.exceptions import ProposalFailed
+
+    lead, agent = people
+    v = VARIANTS["driver_nonride_cancel"][2]  # needs_review
+    facts = v.facts(timezone.localdate(), 4)
+    for name in ("fare_amount", "called_on", "origin"):
+        facts.pop(name)
+    customer, driver = phones(4)
+    case = case_create(
+        playbook="driver_nonride_cancel",
+        facts=facts,
+        channel="chatbot_board",
+        actor=agent,
+        customer_phone=customer,
+        driver_phone=driver,
+    ).case
+    with pytest.raises(ProposalFailed) as exc:
+        case_decide(case=case, actor=lead, override_outcome="approved", override_reason="확인")
+    message = exc.value.message
+    assert "승인 (미운행 결제취소)" in message and "사실관계를 먼저 보완해 주세요" in message
+    assert "결제(취소)금액" in message and "호출일" in message and "출발지" in message
+    case.refresh_from_db()
+    assert case.status == "new" and case.outcome == "" and not case.is_override
+    assert not case.steps.exists() and not case.outbound_messages.exists()
+    assert case.billing_memo == "" and not case.escalation_posts.exists()
+
+
+def test_an_override_to_an_outcome_without_texts_keeps_the_generic_follow_up(people):
+    """traffic_fine: a payout is created by the fines decision, never by a case override, so an
+    override to payout sends no 입금 예정 SMS and says the rest is done by hand."""
+    lead, agent = people
+    case = _case("traffic_fine", agent, n=5, variant=1)  # request_documents
+    assert case_propose(case=case).outcome == "request_documents"
+    case_decide(case=case, actor=lead, override_outcome="payout", override_reason="계좌 확인")
+    case.refresh_from_db()
+    assert case.outcome == "payout" and not case.outbound_messages.exists()
+    assert "override_follow_up" in set(case.steps.values_list("code", flat=True))
