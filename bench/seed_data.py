@@ -792,7 +792,7 @@ def _proposal_parts(prototype: Prototype, at: datetime):
     )
     messages = []
     for spec in proposal.messages:
-        template = SmsTemplate.objects.filter(name=spec.template).first()
+        template = SmsTemplate.objects.filter(code=spec.template).first()
         version = (
             SmsTemplateVersion.objects.filter(template=template, status="approved").first()
             if template

@@ -480,7 +480,7 @@ def case_message_previews(*, case: Case, proposal) -> list[MessagePreview]:
     from templates_app.services import template_approved_version
 
     names = {spec.template for spec in proposal.messages}
-    templates = {t.name: t for t in SmsTemplate.objects.filter(name__in=names)}
+    templates = {t.code: t for t in SmsTemplate.objects.filter(code__in=names)}
     previews = []
     for spec in proposal.messages:
         phone = case.phone_for(spec.audience)

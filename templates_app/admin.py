@@ -95,14 +95,16 @@ class SmsTemplateAdmin(AuditedAdmin):
         "name",
         "audience",
         "service",
+        "sending_system",
+        "enabled",
         "status",
         "approved_display",
         "draft_display",
         "updated_at",
         "preview_link",
     )
-    list_filter = ("status", "audience", "service")
-    search_fields = ("name", "description")
+    list_filter = ("status", "audience", "service", "sending_system", "enabled")
+    search_fields = ("name", "code", "description")
     inlines = [SmsTemplateVersionInline]
     paginator = CappedCountPaginator
     actions = ["approve_drafts", "retire_templates"]
@@ -121,20 +123,33 @@ class SmsTemplateAdmin(AuditedAdmin):
     def get_fieldsets(self, request, obj=None):
         editable = obj is None or self.has_change_permission(request, obj)
         text_fields = ("body", "variables") if editable else ("working_body", "working_variables")
+        main = (
+            "name",
+            "audience",
+            "service",
+            "sending_system",
+            "enabled",
+            "description",
+            "source",
+        )
+        if obj is not None:
+            # The stable key playbooks name the template by: shown, never edited.
+            main = ("code", *main)
         return (
-            (None, {"fields": ("name", "audience", "service", "description", "source")}),
+            (None, {"fields": main}),
             (_("본문 (작업본: 초안이 있으면 초안, 없으면 승인본)"), {"fields": text_fields}),
         )
 
     def get_readonly_fields(self, request, obj=None):
-        # The CEMS name is how playbooks refer to a template: fixed once created.
+        # The stable key (code) is how playbooks refer to a template: fixed once created; the
+        # CEMS name stays editable (a lead corrects it when CEMS spells it otherwise).
         if obj is None:
             return ()
         if not self.has_change_permission(request, obj):
             # Read-only pages that build a form without change=True (simple-history's version
             # page for an auditor) must know the display-only fields of get_fieldsets.
-            return ("name", "working_body", "working_variables")
-        return ("name",)
+            return ("code", "working_body", "working_variables")
+        return ("code",)
 
     def has_change_permission(self, request, obj=None):
         if obj is not None and obj.is_retired:
@@ -188,6 +203,8 @@ class SmsTemplateAdmin(AuditedAdmin):
                 body=data["body"],
                 variables=data["variables"],
                 actor=request.user,
+                sending_system=data.get("sending_system") or "cems",
+                enabled=data.get("enabled", True),
             )
             # The admin goes on with ``obj`` (inlines, log entry): make it the saved row.
             obj.pk = created.pk
@@ -198,13 +215,18 @@ class SmsTemplateAdmin(AuditedAdmin):
                 request, _("초안 v1이 저장되었습니다. 승인해야 발송에 쓰입니다."), messages.INFO
             )
             return
+        # The stored row, not ``obj``: the form already wrote the new name into ``obj``, and the
+        # service compares with what is stored to say "CEMS 템플릿 명 변경: old → new".
         services.template_update(
-            template=obj,
+            template=SmsTemplate.objects.get(pk=obj.pk),
             actor=request.user,
             audience=data["audience"],
             service=data["service"],
             description=data.get("description", ""),
             source=data.get("source", ""),
+            name=data.get("name"),
+            sending_system=data.get("sending_system"),
+            enabled=data.get("enabled"),
         )
         draft = services.template_edit(
             template=obj, body=data["body"], variables=data["variables"], actor=request.user

@@ -514,6 +514,29 @@ CATALOGUE: tuple[TemplateDef, ...] = (
         description="챗봇 게시판 공용 반려 (중복 접수): 기사 SMS / 챗봇 답변내용.",
         source=f"{_S002} 5. 반려 (중복 접수), verbatim",
     ),
+    TemplateDef(
+        name="대리기사_챗봇게시판_기사미운행건결제취소(처리중)_취소예정",
+        audience="driver",
+        service="driver",
+        body=(
+            "안녕하세요.\n\n"
+            "{{ received_on }} 접수해 주신 미운행건 결제취소 문의에 대해 안내드려요.\n\n"
+            "확인 결과 결제취소 대상으로 확인되어 취소 처리 예정이에요. 취소가 완료되면 다시 "
+            "안내해 드릴게요.\n\n"
+            "양해해 주시는 만큼, 최대한 신속히 도움드릴 수 있도록 노력할게요.\n\n"
+            f"{_DRIVER_CLOSING}"
+        ),
+        variables={"received_on": "date_md"},
+        description=(
+            "미운행건 결제취소 승인 건을 즉시 취소하지 못할 때 [기사] 처리예정 SMS: "
+            "처리중 (사유: 취소예정). 취소 후에는 '취소완료' SMS가 나갑니다."
+        ),
+        source=(
+            f"{_S002} 1. '※ 관련링크 바로가기 ㄴ처리예정 SMS 발송: ▶ 처리중 (사유: 취소예정)'; the "
+            "seed names this message but gives no text: written in the voice of the seed's 002 "
+            "cells (a double space is a paragraph break)"
+        ),
+    ),
     # ------------------------------------------------------------------ seed 003 (EV)
     TemplateDef(
         name="전기차충전_미충전_결제취소완료",
@@ -612,8 +635,31 @@ CATALOGUE: tuple[TemplateDef, ...] = (
             f"{_DRIVER_CUSTOMER_CLOSING}"
         ),
         variables={"received_on": "date_md", "amount": "amount"},
-        description="과태료 처리 완료 시 [고객] 처리완료(입금 완료) SMS.",
+        description=(
+            "특이이슈 과태료 처리 완료 시 [고객] 처리완료(입금 완료) SMS (시드 ② 10. '처리 완료 "
+            "시 [고객] 처리완료 SMS 발송')."
+        ),
         source=_S004_VOICE + " ('처리 완료 시 [고객] 처리완료 SMS 발송')",
+    ),
+    TemplateDef(
+        name="대리_챗봇게시판_과태료_처리완료_일반위탁콜",
+        audience="customer",
+        service="driver",
+        body=(
+            "안녕하세요.\n\n"
+            "{{ received_on }} 접수해 주신 과태료 건의 처리가 완료되어 안내해 드려요.\n\n"
+            "■ 입금금액 : {{ amount }}\n\n"
+            "남겨주신 계좌로 입금이 완료되었어요. 이용에 불편을 드려 죄송합니다.\n\n"
+            f"{_DRIVER_CUSTOMER_CLOSING}"
+        ),
+        variables={"received_on": "date_md", "amount": "amount"},
+        description=(
+            "일반·위탁콜 과태료 지급 완료 시 [고객] 처리완료 SMS. 시드 004의 일반·위탁콜 "
+            "프로세스에는 없는 문자라 기본은 꺼져 있고, 팀장이 '사용'을 켜면 다음 결정부터 "
+            "계획에 들어갑니다."
+        ),
+        source=_S004_VOICE + " (not prescribed for 일반/위탁콜: off until a lead turns it on)",
+        enabled=False,
     ),
     TemplateDef(
         name="대리기사_챗봇게시판_과태료_포인트차감예정",
@@ -631,6 +677,8 @@ CATALOGUE: tuple[TemplateDef, ...] = (
         variables={"call_id": "call_id", "amount": "amount"},
         description="과태료 지급 건 생성 후 [기사] 포인트 차감 예정 SMS (콜 ID 기재, MCRM 발송).",
         source=_S004_VOICE + " ('[기사] 포인트 차감 예정 SMS 전송 - 콜 ID 기재 MCRM에서 발송')",
+        # Seed 004 ① 8.: "[기사] 포인트 차감 예정 SMS 전송 - 콜 ID 기재 MCRM에서 발송".
+        sending_system="mcrm",
     ),
     TemplateDef(
         name="대리_챗봇게시판_범칙금_처리완료",

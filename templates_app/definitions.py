@@ -35,3 +35,13 @@ class TemplateDef:
     variables: dict[str, str] = field(default_factory=dict)  # name -> VARIABLE_TYPES key
     description: str = ""  # when it is used (Korean)
     source: str = ""  # seed file and section it comes from, or "written in the seed's voice"
+    #: The stable key (SmsTemplate.code) playbooks name the template by; empty = ``name``
+    #: (every template seeded before the key existed is keyed by its original CEMS name).
+    code: str = ""
+    sending_system: str = "cems"  # cems | mcrm (seed 004: 포인트 차감 예정 SMS는 MCRM에서 발송)
+    #: False for a message the seed does not prescribe: a lead turns it on in the admin.
+    enabled: bool = True
+
+    @property
+    def key(self) -> str:
+        return self.code or self.name

@@ -49,10 +49,12 @@ class SmsTemplateForm(forms.ModelForm):
 
     class Meta:
         model = SmsTemplate
-        fields = ["name", "audience", "service", "description", "source"]
+        fields = ["name", "audience", "service", "sending_system", "enabled", "description", "source"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if "sending_system" in self.fields:
+            self.fields["sending_system"].required = False
         # The working text: the draft if there is one (it has the highest number), else the
         # approved version. Saving a different text writes the draft (services.template_edit).
         if self.instance.pk and not self.is_bound:
@@ -60,6 +62,12 @@ class SmsTemplateForm(forms.ModelForm):
             if working is not None:
                 self.initial.setdefault("body", working.body)
                 self.initial.setdefault("variables", working.variables)
+
+    def clean_sending_system(self):
+        # Optional in a post: a template is a CEMS template unless it says otherwise.
+        return self.cleaned_data.get("sending_system") or SmsTemplate._meta.get_field(
+            "sending_system"
+        ).default
 
     def clean_variables(self):
         value = self.cleaned_data.get("variables")

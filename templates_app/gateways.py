@@ -50,9 +50,6 @@ class SmsRequest:
     length_class: str  # SMS | LMS
     message_id: int | None = None
     sender: str = ""  # the caller ID registered with the carriers (발신번호), if configured
-    #: Which attempt of the outbox row this is (1 = first): a provider adapter that cannot rely
-    #: on the provider honouring the key searches for an earlier acceptance before a repeat.
-    attempt: int = 1
 
 
 @dataclass(frozen=True)
@@ -72,9 +69,25 @@ class SmsGateway(Protocol):
     def send(self, request: SmsRequest) -> SmsReceipt: ...
 
 
-def get_gateway() -> SmsGateway:
-    """The configured gateway (a fresh instance: settings may change between calls in tests)."""
-    return import_string(settings.KMCS_SMS_GATEWAY)()
+#: Sending systems (SmsTemplate.sending_system) -> the setting naming that system's gateway.
+SYSTEM_GATEWAY_SETTINGS = {
+    "cems": "KMCS_SMS_GATEWAY_CEMS",
+    "mcrm": "KMCS_SMS_GATEWAY_MCRM",
+}
+
+
+def gateway_path(system: str = "cems") -> str:
+    """The dotted path of ``system``'s gateway: its own setting (``KMCS_SMS_GATEWAY_CEMS`` /
+    ``KMCS_SMS_GATEWAY_MCRM``) when set, else ``KMCS_SMS_GATEWAY`` (both default to it). Seed
+    004 sends the driver's 포인트 차감 SMS from MCRM, every other template from CEMS."""
+    own = getattr(settings, SYSTEM_GATEWAY_SETTINGS.get(system, ""), "") if system else ""
+    return own or settings.KMCS_SMS_GATEWAY
+
+
+def get_gateway(system: str = "cems") -> SmsGateway:
+    """The gateway of sending ``system`` (a fresh instance: settings may change between calls in
+    tests)."""
+    return import_string(gateway_path(system))()
 
 
 class ConsoleGateway:

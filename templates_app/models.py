@@ -36,12 +36,45 @@ class Service(models.TextChoices):
     COMMON = "common", _("공통")
 
 
+class SendingSystem(models.TextChoices):
+    """Where a template's messages leave the center (seed 004: "[기사] 포인트 차감 예정 SMS 전송 -
+    콜 ID 기재 MCRM에서 발송"; every other seed template is a CEMS template)."""
+
+    CEMS = "cems", _("CEMS")
+    MCRM = "mcrm", _("MCRM")
+
+
 class SmsTemplate(models.Model):
+    """A CEMS/MCRM template. ``code`` is the stable key playbooks and services name it by
+    (filled from the original CEMS name); ``name`` is the CEMS name as registered in CEMS, which a
+    lead may correct in the admin (the seeds spell some names two ways) without touching code."""
+
     class Status(models.TextChoices):
         ACTIVE = "active", _("사용")
         RETIRED = "retired", _("폐기")
 
+    code = models.CharField(
+        _("고정 키"),
+        max_length=200,
+        unique=True,
+        help_text=_("플레이북이 템플릿을 찾는 키 (등록 후 바뀌지 않음)."),
+    )
     name = models.CharField(_("CEMS 템플릿 명"), max_length=200, unique=True)
+    sending_system = models.CharField(
+        _("발송 시스템"),
+        max_length=8,
+        choices=SendingSystem.choices,
+        default=SendingSystem.CEMS,
+        help_text=_("이 템플릿의 문자를 내보내는 시스템 (시스템마다 발송 게이트웨이가 다름)."),
+    )
+    enabled = models.BooleanField(
+        _("사용 (팀장 설정)"),
+        default=True,
+        help_text=_(
+            "끄면 이 템플릿의 문자는 새 결정의 계획에 들어가지 않습니다 (시드가 정하지 않은 "
+            "문자는 팀장이 켜야 쓰입니다)."
+        ),
+    )
     audience = models.CharField(_("수신 대상"), max_length=16, choices=Audience.choices)
     service = models.CharField(_("서비스"), max_length=16, choices=Service.choices)
     description = models.TextField(_("사용 상황"), blank=True)

@@ -48,7 +48,7 @@ from .errors import (
     UnknownTemplate,
 )
 from .gateways import GatewayPermanentError, SmsRequest, get_gateway
-from .models import OutboundMessage, Service, SmsTemplate, SmsTemplateVersion
+from .models import OutboundMessage, SendingSystem, Service, SmsTemplate, SmsTemplateVersion
 from .phones import InvalidPhoneNumber, mask_phone, validate_korean_mobile
 from .render import LengthClass, RenderError, render_sms, template_problems
 
@@ -97,10 +97,19 @@ def template_create(
     actor,
     description: str = "",
     source: str = "",
+    code: str = "",
+    sending_system: str = SendingSystem.CEMS,
+    enabled: bool = True,
 ) -> SmsTemplate:
-    """A new template with its version 1 as a *draft*: a person approves it before use."""
+    """A new template with its version 1 as a *draft*: a person approves it before use.
+
+    ``code`` (the stable key services name it by) defaults to the CEMS name it is created with
+    and never changes afterwards; the name itself stays editable (:func:`template_update`)."""
     _require(actor, "templates_app.smstemplate.add")
     template = SmsTemplate(
+        code=(code or name).strip(),
+        sending_system=sending_system,
+        enabled=enabled,
         name=name.strip(),
         audience=audience,
         service=service,
@@ -117,17 +126,41 @@ def template_create(
 
 @transaction.atomic
 def template_update(
-    *, template: SmsTemplate, actor, audience: str, service: str, description: str, source: str
+    *,
+    template: SmsTemplate,
+    actor,
+    audience: str,
+    service: str,
+    description: str,
+    source: str,
+    name: str | None = None,
+    sending_system: str | None = None,
+    enabled: bool | None = None,
 ) -> SmsTemplate:
-    """Change what describes a template (not its text: see :func:`template_edit`)."""
+    """Change what describes a template (not its text: see :func:`template_edit`).
+
+    ``name`` is the CEMS name: a lead corrects it when CEMS spells it otherwise (seed 002 writes
+    one name two ways); playbooks find the template by its ``code``, so nothing else changes.
+    The history row's reason names the old and new name."""
     _require(actor, "templates_app.smstemplate.change", template)
     if template.is_retired:
         raise TemplateError("폐기된 템플릿은 수정할 수 없습니다.")
+    reason = "템플릿 정보 수정"
+    if name is not None and name.strip() and name.strip() != template.name:
+        new_name = name.strip()
+        if SmsTemplate.objects.filter(name=new_name).exclude(pk=template.pk).exists():
+            raise TemplateError(f"CEMS 템플릿 명 '{new_name}'은(는) 이미 다른 템플릿이 씁니다.")
+        reason = f"CEMS 템플릿 명 변경: {template.name} → {new_name}"
+        template.name = new_name
     template.audience = audience
     template.service = service
     template.description = description
     template.source = source
-    _save(template, actor=actor, reason="템플릿 정보 수정")
+    if sending_system is not None:
+        template.sending_system = sending_system
+    if enabled is not None:
+        template.enabled = enabled
+    _save(template, actor=actor, reason=reason)
     return template
 
 
@@ -229,6 +262,12 @@ def catalogue_problems(catalogue: Iterable[TemplateDef]) -> list[str]:
         if name in seen:
             problems.append(f"{name}: 이름이 중복됩니다.")
         seen.add(name)
+        if definition.key != name:
+            if definition.key in seen:
+                problems.append(f"{name}: 고정 키 '{definition.key}'이(가) 중복됩니다.")
+            seen.add(definition.key)
+        if definition.sending_system not in SendingSystem.values:
+            problems.append(f"{name}: 발송 시스템 '{definition.sending_system}'을(를) 알 수 없습니다.")
         if len(name) > SmsTemplate._meta.get_field("name").max_length:
             problems.append(f"{name}: 이름이 너무 깁니다.")
         if definition.audience not in AUDIENCES:
@@ -263,20 +302,36 @@ def catalogue_sync(
         raise CatalogueError("문자 템플릿 카탈로그 오류:\n" + "\n".join(problems))
     templates = template_model.objects.db_manager(using)
     versions = version_model.objects.db_manager(using)
-    existing = set(templates.values_list("name", flat=True))
+    # A template is matched by its stable key (``code``); the 0002 migration runs before the
+    # key exists (historical model without it) and matches by name, as it always did.
+    keyed = any(f.name == "code" for f in template_model._meta.concrete_fields)
+    key_field = "code" if keyed else "name"
+    existing = set(templates.values_list(key_field, flat=True))
     approved = {
-        row["template__name"]: (row["body"], row["variables"])
-        for row in versions.filter(status="approved").values("template__name", "body", "variables")
+        row[f"template__{key_field}"]: (row["body"], row["variables"])
+        for row in versions.filter(status="approved").values(
+            f"template__{key_field}", "body", "variables"
+        )
     }
     now = timezone.now()
     report = SyncReport()
     for definition in catalogue:
-        if definition.name in existing:
-            if approved.get(definition.name) == (definition.body, dict(definition.variables)):
+        key = definition.key if keyed else definition.name
+        if key in existing:
+            if approved.get(key) == (definition.body, dict(definition.variables)):
                 report.unchanged.append(definition.name)
             else:
                 report.differs.append(definition.name)
             continue
+        extra = (
+            {
+                "code": definition.key,
+                "sending_system": definition.sending_system,
+                "enabled": definition.enabled,
+            }
+            if keyed
+            else {}
+        )
         template = template_model(
             name=definition.name,
             audience=definition.audience,
@@ -284,6 +339,7 @@ def catalogue_sync(
             description=definition.description,
             source=definition.source,
             status="active",
+            **extra,
         )
         template._change_reason = "카탈로그에서 등록"
         template.save(using=using)
@@ -352,7 +408,7 @@ def _enqueue_on_commit(message_id: int) -> None:
 
 
 def _same_message(existing: OutboundMessage, template_name: str, recipient: str) -> bool:
-    return existing.template.name == template_name and existing.recipient == recipient
+    return existing.template.code == template_name and existing.recipient == recipient
 
 
 def _check_existing(existing: OutboundMessage, template_name: str, recipient: str):
@@ -407,12 +463,13 @@ def message_queue(
         planned
         and existing is not None
         and existing.status in (Status.PLANNED, Status.CANCELLED)
-        and existing.template.name == template_name
+        and existing.template.code == template_name
     )
     if existing is not None and not redraft:
         return _check_existing(existing, template_name, phone)
 
-    template = SmsTemplate.objects.filter(name=template_name).first()
+    # Looked up by the stable key: a lead may correct the CEMS name without breaking playbooks.
+    template = SmsTemplate.objects.filter(code=template_name).first()
     if template is None:
         raise UnknownTemplate(template_name)
     if template.is_retired:
@@ -577,7 +634,7 @@ def message_deliver(*, message_id: int) -> DeliveryOutcome:
         last_attempt_at=now,
         next_attempt_at=None,
     )
-    message = OutboundMessage.objects.filter(pk=message_id).first()
+    message = OutboundMessage.objects.filter(pk=message_id).select_related("template").first()
     if message is None:
         return DeliveryOutcome(message_id, "", skipped="missing")
     if not claimed:
@@ -593,7 +650,8 @@ def message_deliver(*, message_id: int) -> DeliveryOutcome:
         sender=getattr(settings, "KMCS_SMS_SENDER", ""),
     )
     try:
-        receipt = get_gateway().send(request)
+        # Each template names its sending system (CEMS, MCRM): that system's gateway sends it.
+        receipt = get_gateway(message.template.sending_system).send(request)
     except GatewayPermanentError as exc:
         return _record(message_id, attempt, status=Status.FAILED, error=str(exc), permanent=True)
     except Exception as exc:  # any failure of the gateway is a failed attempt, kept visible
@@ -742,7 +800,14 @@ def message_requeue_stale(
 
 
 def _gateway_is_idempotent() -> bool:
-    return bool(getattr(get_gateway(), "idempotent", False))
+    """Stuck messages are asked again only when every sending system's gateway absorbs a
+    repeated key (a message may belong to either system)."""
+    from .gateways import SYSTEM_GATEWAY_SETTINGS
+
+    return all(
+        bool(getattr(get_gateway(system), "idempotent", False))
+        for system in SYSTEM_GATEWAY_SETTINGS
+    )
 
 
 def message_reclaim_stuck(*, limit: int = 500) -> int:

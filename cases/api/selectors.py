@@ -25,10 +25,11 @@ def approved_versions(names: Iterable[str]) -> dict[str, Any]:
     wanted = set(names)
     if not wanted:
         return {}
+    # Keyed by the template's stable code (what a MessageSpec names), not its editable CEMS name.
     versions = SmsTemplateVersion.objects.filter(
-        template__name__in=wanted, status=SmsTemplateVersion.Status.APPROVED
+        template__code__in=wanted, status=SmsTemplateVersion.Status.APPROVED
     ).select_related("template")
-    return {version.template.name: version for version in versions}
+    return {version.template.code: version for version in versions}
 
 
 def render_message_specs(specs: Iterable[MessageSpec]) -> list[dict[str, Any]]:

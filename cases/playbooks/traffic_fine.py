@@ -375,8 +375,7 @@ def _payout_step(roles) -> Step:
 
 
 def _deposit_sms_step(roles) -> Step:
-    # Automatic: the deposit SMS goes by itself once the payout step (and all before) is done.
-    return Step("sms_deposit_scheduled", "[고객] 입금 예정 SMS 전송", roles, kind="sms", auto=True)
+    return Step("sms_deposit_scheduled", "[고객] 입금 예정 SMS 전송", roles, kind="sms")
 
 
 def _history_step(roles) -> Step:
@@ -635,16 +634,12 @@ def _payout_messages(
             deposit_context(
                 received_on=_received_on(facts, at), amount=amount, scheduled_at=scheduled
             ),
-            step="sms_deposit_scheduled",
         )
     ]
     if driver_sms:
         messages.append(
             MessageSpec(
-                TPL_POINTS_DEDUCTION,
-                "driver",
-                points_context(call_id=call_id, amount=amount),
-                step="sms_points_deduction",
+                TPL_POINTS_DEDUCTION, "driver", points_context(call_id=call_id, amount=amount)
             )
         )
     return messages
@@ -679,7 +674,6 @@ def _propose_payout(facts: dict, cat: str, at: datetime, env: Env | None = None)
                 "[기사] 포인트 차감 예정 SMS 전송 - 콜 ID 기재 (MCRM)",
                 ALL,
                 kind="sms",
-                auto=True,
             ),
             _history_step(ALL),
         ]

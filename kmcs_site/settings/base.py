@@ -264,6 +264,9 @@ CELERY_BEAT_SCHEDULE["fines-payout-batch"] = {
 # KMCS_SMS_OUTBOX_PATH (every process sees them); "templates_app.gateways.HttpGateway" posts to
 # the provider at KMCS_SMS_HTTP_URL with KMCS_SMS_HTTP_TOKEN.
 KMCS_SMS_GATEWAY = env.str("KMCS_SMS_GATEWAY", default="templates_app.gateways.ConsoleGateway")
+# Per sending system (a template names CEMS or MCRM): empty = KMCS_SMS_GATEWAY (issue 15, 004).
+KMCS_SMS_GATEWAY_CEMS = env.str("KMCS_SMS_GATEWAY_CEMS", default="")
+KMCS_SMS_GATEWAY_MCRM = env.str("KMCS_SMS_GATEWAY_MCRM", default="")
 KMCS_SMS_OUTBOX_PATH = env.str("KMCS_SMS_OUTBOX_PATH", default=str(VAR_DIR / "outbox.log"))
 KMCS_SMS_HTTP_URL = env.str("KMCS_SMS_HTTP_URL", default="")
 KMCS_SMS_HTTP_TOKEN = env.str("KMCS_SMS_HTTP_TOKEN", default="")

@@ -184,6 +184,10 @@ def test_preview_of_an_older_version(client, lead, template):
 
 def _change_data(template, **overrides):
     data = {
+        # The CEMS name is editable (issue 15 B 002: "the name is data a lead can correct").
+        "name": template.name,
+        "sending_system": template.sending_system,
+        "enabled": "on" if template.enabled else "",
         "audience": template.audience,
         "service": template.service,
         "description": template.description,

@@ -116,9 +116,12 @@ def test_the_data_migration_uses_historical_models_and_writes_history(monkeypatc
 
     monkeypatch.setattr(templates_app.catalogue, "CATALOGUE", FIXTURE)
     migration = import_module("templates_app.migrations.0002_seed_catalogue")
-    state = MigrationExecutor(connection).loader.project_state(
-        ("templates_app", "0002_seed_catalogue")
-    )
+    # The test database has the latest schema (0004 added code/sending_system/enabled without a
+    # database default), so the seed function runs with the historical models of the latest
+    # templates_app migration; on a fresh database 0002 runs before those columns exist.
+    loader = MigrationExecutor(connection).loader
+    latest = max(key for key in loader.graph.leaf_nodes() if key[0] == "templates_app")
+    state = loader.project_state(latest)
     migration.seed_catalogue(state.apps, connection.schema_editor())
     template = SmsTemplate.objects.get(name="테스트카탈로그_기사_승인")
     assert services.template_approved_version(template).number == 1
