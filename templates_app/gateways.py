@@ -50,6 +50,9 @@ class SmsRequest:
     length_class: str  # SMS | LMS
     message_id: int | None = None
     sender: str = ""  # the caller ID registered with the carriers (발신번호), if configured
+    #: Which attempt of the outbox row this is (1 = first): a provider adapter that cannot rely
+    #: on the provider honouring the key searches for an earlier acceptance before a repeat.
+    attempt: int = 1
 
 
 @dataclass(frozen=True)

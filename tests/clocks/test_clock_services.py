@@ -9,7 +9,7 @@ import pytest
 
 from cases.exceptions import ActionNotAllowed, InvalidTransition
 from cases.models import StepClock
-from cases.services import case_decide, case_step_complete, case_transition
+from cases.services import case_decide, case_force_close, case_step_complete, case_transition
 from cases.services.clocks import case_clocks_pause, case_clocks_resume
 from tests.clocks.conftest import AT, kst
 
@@ -78,14 +78,14 @@ def test_completing_the_step_stops_its_clock(decided_case, staff):
 def test_closing_the_case_stops_every_running_clock(decided_case, staff):
     case = decided_case()
     closed_at = kst(2025, 10, 10, 11, 0)
-    case_transition(case=case, transition="close", actor=staff.agent, at=closed_at)
+    case_force_close(case=case, reason="종결 요청", actor=staff.lead, at=closed_at)
     clocks = clocks_of(case).values()
     assert all(c.stopped_at == closed_at and c.stop_reason == "case_closed" for c in clocks)
 
 
 def test_a_re_decision_stops_the_replaced_steps_clocks_and_starts_new_ones(decided_case, staff):
     case = decided_case()
-    case_transition(case=case, transition="close", actor=staff.agent, at=kst(2025, 10, 2, 11))
+    case_force_close(case=case, reason="종결 요청", actor=staff.lead, at=kst(2025, 10, 2, 11))
     case_transition(case=case, transition="reopen", actor=staff.lead, at=kst(2025, 10, 10, 9))
     case_decide(case=case, actor=staff.lead, at=kst(2025, 10, 10, 10))
     running = StepClock.objects.filter(case=case, stopped_at__isnull=True)
@@ -126,7 +126,7 @@ def test_waiting_on_the_customer_pauses_the_clocks_that_need_their_answer(decide
 def test_closing_while_paused_folds_the_pause_in(decided_case, staff):
     case = decided_case()
     case_clocks_pause(case=case, actor=staff.agent, at=kst(2025, 10, 2, 11))
-    case_transition(case=case, transition="close", actor=staff.agent, at=kst(2025, 10, 2, 13))
+    case_force_close(case=case, reason="종결 요청", actor=staff.lead, at=kst(2025, 10, 2, 13))
     case.refresh_from_db()
     team = clocks_of(case)["ask_team"]
     assert case.waiting_on == "" and team.stop_reason == "case_closed"

@@ -52,6 +52,12 @@ def test_general_fine_creates_case_notice_payout_and_sms_first(intake):
     assert payout.charge_driver is True and payout.verified_by == "format"
     messages = sms(case)
     assert [m[0] for m in messages] == [DEPOSIT, POINTS]
+    # Drafted at the decision, each at its own step; nothing queued at intake (issue 13.4).
+    drafts = OutboundMessage.objects.filter(object_id=case.pk).order_by("pk")
+    assert [(m.status, m.step.code) for m in drafts] == [
+        ("planned", "sms_deposit_scheduled"),
+        ("planned", "sms_points_deduction"),
+    ]
     assert digits(messages[0][1]) == digits(CUSTOMER_PHONE)
     assert digits(messages[1][1]) == digits(DRIVER_PHONE)
     assert "700001" in messages[1][2]  # the driver SMS names the call ID
@@ -291,3 +297,39 @@ def test_outcomes_without_sms_save_the_board_answer(intake, staff):
     assert "이미 접수" in dup.case.answer_text
     first.case.refresh_from_db()
     assert first.case.answer_text == ""  # SMS go first: the agent saves it after sending
+
+
+def test_the_fine_sms_go_out_automatically_once_the_payout_step_is_done(
+    intake, staff, django_capture_on_commit_callbacks, settings
+):
+    """Fine intake queues no SMS: the decision drafts them at their (automatic) steps; when the
+    agent has done every step up to the payout, the deposit SMS goes, and once delivered the
+    driver's points SMS follows, each exactly once."""
+    from cases.exceptions import StepNotReached
+    from cases.services import case_step_complete, case_step_send
+    from tests.templates_app.conftest import GATEWAY_PATH, RecordingGateway
+
+    settings.KMCS_SMS_GATEWAY = GATEWAY_PATH
+    RecordingGateway.reset()
+    with django_capture_on_commit_callbacks(execute=True):
+        case = intake().case
+    assert RecordingGateway.calls == []
+    with pytest.raises(StepNotReached) as info:
+        case_step_send(case=case, step_code="sms_deposit_scheduled", actor=staff.agent)
+    assert "신규 지급 건 생성" in info.value.message
+    order = list(case.steps.order_by("order").values_list("code", flat=True))
+    before = order[: order.index("sms_deposit_scheduled")]
+    for code in before[:-1]:
+        case_step_complete(case=case, step_code=code, actor=staff.agent)
+    assert RecordingGateway.calls == []  # the payout step is still open
+    with django_capture_on_commit_callbacks(execute=True):
+        case_step_complete(case=case, step_code=before[-1], actor=staff.agent)
+    assert [c.body for c in RecordingGateway.calls if "40,000원" in c.body]
+    statuses = dict(
+        OutboundMessage.objects.filter(object_id=case.pk).values_list("template__name", "status")
+    )
+    assert statuses == {DEPOSIT: "sent", POINTS: "sent"}
+    assert len(RecordingGateway.calls) == 2
+    done = case.steps.filter(code__in=["sms_deposit_scheduled", "sms_points_deduction"])
+    assert set(done.values_list("status", flat=True)) == {"done"}
+    RecordingGateway.reset()
