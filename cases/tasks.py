@@ -16,3 +16,37 @@ def clocks_mark_overdue() -> dict:
     marked = mark()
     notified = notify()
     return {"marked": len(marked), "notified": notified}
+
+
+@shared_task(
+    name="cases.tasks.case_email_send",
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=None,  # the service decides (KMCS_EMAIL_MAX_ATTEMPTS, counted on the row)
+)
+def case_email_send(self, email_id: int) -> str:
+    """Send one queued case e-mail (issue 16); safe twice: the service claims the row."""
+    from cases.services.emails import case_email_deliver
+
+    outcome = case_email_deliver(email_id=email_id)
+    if outcome.retry_in is not None:
+        raise self.retry(countdown=outcome.retry_in)
+    return outcome.status
+
+
+@shared_task(
+    name="cases.tasks.agit_post_publish",
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=None,  # the service decides (KMCS_AGIT_MAX_ATTEMPTS, counted on the row)
+)
+def agit_post_publish(self, post_id: int) -> str:
+    """Post one Agit escalation through the webhook (issue 16); one idempotency key per post."""
+    from cases.services.agit import agit_post_deliver
+
+    outcome = agit_post_deliver(post_id=post_id)
+    if outcome.retry_in is not None:
+        raise self.retry(countdown=outcome.retry_in)
+    return outcome.status

@@ -107,6 +107,17 @@ ACTIONS: dict[str, frozenset[Role]] = {
     **_model_actions("cases.campaign", add=LEADS_AND_MANAGER, change=LEADS_AND_MANAGER),
     **_model_actions("cases.casestep", change=ALL_AGENTS),
     **_model_actions("cases.escalationpost", add=ALL_AGENTS, change=ALL_AGENTS),
+    # Issue 16: KMCS writes a post on Agit through the webhook (the agent asks, as writing it by
+    # hand); a post that failed for good is sent again by a lead or the manager.
+    "cases.escalationpost.publish": ALL_AGENTS,
+    "cases.escalationpost.retry": LEADS_AND_MANAGER,
+    # Case e-mail to a CPO / partner (issue 16): whoever works the case sends it (seed 001's
+    # 변경권한 is the route step's own roles); a failed or uncertain mail is re-sent by a lead.
+    # Rows are written by the services only (outbox, inbound replies): no change, no delete.
+    **_model_actions("cases.caseemail", add=ALL_AGENTS),
+    "cases.caseemail.retry": LEADS_AND_MANAGER,
+    # Spent webhook tokens (replay guard): nobody reads or edits them.
+    **_model_actions("cases.inboundmailtoken", view=()),
     **_model_actions("cases.contactattempt", add=ALL_AGENTS),
     **_model_actions(
         "cases.staffprofile",
@@ -371,6 +382,10 @@ def _case_view(user, roles, obj):
 @object_rule("cases.casestep.mark_na")
 @object_rule("cases.escalationpost.add")
 @object_rule("cases.escalationpost.change")
+@object_rule("cases.escalationpost.publish")
+@object_rule("cases.escalationpost.retry")
+@object_rule("cases.caseemail.add")
+@object_rule("cases.caseemail.retry")
 @object_rule("cases.contactattempt.add")
 def _case_work(user, roles, obj):
     from cases.access import agent_may_work, case_of, is_agent_only

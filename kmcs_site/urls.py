@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from cases import urls as cases_urls
+from cases.views.inbound_mail import MailgunInboundView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -11,4 +12,8 @@ urlpatterns = [
     path("work/", include(cases_urls.workspace_urls)),
     path("audit/", include(cases_urls.audit_urls)),
     path("dashboard/", include("cases.dashboard.urls")),
+    # Provider webhooks (issue 16): signed by the provider, no login.
+    path(
+        "integrations/mail/mailgun/", MailgunInboundView.as_view(), name="inbound_mail_mailgun"
+    ),
 ]

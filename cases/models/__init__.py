@@ -21,19 +21,22 @@ from cases.models.choices import (
 from cases.models.clock import ClockStop, StepClock
 from cases.models.consultation_type import ConsultationType
 from cases.models.contact import ContactAttempt
-from cases.models.escalation import EscalationPost
+from cases.models.email import CaseEmail, EmailDirection, EmailStatus, InboundMailToken
+from cases.models.escalation import AgitDelivery, EscalationPost
 from cases.models.revision import FactRevision
 from cases.models.staff import StaffProfile
 from cases.models.step import CaseStep
 from cases.models.unmask import UnmaskLog
 
 __all__ = [
+    "AgitDelivery",
     "DONE_STATUSES",
     "OPEN_STATUSES",
     "SERVICE_OF_PLAYBOOK",
     "Audience",
     "Campaign",
     "Case",
+    "CaseEmail",
     "CaseStep",
     "CaseUserObjectPermission",
     "Channel",
@@ -41,8 +44,11 @@ __all__ = [
     "ConsultationType",
     "ContactAttempt",
     "ContactResult",
+    "EmailDirection",
+    "EmailStatus",
     "EscalationPost",
     "FactRevision",
+    "InboundMailToken",
     "PlaybookCode",
     "PostReason",
     "ResultType",

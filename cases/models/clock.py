@@ -29,6 +29,9 @@ class ClockStop(models.TextChoices):
     SKIPPED = "skipped", _("재결정으로 대체")
     CASE_CLOSED = "case_closed", _("케이스 종결")
     NOT_APPLICABLE = "not_applicable", _("해당 없음 처리")
+    #: The CPO's / partner's reply mail arrived (issue 16): the wait is over, the step is the
+    #: agent's again.
+    REPLY_RECEIVED = "reply_received", _("회신 수신")
 
 
 class StepClock(models.Model):

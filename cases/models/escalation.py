@@ -11,11 +11,23 @@ from simple_history.models import HistoricalRecords
 from cases.models.choices import PostReason
 
 
+class AgitDelivery(models.TextChoices):
+    """Where an automatic post (Agit webhook, issue 16) stands; '' = posted or to post by hand."""
+
+    NONE = "", _("수동")
+    QUEUED = "queued", _("게시 대기")
+    POSTING = "posting", _("게시 중")
+    POSTED = "posted", _("게시 완료")
+    FAILED = "failed", _("게시 실패")
+
+
 class EscalationPost(models.Model):
     """What to post on Agit for a case, and (once posted) the link to it.
 
-    KMCS does not write to Agit itself: the row is the post's text and board, the agent posts
-    it and pastes the link back. A post without a link is still "to be written", which is what
+    The row is the post's text and board. With the Agit webhook configured (issue 16) KMCS
+    posts it itself (``delivery_status``, one ``idempotency_key`` per post so a retry never
+    posts twice) and stores the returned link; otherwise, or for a post made by hand, the agent
+    pastes the link back. A post without a link is still "to be written", which is what
     closing a case checks (seed 002 [아지트 작성 기준]).
     """
 
@@ -41,6 +53,12 @@ class EscalationPost(models.Model):
     )
     created_at = models.DateTimeField(_("작성 시각"), default=timezone.now)
     posted_at = models.DateTimeField(_("게시 확인 시각"), null=True, blank=True)
+    delivery_status = models.CharField(
+        _("자동 게시 상태"), max_length=10, blank=True, choices=AgitDelivery.choices, default=""
+    )
+    idempotency_key = models.CharField(_("멱등 키"), max_length=64, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("게시 시도"), default=0)
+    last_error = models.TextField(_("게시 오류"), blank=True)
 
     history = HistoricalRecords()
 

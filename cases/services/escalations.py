@@ -50,8 +50,13 @@ def escalation_post_create(
     mentions: Sequence[str] = (),
     reason: str = PostReason.MANUAL,
     at=None,
+    publish: bool = True,
 ) -> EscalationPost:
-    """Record an Agit post for ``case`` (to be written on Agit; ``link_url`` once it is)."""
+    """Record an Agit post for ``case`` (to be written on Agit; ``link_url`` once it is).
+
+    With the Agit webhook configured and no link given, KMCS writes it on Agit after commit
+    (``publish=False`` keeps it for writing by hand); a link given means it was posted by hand.
+    """
     at = moment(at)
     locked = lock_case(case)
     require(
@@ -74,6 +79,11 @@ def escalation_post_create(
         posted_at=at if link_url else None,
     )
     audited_save(post, actor)
+    if publish and not link_url:
+        from cases.services.agit import agit_enabled, agit_queue
+
+        if agit_enabled():
+            agit_queue(post, actor=actor)
     return post
 
 

@@ -461,3 +461,40 @@ KMCS_BANK_RECONCILE_AFTER_SECONDS = env.int("KMCS_BANK_RECONCILE_AFTER_SECONDS",
 KMCS_BANK_TRANSFER_LOG_PATH = env.str(
     "KMCS_BANK_TRANSFER_LOG_PATH", default=str(VAR_DIR / "bank-transfers.log")
 )
+
+# --- case e-mail and Agit posts (issue 16 items 2, 3; cases/services/emails.py, agit.py) --------
+# CPO and partner e-mails go out through Django's e-mail framework: any SMTP provider by these
+# settings (the profile picks EMAIL_BACKEND: console in dev, SMTP in production).
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+# Seconds before an SMTP connection or answer is given up (a hung server never hangs a worker).
+EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=10.0)
+# The sender of case mail (seed 001: "Parking CS 공용 메일로 발신 필요") and the domain of our
+# Message-IDs (replies quote them in In-Reply-To / References).
+KMCS_CASE_EMAIL_FROM = env.str("KMCS_CASE_EMAIL_FROM", default="parking-cs@kmcs.example")
+KMCS_EMAIL_MESSAGE_ID_DOMAIN = env.str("KMCS_EMAIL_MESSAGE_ID_DOMAIN", default="kmcs.example")
+# Sending attempts per mail for transient SMTP errors (refused, timeout before the message was
+# handed over, 4xx); a 5xx answer fails at once.
+KMCS_EMAIL_MAX_ATTEMPTS = env.int("KMCS_EMAIL_MAX_ATTEMPTS", default=3)
+# Inbound replies (Mailgun routes webhook): the signing key of the account, and how old a
+# signed request may be (seconds); a token is accepted once.
+KMCS_MAILGUN_SIGNING_KEY = env.str("KMCS_MAILGUN_SIGNING_KEY", default="")
+KMCS_INBOUND_MAIL_MAX_AGE = env.int("KMCS_INBOUND_MAIL_MAX_AGE", default=300)
+# The mailbox `manage.py kmcs_fetch_mail` reads over IMAP (UNSEEN, marked seen once stored).
+KMCS_IMAP_HOST = env.str("KMCS_IMAP_HOST", default="")
+KMCS_IMAP_PORT = env.int("KMCS_IMAP_PORT", default=993)
+KMCS_IMAP_SSL = env.bool("KMCS_IMAP_SSL", default=True)
+KMCS_IMAP_USER = env.str("KMCS_IMAP_USER", default="")
+KMCS_IMAP_PASSWORD = env.str("KMCS_IMAP_PASSWORD", default="")
+KMCS_IMAP_MAILBOX = env.str("KMCS_IMAP_MAILBOX", default="INBOX")
+# Agit posts through an HTTP webhook: empty URL = posts are written by hand (link pasted back).
+# Boards by name -> board id: "전기차충전cs=300017093,사후청구 결제취소=300017094".
+KMCS_AGIT_WEBHOOK_URL = env.str("KMCS_AGIT_WEBHOOK_URL", default="")
+KMCS_AGIT_TOKEN = env.str("KMCS_AGIT_TOKEN", default="")
+KMCS_AGIT_BOARDS = env.dict("KMCS_AGIT_BOARDS", default={})
+KMCS_AGIT_TIMEOUT = env.float("KMCS_AGIT_TIMEOUT", default=5.0)
+KMCS_AGIT_MAX_ATTEMPTS = env.int("KMCS_AGIT_MAX_ATTEMPTS", default=5)

@@ -115,6 +115,11 @@ ADMIN_EXTRA_VIEWS = {
     ),
 }
 
+#: Provider webhooks (issue 16): no login and no role; the caller proves itself by the
+#: provider's signature, so every role and nobody get the same answer without one
+#: (test_provider_webhooks_answer_every_role_alike).
+PROVIDER_WEBHOOKS = {"inbound_mail_mailgun"}
+
 #: Extra admin views that take no object id.
 ADMIN_EXTRA_VIEWS_WITHOUT_OBJECT = {"templates_app_outboundmessage_find_recipient"}
 
@@ -196,6 +201,8 @@ def classify(route: Route) -> str | None:
         return route.name
     if route.name == "api:not-found":
         return "api-404"
+    if route.name in PROVIDER_WEBHOOKS:
+        return "provider-webhook"
     cls = view_class(route.callback)
     if cls is not None and issubclass(cls, ActionRequiredMixin) and cls.action in ACTIONS:
         return "action-view"
@@ -900,3 +907,13 @@ def test_plan_actions_role_by_role(world, people, action):
         assert user_can(user, action, world.case) is allowed, (role, action)
         other = user_can(user, action, world.case_b)
         assert other is (allowed and role != "agent"), (role, action, "another agent's case")
+
+
+def test_provider_webhooks_answer_every_role_alike(checker):
+    """Unsigned POSTs are refused (403) whoever is logged in; other methods are 405."""
+    for name in sorted(PROVIDER_WEBHOOKS):
+        url = reverse(name)
+        for role in ROLES:
+            checker.check(role, "post", url, 403)
+            checker.check(role, "get", url, 405)
+    checker.assert_clean(minimum=len(PROVIDER_WEBHOOKS) * len(ROLES) * 2)
