@@ -98,6 +98,9 @@ ADMIN_NARROWER = {
 ADMIN_EXTRA_VIEWS = {
     "cases_case_unmask": ("cases.case.unmask", 404, "cases.case.view"),
     "cases_case_revise_facts": ("cases.case.revise_facts", 403, "cases.case.view"),
+    # Override from the admin: a select of the playbook's outcomes (issue 13.3); the view
+    # answers 404 to those who may not override, as for a case they cannot act on.
+    "cases_case_override": ("cases.case.override", 404, "cases.case.view"),
     "templates_app_smstemplate_preview": ("templates_app.smstemplate.preview", 403, None),
     "fines_finenotice_evidence_review": (
         "fines.finenotice.override_evidence",
@@ -461,6 +464,7 @@ def _extra_view_url(name: str, world) -> str:
     obj = {
         "cases_case_unmask": world.case,
         "cases_case_revise_facts": world.case,
+        "cases_case_override": world.case_b,  # open: a decided case has nothing to override
         "templates_app_smstemplate_preview": None,
         "fines_finenotice_evidence_review": world.notice,
         "fines_finenotice_image": world.notice,
