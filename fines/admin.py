@@ -511,6 +511,7 @@ class FinePayoutAdmin(ReadOnlyMixin, AuditedAdmin):
         "charge_driver",
         "created_by",
         "approved_by",
+        "failure_reason",
     )
     list_filter = ("status", BatchFilter, AccountSearchFilter)
     search_fields = ("call_id__exact",)
@@ -577,7 +578,48 @@ class FinePayoutAdmin(ReadOnlyMixin, AuditedAdmin):
                 self.admin_site.admin_view(self.reveal_view),
                 name="fines_finepayout_reveal",
             ),
+            path(
+                "reconciliation/",
+                self.admin_site.admin_view(self.reconciliation_view),
+                name="fines_finepayout_reconciliation",
+            ),
         ] + super().get_urls()
+
+    def reconciliation_view(self, request):
+        """일일 대사 (leads, manager): the payouts paid on a day vs the bank's statement of that
+        day, mismatches first. ``?day=YYYY-MM-DD`` (default: today, Asia/Seoul)."""
+        if not user_can(request.user, "fines.finepayout.reconcile"):
+            raise PermissionDenied
+        from datetime import date
+
+        from fines.services.reconciliation import bank_statement_for
+
+        today = timezone.now().astimezone(SEOUL).date()
+        try:
+            day = date.fromisoformat(request.GET.get("day") or today.isoformat())
+        except ValueError:
+            messages.error(request, "날짜는 YYYY-MM-DD 형식으로 입력하세요.")
+            day = today
+        report, error = None, ""
+        try:
+            statement = bank_statement_for(day=day)
+        except CaseError as exc:
+            error = str(exc)
+        else:
+            report = selectors.payout_reconciliation(day=day, statement=statement)
+        return TemplateResponse(
+            request,
+            "admin/fines/finepayout/reconciliation.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": _("일일 지급 대사 (지급 완료 vs 은행 거래내역)"),
+                "day": day,
+                "report": report,
+                "rows": sorted(report.rows, key=lambda r: not r.mismatch) if report else [],
+                "error": error,
+            },
+        )
 
     def reveal_view(self, request, object_id):
         if not user_can(request.user, "fines.finepayout.unmask"):
@@ -693,8 +735,11 @@ class BankTransferAdmin(ReadOnlyMixin, AuditedAdmin):
         "amount",
         "state",
         "bank_reference",
+        "error_code",
         "requested_at",
         "completed_at",
+        "inquiry_count",
+        "last_inquiry_error",
         "batch",
     )
     list_filter = ("state",)

@@ -16,21 +16,40 @@ from django.utils.module_loading import import_string
 
 @dataclass(frozen=True)
 class TransferResult:
+    """A *definite* answer: the money moved (``ok``) or the bank refused (``error``, with the
+    bank's ``code`` when it gave one). An answer that is not definite is raised as
+    :class:`TransferUncertain`, never returned."""
+
     ok: bool
     reference: str = ""
     error: str = ""
+    code: str = ""
+
+
+class TransferUncertain(Exception):
+    """The request may have reached the bank and we do not know what it did (timeout, 5xx after
+    the request left, an answer we cannot read). The payout goes to 확인 필요 and nothing is sent
+    again before the bank's transfer-result inquiry says what happened."""
 
 
 class TransferGateway(Protocol):
     def transfer(
-        self, *, idempotency_key: str, bank: str, account_number: str, holder: str, amount: int
+        self,
+        *,
+        idempotency_key: str,
+        bank: str,
+        account_number: str,
+        holder: str,
+        amount: int,
+        payout_id: int | None = None,
     ) -> TransferResult: ...
 
 
 # Optional, for a bank that offers them (the batch's reconciliation uses them when present):
 #   idempotent: bool  -- the bank executes one transfer per idempotency key, however often asked
-#   status(idempotency_key) -> TransferResult | None  -- the bank's answer for a key (None: no
-#       transfer with that key arrived)
+#   status(idempotency_key, payout_id=None, *, requested_at=None, amount=None)
+#       -> TransferResult | None  -- the bank's answer for a key (None: no transfer with that key
+#       arrived); raises TransferUncertain (or any error) when the bank cannot say
 
 
 class RecordingTransferGateway:
@@ -38,7 +57,7 @@ class RecordingTransferGateway:
 
     calls: list[dict] = []  # a process-wide record, on purpose
 
-    def transfer(self, *, idempotency_key, bank, account_number, holder, amount):
+    def transfer(self, *, idempotency_key, bank, account_number, holder, amount, payout_id=None):
         RecordingTransferGateway.calls.append(
             {"idempotency_key": idempotency_key, "bank": bank, "amount": amount}
         )
@@ -61,7 +80,7 @@ class FileTransferGateway:
 
         self.journal = KeyedJournal(path or settings.KMCS_BANK_TRANSFER_LOG_PATH)
 
-    def transfer(self, *, idempotency_key, bank, account_number, holder, amount):
+    def transfer(self, *, idempotency_key, bank, account_number, holder, amount, payout_id=None):
         import os
         import uuid
 
@@ -80,7 +99,9 @@ class FileTransferGateway:
         first, _created = self.journal.record(idempotency_key, entry)
         return TransferResult(ok=True, reference=first["reference"])
 
-    def status(self, idempotency_key: str) -> TransferResult | None:
+    def status(
+        self, idempotency_key: str, payout_id: int | None = None, **_context
+    ) -> TransferResult | None:
         entry = self.journal.lookup(idempotency_key)
         if entry is None:
             return None

@@ -29,3 +29,15 @@ def payout_verify_pending(payout_id: int) -> str:
     if payout is None:
         return "missing"
     return verify(payout=payout).status
+
+
+@shared_task(name="fines.tasks.payout_reconcile")
+def payout_reconcile() -> dict:
+    """Every KMCS_BANK_RECONCILE_EVERY_SECONDS (beat): ask the bank (이체결과조회) what became of
+    the transfers in 확인 필요; never sends anything (not found -> scheduled for the batch)."""
+    from fines.models import FinePayout, PayoutStatus
+    from fines.services import payout_transfers_reconcile
+
+    settled = payout_transfers_reconcile()
+    waiting = FinePayout.objects.filter(status=PayoutStatus.NEEDS_RECONCILIATION).count()
+    return {"settled": len(settled), "needs_reconciliation": waiting}

@@ -174,6 +174,8 @@ ACTIONS: dict[str, frozenset[Role]] = {
     "fines.finepayout.approve": LEADS_AND_MANAGER,
     "fines.finepayout.unmask": LEADS_AND_MANAGER,
     "fines.finepayout.run_batch": LEADS_AND_MANAGER,
+    # Issue 16: the daily reconciliation report (paid payouts vs the bank's statement).
+    "fines.finepayout.reconcile": LEADS_AND_MANAGER,
     # --- partners (seed 001) ---------------------------------------------------------------
     # Reference data everyone reads (auditors too); leads and managers keep it current; only
     # leads delete (deactivating a route is the everyday way to retire it).

@@ -20,6 +20,10 @@ class PayoutStatus(models.TextChoices):
     PENDING_APPROVAL = "pending_approval", _("승인 대기")
     CREATED = "created", _("생성 (계좌 확인 대기)")
     SCHEDULED = "scheduled", _("지급 예정")
+    #: The bank's answer to the transfer is unknown (timeout, 5xx after the request left, an
+    #: answer we cannot read): money may have moved. Nothing is sent again until the bank's
+    #: 이체결과조회 says what happened (fines.services.payout_reconcile_uncertain).
+    NEEDS_RECONCILIATION = "needs_reconciliation", _("확인 필요")
     PAID = "paid", _("지급 완료")
     FAILED = "failed", _("지급 실패")
     CANCELLED = "cancelled", _("취소")
@@ -31,6 +35,7 @@ LIVE_STATUSES = (
     PayoutStatus.PENDING_APPROVAL,
     PayoutStatus.CREATED,
     PayoutStatus.SCHEDULED,
+    PayoutStatus.NEEDS_RECONCILIATION,
     PayoutStatus.PAID,
 )
 
@@ -210,6 +215,9 @@ class BankTransfer(models.Model):
         PENDING = "pending", _("요청 중")
         SUCCEEDED = "succeeded", _("완료")
         FAILED = "failed", _("실패")
+        #: The bank's 이체결과조회 answered that no transfer with this bank_tran_id arrived: the
+        #: payout is scheduled again and the next batch sends the same bank_tran_id.
+        NOT_FOUND = "not_found", _("은행 미접수 (재지급 대기)")
 
     payout = models.OneToOneField(
         FinePayout, verbose_name=_("지급"), on_delete=models.PROTECT, related_name="transfer"
@@ -224,8 +232,18 @@ class BankTransfer(models.Model):
     )
     bank_reference = models.CharField(_("은행 거래번호"), max_length=64, blank=True)
     error = models.CharField(_("오류"), max_length=200, blank=True)
+    #: The bank's own code for a definite refusal (e.g. KFTC bank_rsp_code "400" 계좌오류).
+    error_code = models.CharField(_("은행 응답코드"), max_length=20, blank=True)
     requested_at = models.DateTimeField(_("요청 시각"))
     completed_at = models.DateTimeField(_("완료 시각"), null=True, blank=True)
+    #: Reconciliation (이체결과조회) of an uncertain transfer: how often the bank was asked, the
+    #: last time and what went wrong, and when the leads were alerted that it is still unknown.
+    inquiry_count = models.PositiveIntegerField(_("결과조회 횟수"), default=0)
+    last_inquiry_at = models.DateTimeField(_("최근 결과조회"), null=True, blank=True)
+    last_inquiry_error = models.CharField(_("결과조회 오류"), max_length=200, blank=True)
+    alerted_at = models.DateTimeField(_("팀장 알림 시각"), null=True, blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("이체 기록")

@@ -6,10 +6,19 @@
    crash finds the row and skips the payout;
 3. the result is written with a conditional update (``scheduled`` -> ``paid``/``failed``).
 
-A transfer left ``pending`` (the process died while the bank was answering) is settled by the
-bank's answer for its idempotency key: automatically when the bank offers an inquiry
-(``gateway.status``, :func:`payout_transfers_reconcile`, run before every batch), otherwise by a
-person (admin: 이체 기록). It is asked again only from a bank that executes one transfer per key.
+A transfer whose answer is unknown (timeout, 5xx after the request left, an unreadable answer:
+:class:`fines.gateways.TransferUncertain`, or the process died while the bank was answering) is
+never sent again blindly: the payout goes to 확인 필요 (``needs_reconciliation``) and
+:func:`payout_transfers_reconcile` (Celery beat, and before every batch) asks the bank's
+transfer-result inquiry (``gateway.status``) for that key first:
+
+- the bank paid it -> ``paid`` (처리완료 SMS queued, as for a batch payment);
+- the bank refused it -> ``failed`` with the bank's code;
+- the bank has no such transfer -> back to ``scheduled``; the next batch sends the *same* key
+  (a late twin of the first request is refused or absorbed by the bank, never paid twice);
+- the bank cannot say -> stays 확인 필요 and the leads are alerted (once per transfer).
+
+A bank without an inquiry leaves the payout to a person (admin: 이체 기록).
 """
 
 from __future__ import annotations
@@ -23,7 +32,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from cases.playbooks import traffic_fine
-from fines.gateways import get_gateway
+from fines.gateways import TransferUncertain, get_gateway
 from fines.models import BankTransfer, FinePayout, PayoutBatch, PayoutStatus
 from fines.schedule import SEOUL, PayoutPolicy, batch_moment
 
@@ -39,6 +48,8 @@ class BatchReport:
     failed: list[int] = field(default_factory=list)
     skipped: list[int] = field(default_factory=list)
     reconciled: list[int] = field(default_factory=list)  # pending transfers settled first
+    #: Sent, but the bank's answer is unknown: now 확인 필요, reconciled before any resend.
+    uncertain: list[int] = field(default_factory=list)
 
 
 #: Four-eyes: a manual payout is paid only once a second person approved it. The status already
@@ -64,15 +75,17 @@ def payout_batch_run(*, at=None) -> BatchReport:
     batch, _ = PayoutBatch.objects.get_or_create(run_for=run_for)
     PayoutBatch.objects.filter(pk=batch.pk, started_at__isnull=True).update(started_at=at)
     _verify_unchecked(at)
+    gateway = get_gateway()
+    # First what earlier runs left unknown: a transfer the bank never received is scheduled
+    # again and paid below, in this run, with its first key.
+    report = BatchReport(batch_id=batch.pk)
+    report.reconciled = payout_transfers_reconcile(gateway=gateway)
     due = list(
         FinePayout.objects.filter(status=PayoutStatus.SCHEDULED, scheduled_at__lte=run_for)
         .filter(APPROVED)
         .order_by("scheduled_at", "pk")
         .values_list("pk", flat=True)
     )
-    report = BatchReport(batch_id=batch.pk)
-    gateway = get_gateway()
-    report.reconciled = payout_transfers_reconcile(gateway=gateway)
     for payout_id in due:
         try:
             result = payout_pay(payout_id=payout_id, batch=batch, gateway=gateway, at=at)
@@ -81,20 +94,19 @@ def payout_batch_run(*, at=None) -> BatchReport:
             # left pending for the reconciliation) must not stop the others' payments.
             log.exception("payout %s could not be paid or recorded", payout_id)
             result = "skipped"
-        {"paid": report.paid, "failed": report.failed}.get(result, report.skipped).append(payout_id)
+        outcomes = {"paid": report.paid, "failed": report.failed, "uncertain": report.uncertain}
+        outcomes.get(result, report.skipped).append(payout_id)
     _update_totals(batch, timezone.now())
     return report
 
 
 def payout_transfers_reconcile(*, gateway=None, older_than: int | None = None) -> list[int]:
-    """Settle transfers left ``pending`` longer than ``older_than`` seconds (default
-    ``KMCS_BANK_RECONCILE_AFTER_SECONDS``): the process that asked the bank died before it
-    wrote the answer. Returns the payouts settled.
+    """Ask the bank what became of every transfer whose answer we do not have: the payouts in
+    확인 필요, and transfers left ``pending`` by a process that died at the bank. Only those
+    older than ``older_than`` seconds (default ``KMCS_BANK_RECONCILE_AFTER_SECONDS``: a request
+    still in flight is not asked about). Returns the payouts settled (paid or failed).
 
-    - the bank knows the key (``gateway.status``): its answer is written, as the run would have;
-    - the bank never saw the key and executes one transfer per key (``gateway.idempotent``):
-      the same request, same key, is sent again (a late twin is absorbed by the bank);
-    - a bank without an inquiry: nothing is done; a person decides (admin: 이체 기록).
+    Nothing is ever sent from here: "not found" schedules the payout again for the next batch.
     """
     from django.conf import settings
 
@@ -105,36 +117,132 @@ def payout_transfers_reconcile(*, gateway=None, older_than: int | None = None) -
     seconds = settings.KMCS_BANK_RECONCILE_AFTER_SECONDS if older_than is None else older_than
     cutoff = timezone.now() - timedelta(seconds=seconds)
     pending = (
-        BankTransfer.objects.filter(state=BankTransfer.State.PENDING, requested_at__lt=cutoff)
+        BankTransfer.objects.filter(state=BankTransfer.State.PENDING, requested_at__lte=cutoff)
         .select_related("payout")
         .order_by("requested_at", "pk")
     )
-    settled = []
+    settled, unknown = [], []
     for transfer in pending:
         payout = transfer.payout
         try:
-            result = inquiry(transfer.idempotency_key)
-            if result is None:
-                if not getattr(gateway, "idempotent", False):
-                    continue
-                result = gateway.transfer(
-                    idempotency_key=transfer.idempotency_key,
-                    bank=payout.bank,
-                    account_number=payout.account.reveal(),
-                    holder=payout.holder,
-                    amount=transfer.amount,
-                )
-        except Exception:  # the bank did not answer: try again at the next run
-            log.exception("reconciling the transfer of payout %s failed", payout.pk)
+            result = inquiry(
+                transfer.idempotency_key,
+                payout_id=payout.pk,
+                requested_at=transfer.requested_at,
+                amount=transfer.amount,
+            )
+        except Exception as exc:  # the bank cannot say: still unknown, leads alerted
+            log.warning("transfer result of payout %s unknown: %s", payout.pk, exc)
+            if _still_unknown(transfer.pk, str(exc)):
+                unknown.append(payout.pk)
             continue
         try:
-            outcome = _record_result(payout.pk, result, timezone.now(), via=RECONCILED)
+            if result is None:
+                outcome = _not_found(transfer.pk)
+            else:
+                outcome = _record_result(payout.pk, result, timezone.now(), via=RECONCILED)
         except Exception:  # stays pending; the next run asks again
             log.exception("recording the reconciled transfer of payout %s failed", payout.pk)
             continue
         if outcome in ("paid", "failed"):
             settled.append(payout.pk)
+    if unknown:
+        _alert_leads(unknown)
     return settled
+
+
+def _inquired(transfer: BankTransfer, error: str = "") -> None:
+    transfer.inquiry_count += 1
+    transfer.last_inquiry_at = timezone.now()
+    transfer.last_inquiry_error = error[:200]
+
+
+@transaction.atomic
+def _still_unknown(transfer_id: int, error: str) -> bool:
+    """Record the failed inquiry; the payout is (or stays) 확인 필요. True when the leads have
+    not been alerted about this transfer yet."""
+    transfer = BankTransfer.objects.select_for_update(of=("self",)).get(pk=transfer_id)
+    if transfer.state != BankTransfer.State.PENDING:
+        return False
+    _inquired(transfer, error)
+    first_alert = transfer.alerted_at is None
+    if first_alert:
+        transfer.alerted_at = timezone.now()
+    transfer.save()
+    _mark_uncertain(transfer.payout_id, f"이체 결과 조회 실패: {error}")
+    return first_alert
+
+
+@transaction.atomic
+def _not_found(transfer_id: int) -> str:
+    """The bank has no transfer with this key: nothing moved. Back to ``scheduled`` (its due
+    time unchanged, so the next batch pays it) with the transfer row kept for the resend."""
+    transfer = BankTransfer.objects.select_for_update(of=("self",)).get(pk=transfer_id)
+    payout = FinePayout.objects.select_for_update(of=("self",)).get(pk=transfer.payout_id)
+    if transfer.state != BankTransfer.State.PENDING:
+        return "skipped"
+    _inquired(transfer)
+    transfer.state = BankTransfer.State.NOT_FOUND
+    transfer.completed_at = timezone.now()
+    transfer.save()
+    if payout.status == PayoutStatus.NEEDS_RECONCILIATION:
+        payout.status = PayoutStatus.SCHEDULED
+        payout.failure_reason = ""
+        audited_save(
+            payout,
+            None,
+            reason="은행 결과조회: 이체 없음 → 다음 배치에 같은 거래번호로 지급",
+            validate_constraints=False,
+        )
+    return "not_found"
+
+
+def _mark_uncertain(payout_id: int, why: str) -> bool:
+    """``scheduled`` -> 확인 필요 under the row lock (a finished payout is never touched)."""
+    with transaction.atomic():
+        payout = FinePayout.objects.select_for_update(of=("self",)).get(pk=payout_id)
+        if payout.status != PayoutStatus.SCHEDULED:
+            return payout.status == PayoutStatus.NEEDS_RECONCILIATION
+        payout.status = PayoutStatus.NEEDS_RECONCILIATION
+        payout.failure_reason = why[:200]
+        audited_save(payout, None, reason=f"확인 필요: {why}"[:250], validate_constraints=False)
+    return True
+
+
+def _alert_leads(payout_ids: list[int]) -> None:
+    """Tell the leads (팀장·부팀장) by e-mail that payouts are still unknown at the bank. The
+    admin list (상태: 확인 필요) is where they see them; a mail failure is only logged."""
+    from django.contrib.auth import get_user_model
+    from django.core.mail import send_mail
+
+    from kmcs_site.permissions import LEADS
+
+    log.error("payouts still unknown at the bank after reconciliation: %s", payout_ids)
+    recipients = sorted(
+        {
+            email
+            for email in get_user_model()
+            .objects.filter(is_active=True, groups__name__in=[r.value for r in LEADS])
+            .exclude(email="")
+            .values_list("email", flat=True)
+        }
+    )
+    if not recipients:
+        return
+    listed = ", ".join(f"#{pk}" for pk in payout_ids)
+    try:
+        send_mail(
+            subject=f"[KMCS] 과태료 지급 확인 필요 {len(payout_ids)}건",
+            message=(
+                "은행 이체결과조회로도 결과를 알 수 없는 지급 건이 있습니다 "
+                f"(지급 {listed}). 다시 보내지 않았습니다. 어드민 → 과태료 관리 → "
+                "상태 '확인 필요'에서 확인하세요. 다음 조회는 자동으로 이어집니다."
+            ),
+            from_email=None,
+            recipient_list=recipients,
+        )
+    except Exception:
+        log.exception("alerting the leads about payouts %s failed", payout_ids)
 
 
 def _verify_unchecked(at) -> None:
@@ -172,6 +280,19 @@ def _claim(payout_id: int, batch: PayoutBatch, at) -> FinePayout | None:
         )
         if payout is None:
             return None
+        # The bank said it never received the first request (reconciliation): the same row,
+        # the same key, sent again.
+        reopened = BankTransfer.objects.filter(
+            payout=payout, state=BankTransfer.State.NOT_FOUND
+        ).update(
+            state=BankTransfer.State.PENDING,
+            batch=batch,
+            requested_at=at,
+            completed_at=None,
+            alerted_at=None,
+        )
+        if reopened:
+            return payout
         try:
             with transaction.atomic():
                 BankTransfer.objects.create(
@@ -187,7 +308,8 @@ def _claim(payout_id: int, batch: PayoutBatch, at) -> FinePayout | None:
 
 
 def payout_pay(*, payout_id: int, batch: PayoutBatch, gateway=None, at=None) -> str:
-    """Pay one payout: ``paid``, ``failed`` or ``skipped`` (already taken / not due)."""
+    """Pay one payout: ``paid``, ``failed``, ``uncertain`` (sent, answer unknown: 확인 필요) or
+    ``skipped`` (already taken / not due / the request never left)."""
     at = now_or(at)
     payout = _claim(payout_id, batch, at)
     if payout is None:
@@ -200,10 +322,27 @@ def payout_pay(*, payout_id: int, batch: PayoutBatch, gateway=None, at=None) -> 
             account_number=payout.account.reveal(),
             holder=payout.holder,
             amount=payout.amount,
+            payout_id=payout.pk,
         )
-    except Exception:  # the bank's answer is unknown: leave the transfer pending
-        log.exception("bank transfer of payout %s raised; left pending", payout_id)
-        return "skipped"
+    except TransferUncertain as exc:
+        # Never retried blindly: 확인 필요 until the bank's result inquiry answers.
+        log.warning("bank transfer of payout %s uncertain: %s", payout_id, exc)
+        _mark_uncertain(payout_id, str(exc))
+        return "uncertain"
+    except Exception as exc:
+        from fines.openbanking import TransferNotSent
+
+        if isinstance(exc, TransferNotSent):
+            # Nothing left the building: the payout waits for the next batch, same key.
+            log.warning("bank transfer of payout %s not sent: %s", payout_id, exc)
+            BankTransfer.objects.filter(payout_id=payout_id, state="pending").update(
+                state=BankTransfer.State.NOT_FOUND, error=str(exc)[:200]
+            )
+            return "skipped"
+        # Anything else: we cannot tell whether the bank got it. 확인 필요, like a timeout.
+        log.exception("bank transfer of payout %s raised; 확인 필요", payout_id)
+        _mark_uncertain(payout_id, f"이체 응답 확인 불가: {type(exc).__name__}")
+        return "uncertain"
     return _record_result(payout_id, result, timezone.now())
 
 
@@ -223,19 +362,23 @@ def _record_result(payout_id: int, result, at, *, via: str = "") -> str:
     transfer.bank_reference = result.reference[:64]
     # Under the row lock the status check is the conditional update: only a payout still
     # ``scheduled`` moves, so a late duplicate answer cannot touch a finished one.
-    if payout.status != PayoutStatus.SCHEDULED:
+    if payout.status not in (PayoutStatus.SCHEDULED, PayoutStatus.NEEDS_RECONCILIATION):
         transfer.save()
         return "skipped"
+    if via:
+        _inquired(transfer)
     if result.ok:
         transfer.state = BankTransfer.State.SUCCEEDED
         transfer.save()
         payout.status = PayoutStatus.PAID
         payout.paid_at = at
+        payout.failure_reason = ""  # a 확인 필요 note is history now
         audited_save(payout, None, reason="14:00 배치 지급 완료" + via, validate_constraints=False)
         _on_paid(payout, at, amount=transfer.amount)
         return "paid"
     transfer.state = BankTransfer.State.FAILED
     transfer.error = result.error[:200]
+    transfer.error_code = (getattr(result, "code", "") or "")[:20]
     transfer.save()
     payout.status = PayoutStatus.FAILED
     payout.failure_reason = result.error[:200] or "이체 실패"

@@ -233,6 +233,25 @@ KMCS_BANK_API_TIMEOUT = env.float("KMCS_BANK_API_TIMEOUT", default=5.0)
 KMCS_BANK_TRANSFER_GATEWAY = env.str(
     "KMCS_BANK_TRANSFER_GATEWAY", default="fines.gateways.RecordingTransferGateway"
 )
+# KFTC open-banking adapter (fines/openbanking.py; issue 16 item 4):
+# KMCS_BANK_TRANSFER_GATEWAY=fines.openbanking.OpenBankingTransferGateway and
+# KMCS_ACCOUNT_VERIFIER=fines.openbanking.OpenBankingVerifier use it. The URL is the bank's API
+# (the in-repo sandbox, manage.py kmcs_sandbox, in development); the org code (이용기관코드,
+# 10 characters) prefixes every bank_tran_id; the contract account (약정계좌) pays.
+KMCS_OPENBANKING_URL = env.str("KMCS_OPENBANKING_URL", default="")
+KMCS_OPENBANKING_CLIENT_ID = env.str("KMCS_OPENBANKING_CLIENT_ID", default="")
+KMCS_OPENBANKING_CLIENT_SECRET = env.str("KMCS_OPENBANKING_CLIENT_SECRET", default="")
+KMCS_OPENBANKING_ORG_CODE = env.str("KMCS_OPENBANKING_ORG_CODE", default="M202600001")
+KMCS_OPENBANKING_CNTR_ACCOUNT = env.str("KMCS_OPENBANKING_CNTR_ACCOUNT", default="")
+KMCS_OPENBANKING_PASS_PHRASE = env.str("KMCS_OPENBANKING_PASS_PHRASE", default="NONE")
+KMCS_OPENBANKING_CLIENT_NAME = env.str("KMCS_OPENBANKING_CLIENT_NAME", default="카카오모빌리티")
+KMCS_OPENBANKING_TIMEOUT = env.float("KMCS_OPENBANKING_TIMEOUT", default=10.0)
+# Uncertain transfers (확인 필요) are asked of the bank (이체결과조회) this often.
+KMCS_BANK_RECONCILE_EVERY_SECONDS = env.int("KMCS_BANK_RECONCILE_EVERY_SECONDS", default=600)
+CELERY_BEAT_SCHEDULE["fines-payout-reconcile"] = {
+    "task": "fines.tasks.payout_reconcile",
+    "schedule": float(KMCS_BANK_RECONCILE_EVERY_SECONDS),
+}
 # The branch account consigned-call drivers (or their company) deposit the fine into.
 KMCS_FINE_BRANCH_ACCOUNT = env.str(
     "KMCS_FINE_BRANCH_ACCOUNT", default="과태료(수도) 신한은행 000-000-000000 (placeholder)"

@@ -230,8 +230,19 @@ def test_a_pending_transfer_is_settled_once_from_the_banks_answer(
 
     payout = _pending_payout(payout_world, arrived=arrived, bank=bank)
     done_before = Message.objects.filter(template__name="대리_챗봇게시판_과태료_처리완료").count()
-    with django_capture_on_commit_callbacks(execute=True):
-        assert fines.payout_transfers_reconcile() == [payout.pk]
+    if not arrived:
+        # Issue 16: the reconciliation never sends. The bank has no such transfer: the payout
+        # is scheduled again and the next batch (here: the one that reconciles) sends the key.
+        assert fines.payout_transfers_reconcile() == []
+        payout.refresh_from_db()
+        assert payout.status == PayoutStatus.SCHEDULED and bank.journal.entries() == []
+        transfer = BankTransfer.objects.get(payout=payout)
+        assert transfer.state == BankTransfer.State.NOT_FOUND
+        with django_capture_on_commit_callbacks(execute=True):
+            assert fines.payout_batch_run().paid == [payout.pk]
+    else:
+        with django_capture_on_commit_callbacks(execute=True):
+            assert fines.payout_transfers_reconcile() == [payout.pk]
     payout.refresh_from_db()
     transfer = BankTransfer.objects.get(payout=payout)
     assert payout.status == PayoutStatus.PAID
@@ -327,10 +338,10 @@ def test_a_payout_that_cannot_be_recorded_does_not_stop_the_batch(
     first, second, third = three_payouts
     real_on_paid = batch_module._on_paid
 
-    def on_paid_fails_for_the_first(payout, at):
+    def on_paid_fails_for_the_first(payout, at, **kwargs):
         if payout.pk == first.pk:
             raise OSError("notice image missing from media storage")
-        return real_on_paid(payout, at)
+        return real_on_paid(payout, at, **kwargs)
 
     monkeypatch.setattr(batch_module, "_on_paid", on_paid_fails_for_the_first)
     with django_capture_on_commit_callbacks(execute=True):

@@ -110,6 +110,8 @@ ADMIN_EXTRA_VIEWS = {
     "fines_finenotice_image": ("fines.finenotice.view", 404, "fines.finenotice.view"),
     "fines_finenotice_payout": ("fines.finepayout.add", 403, "fines.finenotice.view"),
     "fines_finepayout_reveal": ("fines.finepayout.unmask", 403, None),
+    # Daily reconciliation report: paid payouts vs the bank's statement (issue 16).
+    "fines_finepayout_reconciliation": ("fines.finepayout.reconcile", 403, None),
     # The outbox's exact-number search (a POST; GET shows its form).
     "templates_app_outboundmessage_find_recipient": (
         "templates_app.outboundmessage.view",
@@ -124,7 +126,10 @@ ADMIN_EXTRA_VIEWS = {
 PROVIDER_WEBHOOKS = {"inbound_mail_mailgun"}
 
 #: Extra admin views that take no object id.
-ADMIN_EXTRA_VIEWS_WITHOUT_OBJECT = {"templates_app_outboundmessage_find_recipient"}
+ADMIN_EXTRA_VIEWS_WITHOUT_OBJECT = {
+    "fines_finepayout_reconciliation",
+    "templates_app_outboundmessage_find_recipient",
+}
 
 # --- enumerating the URL configuration -----------------------------------------------------------
 
