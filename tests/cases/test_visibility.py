@@ -17,6 +17,7 @@ from cases.selectors import (
 from cases.services import (
     case_assign,
     case_decide,
+    case_force_close,
     case_phone_unmask,
     case_take,
     staff_profile_set_services,
@@ -91,15 +92,23 @@ def test_an_agent_without_services_sees_only_assigned_cases(make_case, staff, ma
 
 
 def test_queue_shows_open_cases_mine_first(make_case, staff):
+    """The queue holds every case not closed yet, a decided one whose steps are still to do
+    included (issue 13.6): the agent's own first, then the unassigned ones; a closed case
+    leaves it."""
     older_open = make_case("reject")
     mine = make_case("reject", assignee=staff.agent)
     decided = make_case("reject", assignee=staff.agent)
     case_decide(case=decided, actor=staff.agent, at=AT, env=StaticEnv())
+    closed = make_case("reject", assignee=staff.agent)
+    case_decide(case=closed, actor=staff.agent, at=AT, env=StaticEnv())
+    case_force_close(case=closed, reason="테스트: 종결된 건은 큐에서 빠짐", actor=staff.lead)
+    assert Case.objects.get(pk=closed.pk).status == "closed"
     queue = list(case_queue_for(user=staff.agent))
-    assert [c.pk for c in queue] == [mine.pk, older_open.pk]
-    assert [c.is_mine for c in queue] == [True, False]
+    assert [c.pk for c in queue] == [mine.pk, decided.pk, older_open.pk]
+    assert [c.is_mine for c in queue] == [True, True, False]
     lead_queue = [c.pk for c in case_queue_for(user=staff.lead)]
-    assert lead_queue == [older_open.pk, mine.pk]  # unassigned first, then oldest
+    # unassigned first, then oldest
+    assert lead_queue == [older_open.pk, mine.pk, decided.pk]
 
 
 def test_take_and_assign_permissions(make_case, staff):
