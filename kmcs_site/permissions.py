@@ -218,6 +218,13 @@ ACTIONS: dict[str, frozenset[Role]] = {
         add=LEADS_AND_MANAGER,
         change=LEADS_AND_MANAGER,
     ),
+    # Seed 000's lot rules (issue 15 A.2): everyone reads them (agents say the phone numbers),
+    # leads and the manager edit; rows are never deleted, a rule ends by its end date.
+    **_model_actions(
+        "rules.lotrule",
+        add=LEADS_AND_MANAGER,
+        change=LEADS_AND_MANAGER,
+    ),
     # Carrying a route out (post, mail, change in the admin). With a route (or a RouteInfo) the
     # object rule below applies the seed's 변경권한 column: "All" or 팀장·부팀장 only.
     "partners.route.execute": ALL_AGENTS,

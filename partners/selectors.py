@@ -67,10 +67,43 @@ __all__ = [
     "route_list",
     "route_overlapping",
     "site_list",
+    "site_rule",
 ]
 
 
 # --- lists -----------------------------------------------------------------------------------
+
+
+#: The special sites seed 001 table 7 names, by the ``special_site`` fact's stable code ->
+#: the Site row's seed key (which never changes; the row's name, partner, ``routes_like`` and
+#: policy are what a lead edits).
+SPECIAL_SITE_KEYS = {"building_63": "site.63building", "k_twin_tower": "site.ktwintower"}
+
+
+def site_rule(code: str, at: dt.datetime | dt.date | None = None):
+    """The special site with the fact code ``code`` as the playbooks see it (a
+    ``cases.playbooks.site_rules.SiteRule``), or None when there is no active row: its partner,
+    the partner it is routed like (``Site.routes_like``, 케이트윈타워 -> 아마노) and its policy.
+    Read on every call: a lead's change applies to the next proposal without a restart."""
+    from cases.playbooks.site_rules import SiteRule
+
+    key = SPECIAL_SITE_KEYS.get(code)
+    if key is None:
+        return None
+    site = (
+        Site.objects.select_related("partner", "routes_like")
+        .filter(seed_key=key, is_active=True)
+        .first()
+    )
+    if site is None:
+        return None
+    return SiteRule(
+        code=code,
+        name=site.name,
+        partner=site.partner.code,
+        routes_like=site.routes_like.code if site.routes_like_id else "",
+        special_policy=site.special_policy,
+    )
 
 
 def partner_list() -> QuerySet[Partner]:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from kmcs_site.admin import AuditedAdmin
 
 from . import selectors, services
-from .models import CenterSettings
+from .models import CenterSettings, LotRule
 
 TIME_ERROR = _("시각은 00:00~23:59 사이의 HH:MM 형식으로 입력하세요.")
 
@@ -64,3 +64,41 @@ class CenterSettingsAdmin(AuditedAdmin):
 
     def save_model(self, request, obj, form, change):
         services.center_settings_save(instance=obj, actor=request.user)
+
+
+@admin.register(LotRule)
+class LotRuleAdmin(AuditedAdmin):
+    """Seed 000's lot rules (성북구·속초시 공영, 인천공항) with their control-center phones."""
+
+    list_display = (
+        "label",
+        "code",
+        "action",
+        "center_name",
+        "center_phone",
+        "priority",
+        "effective_from",
+        "effective_to",
+    )
+    list_filter = ("action",)
+    search_fields = ("label", "code", "district_keywords", "name_keywords")
+    fields = (
+        "code",
+        "label",
+        "action",
+        "name_keywords",
+        "district_keywords",
+        "public_only",
+        "center_name",
+        "center_phone",
+        "priority",
+        "effective_from",
+        "effective_to",
+        "note",
+    )
+
+    def get_queryset(self, request):
+        return selectors.lot_rule_list()
+
+    def save_model(self, request, obj, form, change):
+        services.lot_rule_save(instance=obj, actor=request.user)

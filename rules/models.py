@@ -70,3 +70,122 @@ class CenterSettings(models.Model):
             errors["evidence_max_distance_m"] = _("최대 거리는 1m 이상이어야 합니다.")
         if errors:
             raise ValidationError(errors)
+
+
+class LotAction(models.TextChoices):
+    """What seed 000 does instead of deciding, for a kind of lot (the playbook's outcomes)."""
+
+    REFER_CONTROL_CENTER = "refer_control_center", _("고객이 직접 관제센터로 문의 안내")
+    CENTER_CONTACTS = (
+        "center_contacts_control_center",
+        _("센터에서 관제센터로 연락하여 조치 후 고객 사후 안내"),
+    )
+    ESCALATE_AGIT = "escalate_agit", _("아지트로 확인 요청")
+
+
+#: Digits with '-', spaces, '/' and ',' between numbers ("033-636-4240/ 033-637-6242").
+PHONE_LIST_RE = r"^\d{2,4}-\d{3,4}-\d{4}(\s*[/,]\s*\d{2,4}-\d{3,4}-\d{4})*$"
+
+
+class LotRule(models.Model):
+    """Seed 000 정책 및 참고사항: a kind of lot (성북구 공영, 속초시 공영, 인천공항) and what the
+    center does for it, with the control center's phone. One ``code`` may have several rows
+    over time (a new phone from a date); their periods never overlap (``rules.services``)."""
+
+    code = models.SlugField(
+        _("코드"),
+        max_length=40,
+        help_text=_("같은 규칙의 기간별 행을 묶는 고정 코드 (예: seongbuk)."),
+    )
+    label = models.CharField(
+        _("주차장 구분 명"),
+        max_length=60,
+        help_text=_("안내문에 쓰는 이름 (예: 성북구 공영주차장)."),
+    )
+    action = models.CharField(_("처리 방법"), max_length=40, choices=LotAction.choices)
+    name_keywords = models.CharField(
+        _("주차장 명 키워드"),
+        max_length=200,
+        blank=True,
+        help_text=_("쉼표로 구분. 주차장 명에 하나라도 있으면 대상 (예: 인천공항, 인천국제공항)."),
+    )
+    district_keywords = models.CharField(
+        _("행정구역 키워드"),
+        max_length=200,
+        blank=True,
+        help_text=_("쉼표로 구분. 주차장 행정구역에 하나라도 있으면 대상 (예: 성북구)."),
+    )
+    public_only = models.BooleanField(
+        _("공영주차장만"),
+        default=False,
+        help_text=_("공영주차장 여부(비우면 주차장 명의 '공영')가 예일 때만 적용."),
+    )
+    center_name = models.CharField(_("관제센터 명"), max_length=60, blank=True)
+    center_phone = models.CharField(
+        _("관제센터 연락처"),
+        max_length=80,
+        blank=True,
+        help_text=_("예: 02-6925-0023, 여러 번호는 / 로 구분"),
+    )
+    priority = models.PositiveSmallIntegerField(
+        _("적용 순서"), default=10, help_text=_("작은 값부터 확인합니다 (인천공항 규칙이 먼저).")
+    )
+    effective_from = models.DateField(_("적용 시작일"))
+    effective_to = models.DateField(_("적용 종료일"), null=True, blank=True)
+    note = models.CharField(_("변경 사유"), max_length=200, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("주차장 규칙 (시드 000)")
+        verbose_name_plural = _("주차장 규칙 (시드 000)")
+        ordering = ["priority", "code", "-effective_from"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(effective_to__isnull=True) | Q(effective_to__gte=F("effective_from")),
+                name="rules_lotrule_period_ordered",
+                violation_error_message=_("적용 종료일은 적용 시작일 이후여야 합니다."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.effective_from:%Y-%m-%d}~)"
+
+    def clean(self) -> None:
+        import re
+
+        errors = {}
+        names = [t for t in self.name_keywords.split(",") if t.strip()]
+        districts = [t for t in self.district_keywords.split(",") if t.strip()]
+        if not names and not districts:
+            errors["district_keywords"] = _(
+                "주차장 명 키워드나 행정구역 키워드 중 하나는 입력해야 합니다."
+            )
+        if self.action in (LotAction.REFER_CONTROL_CENTER, LotAction.CENTER_CONTACTS):
+            if not self.center_name.strip():
+                errors["center_name"] = _("관제센터 안내 규칙에는 관제센터 명이 필요합니다.")
+            if not self.center_phone.strip():
+                errors["center_phone"] = _("관제센터 안내 규칙에는 관제센터 연락처가 필요합니다.")
+        if self.center_phone.strip() and not re.match(PHONE_LIST_RE, self.center_phone.strip()):
+            errors["center_phone"] = _(
+                "연락처 형식이 올바르지 않습니다 (예: 02-6925-0023, 033-636-4240/ 033-637-6242)."
+            )
+        if self.effective_from and self.effective_to and self.effective_to < self.effective_from:
+            errors["effective_to"] = _("적용 종료일은 적용 시작일 이후여야 합니다.")
+        if not errors and self.code and self.effective_from:
+            other = self.overlapping().first()
+            if other is not None:
+                errors["effective_from"] = _(
+                    "같은 규칙(%(code)s)의 다른 행과 적용 기간이 겹칩니다: %(other)s. "
+                    "기존 행의 적용 종료일을 먼저 정하세요."
+                ) % {"code": self.code, "other": other}
+        if errors:
+            raise ValidationError(errors)
+
+    def overlapping(self):
+        """Rows of the same code whose period overlaps this one's (both ends inclusive)."""
+        qs = LotRule.objects.filter(code=self.code).exclude(pk=self.pk)
+        qs = qs.filter(Q(effective_to__isnull=True) | Q(effective_to__gte=self.effective_from))
+        if self.effective_to is not None:
+            qs = qs.filter(effective_from__lte=self.effective_to)
+        return qs.order_by("effective_from")

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from .models import CenterSettings
+from .models import CenterSettings, LotRule
 
 
 @transaction.atomic
@@ -27,3 +27,15 @@ def center_settings_save(*, instance: CenterSettings, actor) -> CenterSettings:
 def center_settings_create(*, actor, **fields) -> CenterSettings:
     """A change for later: a new row in force from ``effective_from``."""
     return center_settings_save(instance=CenterSettings(**fields), actor=actor)
+
+
+@transaction.atomic
+def lot_rule_save(*, instance: LotRule, actor) -> LotRule:
+    """A lot rule (seed 000) saved whole or not at all: validated in Korean, its period checked
+    against the other rows of its code under a lock (two leads saving overlapping periods at
+    once: the second is refused)."""
+    list(LotRule.objects.select_for_update().filter(code=instance.code))
+    instance.full_clean()
+    instance._history_user = actor
+    instance.save()
+    return instance

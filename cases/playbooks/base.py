@@ -38,6 +38,7 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from .center import CenterRules
+from .site_rules import DEFAULT_LOT_RULES, DEFAULT_SITES, LotRule, SiteRule
 
 SEOUL = ZoneInfo("Asia/Seoul")
 
@@ -170,6 +171,14 @@ class Env(Protocol):
         """The center settings in force at ``at`` (cutoff, split, thresholds; issue 15)."""
         ...
 
+    def lot_rules(self, at: datetime) -> tuple[LotRule, ...]:
+        """Seed 000's lot rules in force at ``at``, in the order they are tried (issue 15)."""
+        ...
+
+    def site_rule(self, code: str, at: datetime) -> SiteRule | None:
+        """Seed 001's special site with this code (None: not a known site; issue 15)."""
+        ...
+
     def route_for(
         self,
         *,
@@ -190,9 +199,17 @@ class StaticEnv:
     campaigns: tuple[Campaign, ...] = ()
     routes: Mapping[tuple, RouteInfo] = field(default_factory=dict)
     center: CenterRules = field(default_factory=CenterRules)
+    lots: tuple[LotRule, ...] = DEFAULT_LOT_RULES
+    sites: Mapping[str, SiteRule] = field(default_factory=lambda: dict(DEFAULT_SITES))
 
     def center_rules(self, at: datetime) -> CenterRules:
         return self.center
+
+    def lot_rules(self, at: datetime) -> tuple[LotRule, ...]:
+        return self.lots
+
+    def site_rule(self, code: str, at: datetime) -> SiteRule | None:
+        return self.sites.get(code)
 
     def active_campaign(self, code: str, at: datetime) -> Campaign | None:
         # Campaign days are Seoul calendar days: 2025-01-01 00:30 KST is a UTC 12-31 moment.

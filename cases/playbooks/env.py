@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from cases.playbooks.base import Campaign, PlaybookError, RouteInfo
 from cases.playbooks.center import CenterRules, center_rules
+from cases.playbooks.site_rules import LotRule, SiteRule, lot_rules, site_rule
 
 
 class DatabaseEnv:
@@ -31,6 +32,16 @@ class DatabaseEnv:
         from rules.selectors import center_rules
 
         return center_rules(at)
+
+    def lot_rules(self, at: datetime) -> tuple[LotRule, ...]:
+        from rules.selectors import lot_rules
+
+        return lot_rules(at)
+
+    def site_rule(self, code: str, at: datetime) -> SiteRule | None:
+        from partners.selectors import site_rule
+
+        return site_rule(code, at)
 
     def route_for(
         self,
@@ -88,6 +99,12 @@ class MemoEnv:
     def center_rules(self, at: datetime) -> CenterRules:
         # Not memoised by day: a batch proposes at one moment, so one question per batch.
         return self._ask(("center", at), lambda: center_rules(self.env, at))
+
+    def lot_rules(self, at: datetime) -> tuple[LotRule, ...]:
+        return self._ask(("lots", at), lambda: lot_rules(self.env, at))
+
+    def site_rule(self, code: str, at: datetime) -> SiteRule | None:
+        return self._ask(("site", code, at), lambda: site_rule(self.env, code, at))
 
     def route_for(self, **question) -> RouteInfo:
         key = ("route", *sorted((k, v) for k, v in question.items()))

@@ -56,18 +56,21 @@ from .base import (
     Env,
     EscalationSpec,
     MessageSpec,
+    PlaybookError,
     Proposal,
     Step,
 )
+from .center import center_rules
+from .site_rules import DEFAULT_LOT_RULES, LotRule, lot_rules, match_lot_rule
 
 CODE = "parking_double_payment"
 VERSION = "2025.01.16-1"  # seed title: [보관-25.1.16]
 TITLE = "이중결제 취소요청 [타사주차권]"
 CAMPAIGN_CODE = "parking_ticket_coupon"
 
-SEONGBUK_CENTER = ("성북구통합관제센터", "02-6925-0023")
-SOKCHO_CENTER = ("속초시 관제센터", "033-636-4240/ 033-637-6242")
-COUPON_LINK = "https://t.kakao.com/launch?page=coupon"
+# The lot rules (성북구·속초시 공영, 인천공항, with the control centers' phones) and the coupon
+# link are data a lead edits (rules.LotRule, rules.CenterSettings), read through ``env``
+# (site_rules.lot_rules, center.center_rules); today's values are their defaults.
 
 CHANNELS = {"chat": "채팅", "chatbot_board": "챗봇 게시판", "phone": "유선"}
 OTHER_APPS = {"modu": "모두의주차장", "tmap": "티맵", "other": "그 외 앱"}
@@ -172,7 +175,7 @@ COUPON_BODY = (
     "- 적용방법 : 주차권 결제단계에서 '쿠폰적용' 선택\n"
     "{expiry_line}"
     "쿠폰 발급이 완료되면 아래의 링크에서 확인하실 수 있어요.\n"
-    f"{COUPON_LINK}\n\n"
+    "{link}\n\n"
     "편리한 주차서비스를 카카오 T와 함께 경험해 보시길 바랄게요."
 )
 
@@ -337,20 +340,11 @@ FACTS = Facts
 # --------------------------------------------------------------------------- decision
 
 
-def lot_rule(facts: dict) -> str | None:
-    """The seed's lot rules, which come before any other decision."""
-    name = facts["lot_name"]
-    district = facts["lot_district"]
-    if "인천공항" in name or "인천국제공항" in name or "인천공항" in district:
-        return "escalate_agit"
-    public = facts.get("is_public_lot")
-    if public is None:
-        public = "공영" in name
-    if public and "성북구" in district:
-        return "refer_control_center"
-    if public and "속초" in district:
-        return "center_contacts_control_center"
-    return None
+def lot_rule(facts: dict, rules: tuple[LotRule, ...] = DEFAULT_LOT_RULES) -> str | None:
+    """The seed's lot rules, which come before any other decision: the outcome of the first
+    rule (rows in force, through ``env.lot_rules``) whose lot the facts describe."""
+    rule = match_lot_rule(facts, rules)
+    return rule.action if rule else None
 
 
 def missing_evidence(facts: dict) -> list[str]:
@@ -369,10 +363,10 @@ def required_evidence(facts: dict) -> list[str]:
     return ["예약내역", "결제내역"] if facts["other_app"] == "modu" else ["이용내역"]
 
 
-def _stage(facts: dict) -> str:
+def _stage(facts: dict, rules: tuple[LotRule, ...] = DEFAULT_LOT_RULES) -> str:
     if not facts.get("account_holder", True):
         return "restricted"  # ※ 본인이 아닌 경우 상담제한: nothing else is said
-    if lot_rule(facts):
+    if lot_rule(facts, rules):
         return "lot_rule"
     if facts.get("channel", "chat") == "phone":
         return "phone"
@@ -448,12 +442,12 @@ def excess_fee(facts: dict) -> int | None:
     return facts.get("pass_amount")
 
 
-def decide(facts: dict) -> str:
-    stage = _stage(facts)
+def decide(facts: dict, rules: tuple[LotRule, ...] = DEFAULT_LOT_RULES) -> str:
+    stage = _stage(facts, rules)
     if stage == "restricted":
         return "consultation_restricted"
     if stage == "lot_rule":
-        return lot_rule(facts)
+        return lot_rule(facts, rules)
     if stage in ("phone", "evidence"):
         return "request_evidence"
     fault = _customer_fault(facts)
@@ -479,6 +473,8 @@ class _Ctx:
     ticket_name: str  # "모두의 주차권", ...
     campaign_end: Any  # date | None
     coupon_expires: Any = None  # date | None: only when a lead set it on the campaign
+    coupon_link: str = ""  # rules.CenterSettings.coupon_link in force at ``at``
+    lot: LotRule | None = None  # the lot rule the facts fall under (rows in force at ``at``)
 
 
 def _ctx(facts: dict, at: datetime, env: Env) -> _Ctx:
@@ -499,6 +495,8 @@ def _ctx(facts: dict, at: datetime, env: Env) -> _Ctx:
         ticket,
         campaign.ends_on if campaign else None,
         getattr(campaign, "coupon_expires_on", None) if campaign else None,
+        center_rules(env, at).coupon_link,
+        match_lot_rule(facts, lot_rules(env, at)),
     )
 
 
@@ -548,7 +546,7 @@ def _coupon_text(outcome: str, ctx: _Ctx, reason: str = "") -> str:
     key = outcome if outcome in COUPON_INTRO else "fault"
     intro = COUPON_INTRO[key].format(reason=reason)
     line = f"- 사용기한 : {c.yy_dots(ctx.coupon_expires)}까지\n" if ctx.coupon_expires else ""
-    return intro + COUPON_BODY.format(expiry_line=line)
+    return intro + COUPON_BODY.format(expiry_line=line, link=ctx.coupon_link)
 
 
 def _fault_reason(outcome: str, ctx: _Ctx) -> str:
@@ -597,7 +595,7 @@ def _record(outcome: str, ctx: _Ctx, lines: list[str]) -> ConsultationRecord:
     if facts.get("pass_amount") is not None:
         head.append(f"-주차패스 결제금액: {c.won(facts['pass_amount'])}")
     return ConsultationRecord(
-        title=OUTCOME_LABELS[outcome],
+        title=_lot_title(outcome, ctx) or OUTCOME_LABELS[outcome],
         inquiry=TITLE,
         notes="\n".join(head + lines),
     )
@@ -623,6 +621,19 @@ def _base(outcome: str, reason: str, facts: dict, **kw) -> Proposal:
     )
 
 
+def _lot_title(outcome: str, ctx: _Ctx) -> str:
+    """A lot rule's record title names the rule's lot and center (rows a lead edits):
+    "성북구 공영주차장 - 성북구통합관제센터 문의 안내" as the seed's rules read today."""
+    lot = ctx.lot
+    if outcome not in LOT_RULES or lot is None or lot.action != outcome:
+        return ""
+    if outcome == "refer_control_center":
+        return f"{lot.label} - {lot.center_name} 문의 안내"
+    if outcome == "center_contacts_control_center":
+        return f"{lot.label} - 관제센터 연락 후 사후 안내"
+    return f"{lot.label} - 아지트 확인 요청"
+
+
 def _propose_lot_rule(outcome: str, ctx: _Ctx) -> Proposal:
     facts = ctx.facts
     channel = facts.get("channel", "chat")
@@ -630,21 +641,25 @@ def _propose_lot_rule(outcome: str, ctx: _Ctx) -> Proposal:
     steps = [_identify_step(ctx)]
     messages: list[MessageSpec] = []
     escalation = None
+    lot = ctx.lot
+    if lot is None or lot.action != outcome:  # propose_outcome checked it; a guard for callers
+        raise PlaybookError(f"이 주차장에 해당하는 주차장 규칙이 없습니다 ({_LOT_FACTS} 확인).")
+    label = lot.label
     if outcome == "refer_control_center":
-        name, phone = SEONGBUK_CENTER
-        reason = f"성북구 공영주차장: 고객이 직접 관제센터로 문의 안내 ({name} {phone})"
+        name, phone = lot.center_name, lot.center_phone
+        reason = f"{label}: 고객이 직접 관제센터로 문의 안내 ({name} {phone})"
         steps.append(
             Step(
                 "refer_control_center",
-                f"성북구 공영주차장 → 고객이 직접 관제센터로 문의 안내 ({name} {phone})",
+                f"{label} → 고객이 직접 관제센터로 문의 안내 ({name} {phone})",
                 ALL,
-                "이용하신 주차장은 성북구 공영주차장으로, 해당 건은 관제센터에서 직접 확인이 "
+                f"이용하신 주차장은 {c.josa(label, '으로/로')}, 해당 건은 관제센터에서 직접 확인이 "
                 "가능해요.\n번거로우시겠지만 "
                 f"{name}({phone})로 문의해 주시면 정확하게 안내받으실 수 있습니다.",
                 kind="say",
             )
         )
-        memo = f"성북구 공영주차장 이중결제 문의 → {name}({phone}) 직접 문의 안내"
+        memo = f"{label} 이중결제 문의 → {name}({phone}) 직접 문의 안내"
         if channel == "chatbot_board":
             messages.append(
                 MessageSpec(
@@ -652,14 +667,14 @@ def _propose_lot_rule(outcome: str, ctx: _Ctx) -> Proposal:
                 )
             )
     elif outcome == "center_contacts_control_center":
-        name, phone = SOKCHO_CENTER
-        reason = f"속초시 공영주차장: 센터에서 관제센터({phone})로 연락하여 조치 후 고객 사후 안내"
+        name, phone = lot.center_name, lot.center_phone
+        reason = f"{label}: 센터에서 관제센터({phone})로 연락하여 조치 후 고객 사후 안내"
         steps += [
             Step(
                 "tell_follow_up",
                 "센터에서 관제센터 확인 후 사후 안내 예정임을 안내",
                 ALL,
-                "이용하신 주차장은 속초시 공영주차장으로, 저희 고객센터에서 관제센터로 직접 확인하여 "
+                f"이용하신 주차장은 {c.josa(label, '으로/로')}, 저희 고객센터에서 관제센터로 직접 확인하여 "
                 "조치한 뒤 다시 안내드리겠습니다.\n확인에 다소 시간이 소요되는 점 양해 부탁드립니다.",
                 kind="say",
             ),
@@ -680,18 +695,16 @@ def _propose_lot_rule(outcome: str, ctx: _Ctx) -> Proposal:
                 waits_on="partner",
             ),
         ]
-        memo = (
-            f"속초시 공영주차장 이중결제 문의 → {name}({phone}) 연락, 조치 후 고객 사후 안내 예정"
-        )
+        memo = f"{label} 이중결제 문의 → {name}({phone}) 연락, 조치 후 고객 사후 안내 예정"
         if channel == "chatbot_board":
             messages.append(
                 MessageSpec(TPL_BOARD["follow_up"], "customer", {"inquired_on": inquired_on})
             )
     else:
-        reason = "인천공항 주차장 관련 모든 요청은 아지트로 확인 요청"
+        reason = f"{label} 관련 모든 요청은 아지트로 확인 요청"
         body = "\n".join(
             [
-                "[인천공항 주차장] 주차패스 이중결제(타사주차권) 확인 요청",
+                f"[{label}] 주차패스 이중결제(타사주차권) 확인 요청",
                 f"-입차일시: {c.ymd_hm(facts['entry_at'])}",
                 f"-주차장: {_record_lot(facts)}",
                 f"-차량번호: {facts.get('car_number') or '-'}",
@@ -703,7 +716,7 @@ def _propose_lot_rule(outcome: str, ctx: _Ctx) -> Proposal:
         # names the lot even without 소유인증; the caller hears the district only.
         escalation = EscalationSpec(board="아지트", body=body)
         spoken = (
-            "인천공항 주차장"
+            label
             if facts.get("ownership_verified")
             else ctx.lot_label
             if "공항" not in facts["lot_district"]
@@ -721,7 +734,7 @@ def _propose_lot_rule(outcome: str, ctx: _Ctx) -> Proposal:
             Step("post_agit", "아지트로 확인 요청 작성", ALL, body, kind="post", waits_on="team"),
             Step("notify_customer", "아지트 답변 후 고객 안내", ALL, kind="say", waits_on="team"),
         ]
-        memo = "인천공항 주차장 이중결제 문의 → 아지트 확인 요청"
+        memo = f"{label} 이중결제 문의 → 아지트 확인 요청"
     if messages:
         steps.append(Step("send_board_answer", "챗봇 게시판 답변 문자 발송", ALL, kind="sms"))
     steps.append(_record_step(channel))
@@ -1046,8 +1059,25 @@ LOT_RULES = ("refer_control_center", "center_contacts_control_center", "escalate
 _LOT_FACTS = "주차장 명, 주차장 행정구역, 공영주차장 여부"
 
 
+#: What deciding cancel vs overtime needs (FACTS demands them unless today's lot rules apply).
+_DECIDE_FIELDS = {
+    "exit_at": "출차일시",
+    "ticket_hours": "주차권 시간",
+    "pass_amount": "주차패스 결제금액",
+}
+
+
 def propose(facts: dict, at: datetime, env: Env) -> Proposal:
-    return _proposal(decide(facts), facts, at, env)
+    rules = lot_rules(env, at)
+    if _stage(facts, rules) == "decide" and not _customer_fault(facts):
+        # FACTS has no env: it asks for these unless today's lot rules take the lot. A lead
+        # may have ended such a rule since; then the case needs them here (Korean, by name).
+        missing = c.required_when(
+            facts, _DECIDE_FIELDS, "타사 주차권 내역으로 처리 방향을 정하려면"
+        )
+        if missing:
+            raise PlaybookError(" ".join(missing.values()))
+    return _proposal(decide(facts, rules), facts, at, env)
 
 
 def propose_outcome(facts: dict, outcome: str, at: datetime, env: Env) -> Proposal:
@@ -1071,7 +1101,7 @@ def propose_outcome(facts: dict, outcome: str, at: datetime, env: Env) -> Propos
             if not holder
             else "카카오 T 계정 가입자 본인 여부: 본인이 확인된 건입니다.",
         )
-    if outcome in LOT_RULES and lot_rule(facts) != outcome:
+    if outcome in LOT_RULES and lot_rule(facts, lot_rules(env, at)) != outcome:
         c.refuse_override(label, f"이 주차장은 이 규칙의 대상이 아닙니다 ({_LOT_FACTS} 확인).")
     why = "이 결과의 안내와 문자에"
     if outcome == "cancel_pass_payment":

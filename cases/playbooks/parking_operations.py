@@ -68,6 +68,7 @@ from .base import (
     RouteInfo,
     Step,
 )
+from .site_rules import DEFAULT_SITES, SiteRule, site_rule
 
 CODE = "parking_operations"
 VERSION = "2025.05.01-2"  # newest rule date in seed 001: 운영사별 담당자 25.5.1부터
@@ -202,11 +203,8 @@ class Facts(c.FactsSerializer):
                 errors["cancel_date"] = "해지일: 정기권 시작일보다 빠를 수 없습니다."
         if kind == "car_number_change" and not attrs.get("new_car_number"):
             errors["new_car_number"] = "변경할 차량번호: 차량번호 변경 요청에는 필수 항목입니다."
-        if attrs.get("special_site") == "k_twin_tower" and attrs.get("partner") not in (
-            None,
-            "amano",
-        ):
-            errors["partner"] = "운영사: 케이트윈타워는 아마노코리아 현장과 동일하게 처리합니다."
+        # A special site's own partner / routes_like is data (partners.Site): checked in
+        # propose through env (_special_site), with the same field error.
         if errors:
             raise serializers.ValidationError(errors)
         return attrs
@@ -250,12 +248,15 @@ def _refund_text(fig: dict) -> str:
 # --------------------------------------------------------------------------- route
 
 
-def route_key(facts: dict) -> dict[str, Any]:
-    """The keyword arguments for ``env.route_for`` (see the module docstring)."""
+def route_key(facts: dict, site: SiteRule | None = None) -> dict[str, Any]:
+    """The keyword arguments for ``env.route_for`` (see the module docstring). ``site`` is the
+    special site's row (``env.site_rule``; today's values when not given)."""
     kind = facts["request_kind"]
     partner = facts.get("partner")
-    if facts.get("special_site") == "k_twin_tower":
-        partner = "amano"  # 아마노 타 현장과 동일하게 업무 적용
+    if site is None and facts.get("special_site"):
+        site = DEFAULT_SITES.get(facts["special_site"])
+    if site is not None and site.routes_like:
+        partner = site.routes_like  # 케이트윈타워: 아마노 타 현장과 동일하게 업무 적용
     key: dict[str, Any] = {"request_kind": kind, "partner": partner or "other"}
     if kind in _SITE_KIND_KINDS:
         key["site_kind"] = facts["site_kind"]
@@ -455,6 +456,30 @@ def propose_outcome(facts: dict, outcome: str, at: datetime, env: Env) -> Propos
     return None  # follow_route without a route: done by hand
 
 
+def _special_site(facts: dict, at: datetime, env: Env) -> SiteRule | None:
+    """The special site's row (partners.Site through ``env.site_rule``): its routing partner
+    (``routes_like``) and policy. A partner fact that contradicts the row is the fact's error."""
+    code = facts.get("special_site")
+    if not code:
+        return None
+    site = site_rule(env, code, at)
+    if site is None:
+        raise serializers.ValidationError(
+            {
+                "special_site": [
+                    f"특수 현장: '{SPECIAL_SITES.get(code, code)}' 현장 정보가 없습니다."
+                ]
+            }
+        )
+    given = facts.get("partner")
+    if site.routes_like and given not in (None, site.routes_like):
+        like = PARTNERS.get(site.routes_like, site.routes_like)
+        raise serializers.ValidationError(
+            {"partner": [f"운영사: {site.name}는 {like} 현장과 동일하게 처리합니다."]}
+        )
+    return site
+
+
 def propose(facts: dict, at: datetime, env: Env) -> Proposal:
     kind = facts["request_kind"]
     ctype = PARKING_OPERATIONS[kind]
@@ -523,7 +548,8 @@ def propose(facts: dict, at: datetime, env: Env) -> Proposal:
             ],
         )
 
-    key = route_key(facts)
+    site = _special_site(facts, at, env)
+    key = route_key(facts, site)
     try:
         route = env.route_for(**key, at=at)
     except PlaybookError as exc:
@@ -545,9 +571,16 @@ def propose(facts: dict, at: datetime, env: Env) -> Proposal:
     # Once a route answers, every step is the route's to give: a lead-only route proposes
     # nothing an agent could carry out.
     steps = [dataclasses.replace(step, roles=roles) for step in (check, explain) if step]
-    if facts.get("special_site") == "building_63" and kind == "onsite_payment_cancel":
+    if site is not None and site.special_policy and kind == "onsite_payment_cancel":
+        # Table 7 (63빌딩 환불정책): the site row's policy, as a lead keeps it.
         steps.append(
-            Step("site_policy", "63빌딩 환불정책 확인", roles, BUILDING_63_POLICY, kind="check")
+            Step(
+                "site_policy",
+                f"{site.name} 환불정책 확인",
+                roles,
+                site.special_policy,
+                kind="check",
+            )
         )
 
     if kind == "midterm_cancel" and facts["customer_agrees"] is False:
