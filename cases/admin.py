@@ -820,3 +820,7 @@ class UnmaskLogAdmin(RoleAdminMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# Case e-mail (issue 16): its admin lives in its own module, registered on import.
+from cases.admin_email import CaseEmailAdmin  # noqa: E402,F401

@@ -50,3 +50,21 @@ def agit_post_publish(self, post_id: int) -> str:
     if outcome.retry_in is not None:
         raise self.retry(countdown=outcome.retry_in)
     return outcome.status
+
+
+@shared_task(name="cases.tasks.email_requeue_stale")
+def email_requeue_stale() -> int:
+    """Beat job (``CELERY_BEAT_SCHEDULE['cases-email-requeue-stale']``): queued case mails whose
+    broker message was lost go to Celery again; safe twice (the send claims the row)."""
+    from cases.services.emails import email_requeue_stale as sweep
+
+    return sweep()
+
+
+@shared_task(name="cases.tasks.agit_requeue_stale")
+def agit_requeue_stale() -> int:
+    """Beat job (``CELERY_BEAT_SCHEDULE['cases-agit-requeue-stale']``): Agit posts stuck in
+    ``queued`` go to Celery again; safe twice (claim + one idempotency key per post)."""
+    from cases.services.agit import agit_requeue_stale as sweep
+
+    return sweep()

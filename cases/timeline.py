@@ -30,10 +30,14 @@ from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
 from cases.models import (
+    AgitDelivery,
     Case,
+    CaseEmail,
     CaseStep,
     ClockStop,
     ContactAttempt,
+    EmailDirection,
+    EmailStatus,
     EscalationPost,
     FactRevision,
     PostReason,
@@ -56,6 +60,7 @@ KINDS = {
     "clock": "기한",
     "message": "문자",
     "post": "아지트",
+    "email": "메일",
     "contact": "OB",
     "unmask": "전화번호 조회",
 }
@@ -507,15 +512,85 @@ def _post_events(case: Case, limit: int) -> tuple[list[TimelineEvent], bool]:
                 )
             )
         if row.link_url and (before is None or not before.link_url):
+            automatic = row.delivery_status == AgitDelivery.POSTED
             events.append(
                 TimelineEvent(
                     row.history_date,
                     "post",
-                    f"아지트 게시 확인: {board}",
-                    who,
+                    f"아지트 {'자동 게시' if automatic else '게시 확인'}: {board}",
+                    SYSTEM if automatic and row.history_user_id is None else who,
                     row.link_url,
                     seq=row.history_id,
                 )
+            )
+        webhook = _agit_webhook_event(row, before, board, who)
+        if webhook is not None:
+            events.append(webhook)
+    return events, more
+
+
+def _agit_webhook_event(row, before, board: str, who: str) -> TimelineEvent | None:
+    """The Agit webhook's status moves (issue 16): asked, retry after an error, failed.
+    "Posted" is the link event above; "posting" (a worker's claim) is not news."""
+    status = row.delivery_status
+    was = before.delivery_status if before is not None else ""
+    if status == was or status in ("", AgitDelivery.POSTING, AgitDelivery.POSTED):
+        return None
+    at, seq = row.history_date, row.history_id
+    if status == AgitDelivery.QUEUED and was == AgitDelivery.POSTING:
+        detail = f"오류: {_masked(row.last_error)}" if row.last_error else ""
+        return TimelineEvent(
+            at, "post", f"아지트 게시 재시도 대기: {board}", SYSTEM, detail, seq=seq
+        )
+    if status == AgitDelivery.QUEUED:
+        label = "아지트 다시 게시 요청" if was == AgitDelivery.FAILED else "아지트 자동 게시 요청"
+        return TimelineEvent(at, "post", f"{label}: {board}", who, seq=seq)
+    if status == AgitDelivery.FAILED:
+        detail = f"오류: {_masked(row.last_error)}" if row.last_error else ""
+        return TimelineEvent(at, "post", f"아지트 게시 실패: {board}", SYSTEM, detail, seq=seq)
+    return None
+
+
+def _email_events(case: Case, limit: int) -> tuple[list[TimelineEvent], bool]:
+    """Case mails (issue 16): asked, sent, failed (with the error), a retry asked, a reply
+    received (subject and masked sender). One query."""
+    from kmcs_site.privacy import mask_email
+
+    rows, more = _newest(
+        CaseEmail.history.filter(case_id=case.pk).select_related("history_user"),
+        limit,
+        "history_date",
+        "history_id",
+    )
+    events: list[TimelineEvent] = []
+    for row, before in _pairs(rows):
+        was = before.status if before is not None else None
+        if row.status == was or row.status == EmailStatus.SENDING:
+            continue
+        at, seq, who = row.history_date, row.history_id, person(row.history_user)
+        subject = _masked(row.subject)
+        if row.direction == EmailDirection.INBOUND:
+            if row.history_type == "+":
+                detail = f"{subject} · 보낸 사람: {mask_email(row.from_address)}"
+                events.append(TimelineEvent(at, "email", "메일 회신 수신", SYSTEM, detail, seq=seq))
+            continue
+        to = ", ".join(mask_email(a) for a in [*(row.to or []), *(row.cc or [])])
+        detail = f"{subject} → {to}"
+        if row.status == EmailStatus.QUEUED and was is None:
+            events.append(TimelineEvent(at, "email", "메일 발송 요청", who, detail, seq=seq))
+        elif row.status == EmailStatus.QUEUED and was == EmailStatus.FAILED:
+            events.append(TimelineEvent(at, "email", "메일 재발송 요청", who, detail, seq=seq))
+        elif row.status == EmailStatus.QUEUED:
+            error = f" · 오류: {_masked(row.error)}" if row.error else ""
+            events.append(
+                TimelineEvent(at, "email", "메일 재시도 대기", SYSTEM, detail + error, seq=seq)
+            )
+        elif row.status == EmailStatus.SENT:
+            events.append(TimelineEvent(at, "email", "메일 발송 완료", SYSTEM, detail, seq=seq))
+        elif row.status == EmailStatus.FAILED:
+            error = f" · 오류: {_masked(row.error)}" if row.error else ""
+            events.append(
+                TimelineEvent(at, "email", "메일 발송 실패", SYSTEM, detail + error, seq=seq)
             )
     return events, more
 
@@ -567,6 +642,7 @@ def case_timeline(*, case: Case, limit: int = DEFAULT_LIMIT, now=None) -> Timeli
         lambda: _clock_events(case, limit, now),
         lambda: _message_events(case, limit),
         lambda: _post_events(case, limit),
+        lambda: _email_events(case, limit),
         lambda: _contact_events(case, limit),
         lambda: _unmask_events(case, limit),
     ):

@@ -36,6 +36,22 @@ workspace_patterns = [
         actions.EscalationPostLinkView.as_view(),
         name="case_post_link",
     ),
+    path(
+        "cases/<int:case_id>/posts/publish/",
+        actions.EscalationPostPublishView.as_view(),
+        name="case_post_publish",
+    ),
+    path(
+        "cases/<int:case_id>/posts/retry/",
+        actions.EscalationPostRetryView.as_view(),
+        name="case_post_retry",
+    ),
+    path("cases/<int:case_id>/emails/", actions.CaseEmailSendView.as_view(), name="case_email"),
+    path(
+        "cases/<int:case_id>/emails/retry/",
+        actions.CaseEmailRetryView.as_view(),
+        name="case_email_retry",
+    ),
     path("cases/<int:case_id>/answer/", actions.AnswerSaveView.as_view(), name="case_answer"),
     path("cases/<int:case_id>/record/", actions.RecordView.as_view(), name="case_record"),
     path(

@@ -73,6 +73,19 @@ def mask_text(text: str) -> str:
     return PHONE_IN_TEXT.sub(lambda m: mask_phone(m.group(0)), text)
 
 
+def mask_email(value: str | None) -> str:
+    """``partner-ops@hipark.example`` -> ``pa*********@hipark.example``: the domain (which
+    partner) stays, the mailbox keeps its first two characters (issue 16: case mails shown to
+    roles that see masked data, and the timeline). Never raises; no ``@`` -> all stars."""
+    if not value:
+        return ""
+    local, at, domain = str(value).strip().rpartition("@")
+    if not at:
+        return "*" * len(domain)
+    keep = 2 if len(local) > 3 else 1
+    return f"{local[:keep]}{'*' * max(len(local) - keep, 1)}@{domain}"
+
+
 # --- account numbers ----------------------------------------------------------------------------
 
 #: Digit groups (with - or space inside) of 6 digits or more: phone, account or ID numbers.

@@ -24,6 +24,7 @@ import json
 import logging
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib import error as urlerror
 from urllib import request as urlrequest
 
@@ -31,6 +32,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from cases.exceptions import InvalidTransition
@@ -230,3 +232,32 @@ def agit_post_deliver(*, post_id: int) -> AgitOutcome:
                 case=locked.case, step_code="post_agit", actor=locked.created_by, at=now
             )
     return AgitOutcome(AgitDelivery.POSTED)
+
+
+def agit_requeue_stale(*, older_than: timedelta = timedelta(minutes=10)) -> int:
+    """The sweeper (beat ``cases-agit-requeue-stale``): hand Celery again the posts that stay
+    ``queued`` with no change for ``older_than`` (their broker message was lost: a dead broker
+    at commit, a purged queue). Idempotent: the task claims the row (``queued`` -> ``posting``,
+    one worker wins) and the webhook gets the post's one idempotency key, so a post handed
+    twice is posted once. A post waiting for its backoff retry changed when it was put back,
+    so it is left to its own retry until ``older_than`` (and handing it early would only send
+    the same key sooner)."""
+    before = timezone.now() - older_than
+    last_change = (
+        EscalationPost.history.filter(id=OuterRef("pk"))
+        .order_by("-history_date")
+        .values("history_date")[:1]
+    )
+    ids = list(
+        EscalationPost.objects.filter(delivery_status=AgitDelivery.QUEUED, link_url="")
+        .annotate(last_change=Subquery(last_change))
+        .filter(last_change__lt=before)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:500]
+    )
+    handed = 0
+    for post_id in ids:
+        if not _enqueue(post_id):
+            break  # the broker is still down: the next run tries again
+        handed += 1
+    return handed

@@ -288,14 +288,31 @@ def case_email_retry(*, email: CaseEmail, actor) -> CaseEmail:
 
 
 def email_requeue_stale(*, older_than: timedelta = timedelta(minutes=10)) -> int:
-    """Hand queued mails the broker never got to Celery again (the sweeper; safe: the claim)."""
+    """Hand queued mails the broker never got to Celery again (the sweeper, beat
+    ``cases-email-requeue-stale``). Idempotent: the task claims the row (``queued`` ->
+    ``sending``, one worker wins), so a mail handed twice is sent once.
+
+    "Stale" is measured from the row's last change (its newest history row), not from its
+    creation: a mail put back for a backoff retry, or re-queued by a lead's retry, is not
+    handed over again before ``older_than``. Returns how many were handed over."""
+    from django.db.models import OuterRef, Subquery
+
     before = timezone.now() - older_than
-    ids = list(
-        CaseEmail.objects.filter(
-            direction=EmailDirection.OUTBOUND, status=EmailStatus.QUEUED, created_at__lt=before
-        ).values_list("pk", flat=True)[:500]
+    last_change = (
+        CaseEmail.history.filter(id=OuterRef("pk"))
+        .order_by("-history_date")
+        .values("history_date")[:1]
     )
+    ids = list(
+        CaseEmail.objects.filter(direction=EmailDirection.OUTBOUND, status=EmailStatus.QUEUED)
+        .annotate(last_change=Subquery(last_change))
+        .filter(last_change__lt=before)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:500]
+    )
+    handed = 0
     for email_id in ids:
         if not _enqueue(email_id):
-            break
-    return len(ids)
+            break  # the broker is still down: the next run tries again
+        handed += 1
+    return handed

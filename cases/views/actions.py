@@ -299,3 +299,105 @@ class UnmaskView(ActionRequiredMixin, View):
             messages.error(request, error)
             return redirect(case_url(case.pk))
         return render(request, "cases/workspace/unmasked.html", {"case": case, "number": number})
+
+
+# --- case e-mail and Agit webhook (issue 16) -------------------------------------------------
+
+
+def _field_errors(exc) -> str:
+    """A refused mail's Korean field errors as one message (nothing was saved)."""
+    from cases.exceptions import FactsInvalid
+
+    if isinstance(exc, FactsInvalid) and exc.errors:
+        return " ".join(m for messages in exc.errors.values() for m in messages)
+    return exc.message
+
+
+class CaseEmailSendView(CaseActionView):
+    """Send the CPO / partner mail of the current step (To/Cc/body pre-filled, edited by the
+    agent); ``case_email_send`` validates and queues it (sent after commit)."""
+
+    action = "cases.caseemail.add"
+
+    def get_form(self):
+        from cases.mail_forms import CaseEmailForm
+
+        return CaseEmailForm(self.request.POST)
+
+    def perform(self, case: Case, form) -> str:
+        from cases.services.emails import case_email_send
+
+        data = form.cleaned_data
+        try:
+            email = case_email_send(
+                case=case,
+                actor=self.request.user,
+                to=[data["to"]],
+                cc=[data["cc"]],
+                subject=data["subject"],
+                body=data["body"],
+                step_code=data["step_code"] or "",
+            )
+        except CaseError as exc:
+            raise CaseError(_field_errors(exc)) from exc
+        return f"메일 '{email.subject}'을(를) 발송 대기열에 넣었습니다."
+
+
+class CaseEmailRetryView(CaseActionView):
+    """A lead sends a failed mail again (same Message-ID): ``case_email_retry``."""
+
+    action = "cases.caseemail.retry"
+
+    def get_form(self):
+        from cases.mail_forms import EmailRowForm
+
+        return EmailRowForm(self.request.POST)
+
+    def perform(self, case: Case, form) -> str:
+        from cases.services.emails import case_email_retry
+
+        email = case.emails.filter(pk=form.cleaned_data["email_id"]).first()
+        if email is None:
+            raise CaseError("이 케이스의 메일이 아닙니다.")
+        case_email_retry(email=email, actor=self.request.user)
+        return f"메일 '{email.subject}'을(를) 다시 발송 대기열에 넣었습니다."
+
+
+class EscalationPostPublishView(CaseActionView):
+    """The "아지트에 게시" button: KMCS writes a post still to be written through the Agit webhook."""
+
+    action = "cases.escalationpost.publish"
+
+    def get_form(self):
+        from cases.mail_forms import PostRowForm
+
+        return PostRowForm(self.request.POST)
+
+    def perform(self, case: Case, form) -> str:
+        from cases.services.agit import escalation_post_publish
+
+        post = case.escalation_posts.filter(pk=form.cleaned_data["post_id"]).first()
+        if post is None:
+            raise CaseError("이 케이스의 아지트 글이 아닙니다.")
+        escalation_post_publish(post=post, actor=self.request.user)
+        return f"아지트 글({post.board})을 게시 대기열에 넣었습니다. 게시되면 링크가 저장됩니다."
+
+
+class EscalationPostRetryView(CaseActionView):
+    """A lead posts a failed Agit post again (same idempotency key: never posted twice)."""
+
+    action = "cases.escalationpost.retry"
+
+    def get_form(self):
+        from cases.mail_forms import PostRowForm
+
+        return PostRowForm(self.request.POST)
+
+    def perform(self, case: Case, form) -> str:
+        from cases.services.agit import escalation_post_retry
+
+        post = case.escalation_posts.filter(pk=form.cleaned_data["post_id"]).first()
+        if post is None:
+            raise CaseError("이 케이스의 아지트 글이 아닙니다.")
+        escalation_post_retry(post=post, actor=self.request.user)
+        return f"아지트 글({post.board})을 다시 게시 대기열에 넣었습니다."

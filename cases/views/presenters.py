@@ -21,6 +21,7 @@ from cases.playbooks.base import Proposal
 from cases.proposals import proposal_fingerprint
 from cases.selectors import case_message_previews
 from cases.services import case_propose, default_board
+from cases.services.agit import agit_enabled
 from kmcs_site.permissions import ROLE_LABELS, Role, user_can, user_roles
 
 NEEDS_REVIEW = "needs_review"
@@ -246,6 +247,10 @@ def case_page(*, case: Case, user) -> CasePage:
         "send": user_can(user, "cases.casestep.send", case),
         "mark_na": user_can(user, "cases.casestep.mark_na", case),
         "force_close": user_can(user, "cases.case.force_close", case),
+        # Issue 16: case e-mail and the Agit webhook.
+        "email": user_can(user, "cases.caseemail.add", case),
+        "post_publish": agit_enabled() and user_can(user, "cases.escalationpost.publish", case),
+        "post_retry": user_can(user, "cases.escalationpost.retry", case),
     }
     page.messages = list(case.outbound_messages.all())
     page.transitions = [t for t in case.available_transitions(user) if t.name != "decide"]

@@ -149,9 +149,26 @@ class CaseDetailView(ActionRequiredMixin, View):
             "transition_form": TransitionForm(),
             "unmask_form": UnmaskForm(),
         }
+        context.update(case_email_context(request, case, page))
         # A refused fact revision re-renders this page with its bound form (FactsRevisionView).
         context.update(case_story_context(request, case, getattr(request, "revision_form", None)))
         return render(request, "cases/workspace/case_detail.html", context)
+
+
+def case_email_context(request, case, page) -> dict:
+    """The case's mails (one query) and, for who may send, the form of the current mail step
+    pre-filled by the draft selector (one query for the contacts) - issue 16."""
+    from cases.mail_forms import CaseEmailForm
+    from cases.mail_selectors import case_email_draft, case_email_rows
+
+    draft = None
+    if page.can.get("email") and case.status != Status.CLOSED:
+        draft = case_email_draft(case=case)
+    return {
+        "email_rows": case_email_rows(case=case, user=request.user),
+        "email_draft": draft,
+        "email_form": CaseEmailForm.for_draft(draft),
+    }
 
 
 def case_story_context(request, case, revision_form=None) -> dict:

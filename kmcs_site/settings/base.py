@@ -517,3 +517,18 @@ KMCS_AGIT_TOKEN = env.str("KMCS_AGIT_TOKEN", default="")
 KMCS_AGIT_BOARDS = env.dict("KMCS_AGIT_BOARDS", default={})
 KMCS_AGIT_TIMEOUT = env.float("KMCS_AGIT_TIMEOUT", default=5.0)
 KMCS_AGIT_MAX_ATTEMPTS = env.int("KMCS_AGIT_MAX_ATTEMPTS", default=5)
+# Sweepers: case mails and Agit posts still "queued" with no change for 10 minutes (their broker
+# message was lost) go to Celery again; idempotent (the task claims the row, one key per post).
+CELERY_BEAT_SCHEDULE["cases-email-requeue-stale"] = {
+    "task": "cases.tasks.email_requeue_stale",
+    "schedule": 300.0,
+}
+CELERY_BEAT_SCHEDULE["cases-agit-requeue-stale"] = {
+    "task": "cases.tasks.agit_requeue_stale",
+    "schedule": 300.0,
+}
+# Dev sandbox (kmcs_site/sandbox/mail.py): where its inbound-mail simulator POSTs the signed
+# Mailgun-style reply (this server's webhook).
+KMCS_SANDBOX_MAIL_WEBHOOK_URL = env.str(
+    "KMCS_SANDBOX_MAIL_WEBHOOK_URL", default="http://127.0.0.1:8000/integrations/mail/mailgun/"
+)

@@ -161,6 +161,12 @@ def world(people, make_case):
     case_decide(case=case, actor=agent, at=AT)  # SMS to driver and customer -> the outbox
     case_b = make_case(assignee=people["agent_b"])  # agent A must not learn it exists
     case_phone_unmask(case=case, actor=lead, field="customer_phone", reason="본인 확인 요청")
+    from cases.services.emails import case_email_send
+
+    # A case mail (issue 16): the CaseEmail admin's row (queued; never sent in tests).
+    case_email_send(
+        case=case, actor=agent, to=["ops@partner.example"], subject="확인 요청", body="확인 부탁"
+    )
 
     ride = fines.ride_upsert(
         call_id="930500",

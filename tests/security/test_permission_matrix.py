@@ -90,6 +90,8 @@ ADMIN_NARROWER = {
     "importer), which validates the playbook's facts",
     ("fines.finepayout", "add"): "a payout is created from its fine (admin 신규 지급 건 생성 page)",
     ("fines.parkingdispute", "add"): "opened from the fine by the manager (dispute_open)",
+    ("cases.caseemail", "add"): "a case mail is written from the case page (case_email_send, "
+    "the current step's To/Cc and text); the admin is its read-only record",
 }
 
 #: Extra admin views (ModelAdmin.get_urls) -> (action they ask, answer to a role without it,
