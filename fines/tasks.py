@@ -19,6 +19,18 @@ def payout_batch_run() -> dict:
     }
 
 
+@shared_task(name="fines.tasks.payout_batch_tick")
+def payout_batch_tick() -> dict:
+    """Every few minutes (beat): today's batch once the batch time in force (rules.CenterSettings,
+    edited by leads in the admin) has come, once a day; otherwise nothing."""
+    from fines.services import payout_batch_tick as tick
+
+    report = tick()
+    if report is None:
+        return {"batch": None}
+    return {"batch": report.batch_id, "paid": len(report.paid), "failed": len(report.failed)}
+
+
 @shared_task(name="fines.tasks.payout_verify_pending")
 def payout_verify_pending(payout_id: int) -> str:
     """Retry the account check of a payout created while the bank API was down."""

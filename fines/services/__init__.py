@@ -1,6 +1,6 @@
 """Writes of the fines app (STYLE: ``<entity>_<verb>``, keyword-only, with the actor)."""
 
-from .batch import payout_batch_run, payout_pay, payout_transfers_reconcile
+from .batch import payout_batch_run, payout_batch_tick, payout_pay, payout_transfers_reconcile
 from .decisions import fine_decide
 from .disputes import (
     dispute_cash_confirm,
@@ -50,6 +50,7 @@ __all__ = [
     "payout_amount_for",
     "payout_approve",
     "payout_batch_run",
+    "payout_batch_tick",
     "payout_cancel",
     "payout_create",
     "payout_pay",

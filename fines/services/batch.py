@@ -81,7 +81,11 @@ def payout_batch_run(*, at=None) -> BatchReport:
     report = BatchReport(batch_id=batch.pk)
     report.reconciled = payout_transfers_reconcile(gateway=gateway)
     due = list(
-        FinePayout.objects.filter(status=PayoutStatus.SCHEDULED, scheduled_at__lte=run_for)
+        # Due: promised for the run's Seoul day or earlier ("당일 또는 익일 14시 지급": the day is
+        # the promise). A lead who moves the batch time earlier still pays today's payouts today.
+        FinePayout.objects.filter(
+            status=PayoutStatus.SCHEDULED, scheduled_at__lt=_next_day(run_for)
+        )
         .filter(APPROVED)
         .order_by("scheduled_at", "pk")
         .values_list("pk", flat=True)
@@ -98,6 +102,30 @@ def payout_batch_run(*, at=None) -> BatchReport:
         outcomes.get(result, report.skipped).append(payout_id)
     _update_totals(batch, timezone.now())
     return report
+
+
+def _next_day(moment: datetime) -> datetime:
+    """Midnight (Asia/Seoul) after ``moment``'s Seoul day."""
+    local = moment.astimezone(SEOUL)
+    return datetime.combine(local.date() + timedelta(days=1), datetime.min.time(), tzinfo=SEOUL)
+
+
+def payout_batch_tick(*, at=None) -> BatchReport | None:
+    """The beat's call every few minutes (issue 15 A.3): today's batch once the batch time in
+    force (``rules.CenterSettings``, read now: a lead's change needs no restart) has come, and
+    once per Seoul day (a run of today already started -> None). Before the time -> None.
+    Two ticks at once are harmless: payout_batch_run pays each payout once."""
+    at = now_or(at)
+    local = at.astimezone(SEOUL)
+    if local < batch_moment(local.date(), PayoutPolicy.from_settings(at)):
+        return None
+    day_start = datetime.combine(local.date(), datetime.min.time(), tzinfo=SEOUL)
+    ran_today = PayoutBatch.objects.filter(
+        run_for__gte=day_start, run_for__lt=_next_day(day_start), started_at__isnull=False
+    ).exists()
+    if ran_today:
+        return None
+    return payout_batch_run(at=at)
 
 
 def payout_transfers_reconcile(*, gateway=None, older_than: int | None = None) -> list[int]:

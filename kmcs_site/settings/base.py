@@ -271,10 +271,12 @@ KMCS_FINE_NOTICE_FORMATS = ("JPEG", "PNG", "GIF", "WEBP")
 KMCS_FINE_NOTICE_MAX_PIXELS = env.int("KMCS_FINE_NOTICE_MAX_PIXELS", default=50_000_000)
 # Customers get this long to send dashcam footage in a disputed parking fine (seed: 2주 정도).
 KMCS_DASHCAM_DEADLINE_DAYS = env.int("KMCS_DASHCAM_DEADLINE_DAYS", default=14)
-_batch_hour, _batch_minute = (int(part) for part in KMCS_PAYOUT_BATCH_TIME.split(":"))
+# The batch time is a center setting a lead changes in the admin (rules.CenterSettings, issue
+# 15): the beat only ticks every 5 minutes and the task runs today's batch once that time has
+# come (once per Seoul day). KMCS_PAYOUT_BATCH_TIME only seeds the first settings row.
 CELERY_BEAT_SCHEDULE["fines-payout-batch"] = {
-    "task": "fines.tasks.payout_batch_run",
-    "schedule": crontab(hour=_batch_hour, minute=_batch_minute),  # CELERY_TIMEZONE = Asia/Seoul
+    "task": "fines.tasks.payout_batch_tick",
+    "schedule": crontab(minute="*/5"),  # CELERY_TIMEZONE = Asia/Seoul
 }
 
 # --- SMS gateway ----------------------------------------------------------------------------
