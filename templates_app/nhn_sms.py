@@ -225,7 +225,7 @@ class NhnSmsGateway:
             "POST",
             f"{self._base()}/sender/{kind}",
             payload,
-            {"X-Idempotency-Key": request.idempotency_key},
+            {"X-Idempotency-Key": idempotency_header(request.idempotency_key)},
         )
         try:
             data = answer["body"]["data"]
@@ -284,6 +284,13 @@ class NhnSmsGateway:
             )
         except (KeyError, TypeError, AttributeError) as exc:
             raise GatewayError(f"{self.system.upper()} 조회 응답 형식 오류: {exc!r}") from exc
+
+
+def idempotency_header(key: str) -> str:
+    """The key as an HTTP header value: header values are Latin-1 and the case plan's keys name
+    Korean templates, so the header carries the key percent-encoded (ASCII, one-to-one). The
+    JSON ``recipientGroupingKey`` keeps the key as it is (the search by key uses it)."""
+    return quote(key, safe="")
 
 
 def _lms_title(body: str) -> str:

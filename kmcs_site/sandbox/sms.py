@@ -16,7 +16,10 @@ Behaviour switches (``POST /_sandbox/behaviour {"provider": "sms", ...}``):
   Django's ``KMCS_SANDBOX_SMS_CALLBACK_URL`` / ``KMCS_SMS_CALLBACK_SECRET`` when run by
   ``manage.py kmcs_sandbox``).
 
-A repeated ``X-Idempotency-Key`` gets the first answer and sends nothing.
+A repeated ``X-Idempotency-Key`` gets the first answer and sends nothing, unless
+``honour_idempotency_key`` is false: then the sandbox behaves like NHN itself (no such header),
+and only the adapter's search by ``recipientGroupingKey`` keeps a repeat from sending twice (the
+chaos run counts duplicates that way).
 ``GET /_sandbox/sms/messages`` lists what was accepted (tests count sends there).
 """
 
@@ -63,6 +66,7 @@ def _state() -> dict:
         state.setdefault("requests", {})  # requestId -> {"kind", "recipients": [...]}
         state.setdefault("by_key", {})  # X-Idempotency-Key -> first answer
         state.setdefault("accepted", [])  # every message accepted (sent once)
+        state.setdefault("search_hits", 0)  # searches by key that found a message
     return state
 
 
@@ -96,6 +100,8 @@ def send(request: SandboxRequest) -> SandboxResponse:
     if request.match["kind"] == "mms" and not data.get("title"):
         return _answer(ok=False, code=-1000, message="title required for mms")
     key = request.headers.get("x-idempotency-key", "")
+    if not core.behaviour(PROVIDER).get("honour_idempotency_key", True):
+        key = ""
     state = _state()
     with core.LOCK:
         if key and key in state["by_key"]:
@@ -197,6 +203,8 @@ def search(request: SandboxRequest) -> SandboxResponse:
             and (not key or r["recipientGroupingKey"] == key)
             and (not request_id or r["requestId"] == request_id)
         ]
+        if key and rows:
+            _state()["search_hits"] += 1
     core.delay(PROVIDER)
     return _answer({"pageNum": 1, "pageSize": len(rows), "totalCount": len(rows), "data": rows})
 
