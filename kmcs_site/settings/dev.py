@@ -28,3 +28,21 @@ KMCS_AGIT_BOARDS = _SandboxBoards(KMCS_AGIT_BOARDS)  # noqa: F405
 # Inbound mail: the sandbox's simulator (http://127.0.0.1:8025/mail/) signs a Mailgun-style
 # reply with this key and POSTs it to KMCS_SANDBOX_MAIL_WEBHOOK_URL (this server's webhook).
 KMCS_MAILGUN_SIGNING_KEY = env.str("KMCS_MAILGUN_SIGNING_KEY", default="dev-sandbox-mailgun")
+
+# --- Payouts through the provider sandbox's bank (issue 16, h25) ------------------------------
+# The 14:00 batch, the account check (계좌실명조회) and the reconciliation speak KFTC open
+# banking to the sandbox bank (`manage.py kmcs_sandbox`, started by ./bin/dev), which accepts any
+# client secret unless told otherwise. KMCS_OPENBANKING_* / KMCS_BANK_TRANSFER_GATEWAY /
+# KMCS_ACCOUNT_VERIFIER in the environment win (a real bank).
+KMCS_BANK_TRANSFER_GATEWAY = env.str(
+    "KMCS_BANK_TRANSFER_GATEWAY", default="fines.openbanking.OpenBankingTransferGateway"
+)
+KMCS_ACCOUNT_VERIFIER = env.str(
+    "KMCS_ACCOUNT_VERIFIER", default="fines.openbanking.OpenBankingVerifier"
+)
+KMCS_OPENBANKING_URL = env.str(
+    "KMCS_OPENBANKING_URL", default=env.str("KMCS_SANDBOX_URL", default="http://127.0.0.1:8025")
+)
+KMCS_OPENBANKING_CLIENT_ID = env.str("KMCS_OPENBANKING_CLIENT_ID", default="kmcs-dev")
+KMCS_OPENBANKING_CLIENT_SECRET = env.str("KMCS_OPENBANKING_CLIENT_SECRET", default="sandbox-secret")
+KMCS_OPENBANKING_CNTR_ACCOUNT = env.str("KMCS_OPENBANKING_CNTR_ACCOUNT", default="1101230000678")
