@@ -50,13 +50,20 @@ class Thresholds:
     parking_window: timedelta = timedelta(hours=24)
 
     @classmethod
-    def from_settings(cls) -> Thresholds:
-        from django.conf import settings
+    def from_settings(cls, at: datetime | None = None) -> Thresholds:
+        """The thresholds of the center settings in force at ``at`` (default now;
+        ``rules.CenterSettings``, edited by leads and the manager, no restart needed)."""
+        from rules.selectors import center_rules
 
+        return cls.from_rules(center_rules(at))
+
+    @classmethod
+    def from_rules(cls, rules) -> Thresholds:
+        """From a ``cases.playbooks.center.CenterRules`` (what playbooks get from ``env``)."""
         return cls(
-            max_distance_m=settings.KMCS_EVIDENCE_MAX_DISTANCE_M,
-            time_slack=timedelta(minutes=settings.KMCS_EVIDENCE_TIME_SLACK_MINUTES),
-            parking_window=timedelta(hours=settings.KMCS_EVIDENCE_PARKING_WINDOW_HOURS),
+            max_distance_m=rules.evidence_max_distance_m,
+            time_slack=timedelta(minutes=rules.evidence_time_slack_minutes),
+            parking_window=timedelta(hours=rules.evidence_parking_window_hours),
         )
 
 

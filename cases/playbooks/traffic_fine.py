@@ -46,7 +46,7 @@ from .base import (
     Proposal,
     Step,
 )
-from .center import center_rules
+from .center import CenterRules, center_rules
 
 CODE = "traffic_fine"
 VERSION = "2024.06.12-1"  # the seed's latest process date (주정차 위반 과태료 처리 프로세스)
@@ -410,8 +410,8 @@ def _cmnp_steps(branch_account: str) -> list[Step]:
     ]
 
 
-def _dispute_steps(facts: dict, at: datetime) -> list[Step]:
-    due = c.seoul(at).date() + timedelta(days=_dashcam_days())
+def _dispute_steps(facts: dict, at: datetime, rules: CenterRules | None = None) -> list[Step]:
+    due = c.seoul(at).date() + timedelta(days=_dashcam_days(rules))
     return [
         Step(
             "dispute_arrival_check",
@@ -436,7 +436,7 @@ def _dispute_steps(facts: dict, at: datetime) -> list[Step]:
             MANAGER,
             kind="say",
             waits_on="customer",
-            due_rule=f"days:{_dashcam_days()}",
+            due_rule=f"days:{_dashcam_days(rules)}",
         ),
         Step(
             "dispute_resolve",
@@ -463,16 +463,14 @@ def _dispute_steps(facts: dict, at: datetime) -> list[Step]:
     ]
 
 
-def _dashcam_days() -> int:
-    from django.conf import settings
+def _dashcam_days(rules: CenterRules | None = None) -> int:
+    """블랙박스 대기 일수 of the center settings in force (rules.CenterSettings via env)."""
+    return (rules or CenterRules()).dashcam_wait_days
 
-    return settings.KMCS_DASHCAM_DEADLINE_DAYS
 
-
-def _branch_account() -> str:
-    from django.conf import settings
-
-    return settings.KMCS_FINE_BRANCH_ACCOUNT
+def _branch_account(rules: CenterRules | None = None) -> str:
+    """입금지사 계좌 of the center settings in force (rules.CenterSettings via env)."""
+    return (rules or CenterRules()).deposit_account
 
 
 # --------------------------------------------------------------------------- proposals
@@ -652,7 +650,8 @@ def _payout_messages(
 
 def _propose_payout(facts: dict, cat: str, at: datetime, env: Env | None = None) -> Proposal:
     # The cutoff/batch in force at ``at`` (rules.CenterSettings through env; issue 15).
-    scheduled = scheduled_payout_at(at, PayoutPolicy.from_rules(center_rules(env, at)))
+    rules = center_rules(env, at)
+    scheduled = scheduled_payout_at(at, PayoutPolicy.from_rules(rules))
     consigned = cat == codes.CAT_CONSIGNED
     attach = "고객 계좌정보 엑셀파일 + 고지서 이미지"
     steps = _intake_steps(facts)
@@ -667,7 +666,7 @@ def _propose_payout(facts: dict, cat: str, at: datetime, env: Env | None = None)
                 kind="post",
             )
         )
-        steps += _cmnp_steps(_branch_account())
+        steps += _cmnp_steps(_branch_account(rules))
     else:
         steps += [
             _agit_step(cat, ALL, transfer=False, attach=attach),
@@ -699,7 +698,7 @@ def _propose_payout(facts: dict, cat: str, at: datetime, env: Env | None = None)
                     facts,
                     cat,
                     [
-                        f"-입금지사 계좌: {_branch_account()}",
+                        f"-입금지사 계좌: {_branch_account(rules)}",
                         "★반드시 기사명으로 입금하도록 요청",
                     ],
                 ),
@@ -727,12 +726,15 @@ def _propose_payout(facts: dict, cat: str, at: datetime, env: Env | None = None)
             scheduled_payout_at=scheduled.isoformat(),
             charge_driver=not consigned,
             extra_escalations=extra_posts,
-            branch_account=_branch_account() if consigned else None,
+            branch_account=_branch_account(rules) if consigned else None,
         ),
     )
 
 
-def _propose_transfer(facts: dict, cat: str, at: datetime, *, chosen: bool = False) -> Proposal:
+def _propose_transfer(
+    facts: dict, cat: str, at: datetime, env: Env | None = None, *, chosen: bool = False
+) -> Proposal:
+    rules = center_rules(env, at)  # dashcam wait, 50/50 split, 입금지사 account (issue 15)
     penalty = cat == codes.CAT_PENALTY
     consigned = facts.get("call_type") == codes.CONSIGNED
     dispute = is_parking_dispute(facts)
@@ -783,12 +785,12 @@ def _propose_transfer(facts: dict, cat: str, at: datetime, *, chosen: bool = Fal
         ]
     else:
         if dispute:
-            steps += _dispute_steps(facts, at)
+            steps += _dispute_steps(facts, at, rules)
             if facts.get("amount"):
-                driver, company = codes.split_cash_payment(facts["amount"])
+                driver, company = rules.split(facts["amount"])
                 figures.update(cash_driver_share=driver, cash_company_share=company)
             figures["dashcam_due_on"] = (
-                c.seoul(at).date() + timedelta(days=_dashcam_days())
+                c.seoul(at).date() + timedelta(days=_dashcam_days(rules))
             ).isoformat()
         else:
             steps.append(Step("driver_ob", "필요 시 기사 OB 확인 진행", MANAGER, kind="say"))
@@ -804,7 +806,7 @@ def _propose_transfer(facts: dict, cat: str, at: datetime, *, chosen: bool = Fal
             Step(
                 "agit_cmnp",
                 f"[담당자] 위탁콜: {AGIT_CMNP_BOARD} → {AGIT_CMNP_TEMPLATE} 작성 및 "
-                f"기사(업체) 입금 요청 (입금지사: {_branch_account()}, ★반드시 기사명으로 입금)",
+                f"기사(업체) 입금 요청 (입금지사: {_branch_account(rules)}, ★반드시 기사명으로 입금)",
                 MANAGER,
                 kind="post",
                 waits_on="partner",
@@ -885,8 +887,8 @@ def propose_outcome(
         return _propose_mismatch(facts, cat)
     if outcome == codes.TRANSFER_TO_MANAGER:
         if cat in (codes.CAT_SPECIAL, codes.CAT_PENALTY):
-            return _propose_transfer(facts, cat, at)
-        return _propose_transfer(facts, codes.CAT_SPECIAL, at, chosen=True)
+            return _propose_transfer(facts, cat, at, env)
+        return _propose_transfer(facts, codes.CAT_SPECIAL, at, env, chosen=True)
     return None  # payout against the rules: see the docstring
 
 
@@ -901,5 +903,5 @@ def propose(facts: dict, at: datetime, env: Env | None = None) -> Proposal:
     if outcome == codes.REJECTED_EVIDENCE_MISMATCH:
         return _propose_mismatch(facts, cat)
     if outcome == codes.TRANSFER_TO_MANAGER:
-        return _propose_transfer(facts, cat, at)
+        return _propose_transfer(facts, cat, at, env)
     return _propose_payout(facts, cat, at, env)

@@ -3,6 +3,8 @@
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from fines.evidence import RideTrace, Thresholds, check_evidence, haversine_m
 
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -97,8 +99,11 @@ def test_without_a_path_the_middle_of_the_route_is_unknown_not_fail():
     assert near_end.result == "pass"
 
 
-def test_thresholds_come_from_settings(settings):
-    settings.KMCS_EVIDENCE_MAX_DISTANCE_M = 50
-    settings.KMCS_EVIDENCE_TIME_SLACK_MINUTES = 0
+@pytest.mark.django_db
+def test_thresholds_come_from_the_center_settings_in_force():
+    # Issue 15 A.3: rules.CenterSettings (a lead edits it), not Django settings.
+    from rules.models import CenterSettings
+
+    CenterSettings.objects.update(evidence_max_distance_m=50, evidence_time_slack_minutes=0)
     t = Thresholds.from_settings()
     assert t.max_distance_m == 50 and t.time_slack == timedelta(0)
