@@ -28,6 +28,14 @@ class DatabaseEnv:
         )
         return row.as_value() if row else None
 
+    def template_enabled(self, code: str, default: bool) -> bool:
+        """A lead's "사용 (팀장 설정)" switch of the SMS template ``code`` (issue 15 B 004);
+        ``default`` when no such template is stored."""
+        from templates_app.models import SmsTemplate
+
+        row = SmsTemplate.objects.filter(code=code).values_list("enabled", flat=True).first()
+        return default if row is None else bool(row)
+
     def center_rules(self, at: datetime) -> CenterRules:
         from rules.selectors import center_rules
 
@@ -95,6 +103,12 @@ class MemoEnv:
     def active_campaign(self, code: str, at: datetime) -> Campaign | None:
         day = timezone.localtime(at).date() if timezone.is_aware(at) else at.date()
         return self._ask(("campaign", code, day), lambda: self.env.active_campaign(code, at))
+
+    def template_enabled(self, code: str, default: bool) -> bool:
+        ask = getattr(self.env, "template_enabled", None)
+        if ask is None:
+            return default
+        return self._ask(("template", code, default), lambda: ask(code, default))
 
     def center_rules(self, at: datetime) -> CenterRules:
         # Not memoised by day: a batch proposes at one moment, so one question per batch.

@@ -73,6 +73,9 @@ TPL_DEPOSIT_SCHEDULED = "대리_챗봇게시판_과태료_입금예정"
 TPL_POINTS_DEDUCTION = "대리기사_챗봇게시판_과태료_포인트차감예정"
 TPL_TRANSFER_DELAY = "대리_챗봇게시판_과태료_담당부서전달_시간소요양해"
 TPL_DONE = "대리_챗봇게시판_과태료_처리완료"
+#: 처리완료 SMS of a general or consigned fine: the seed's 일반/위탁콜 processes have no such
+#: step, so it is off until a lead switches the template on (issue 15 B 004).
+TPL_DONE_GENERAL = "대리_챗봇게시판_과태료_처리완료_일반위탁콜"
 TPL_PENALTY_DONE = "대리_챗봇게시판_범칙금_처리완료"
 
 DOCUMENTS_SCRIPT = (
@@ -85,6 +88,13 @@ ACCOUNT_FIELDS = "환급받으실 계좌정보(은행, 계좌번호, 예금주)"
 DUPLICATE_ANSWER = (
     "문의하신 과태료 건은 이미 접수되어 처리 중(또는 처리 완료)인 건으로 확인됩니다.\n"
     "먼저 접수해 주신 건으로 안내드릴 예정이니 조금만 기다려 주세요."
+)
+#: What the customer hears when the driver denies a parking violation (seed 004: "[고객 OB] 기사
+#: 주장 전달 + 블랙박스 요청 양해 + 2주 정도 소요 안내"): always "2주 정도", whatever internal
+#: submission deadline the center works with.
+DASHCAM_SCRIPT = (
+    "기사님께서 주차하지 않았다고 말씀하셔서 확인이 필요합니다. 번거로우시겠지만 당시 "
+    "블랙박스 영상을 보내 주시겠습니까? 확인까지 2주 정도 소요되는 점 양해 부탁드립니다."
 )
 MISMATCH_ANSWER = (
     "확인 결과 고지서의 위반일시·장소가 카카오 T 대리 운행 기록과 일치하지 않아 "
@@ -175,6 +185,14 @@ class Facts(c.FactsSerializer):
     )
     earlier_payout_id = serializers.IntegerField(
         label="기존 지급 건", required=False, allow_null=True, min_value=1
+    )
+    # Seed 004 2.: "중복건 발생시 과태료 고지서 및 내용 중복 체크 필수": another notice of the same
+    # call ID with another violation time is not silently new; the agent confirms it differs.
+    same_call_case_id = serializers.IntegerField(
+        label="같은 콜ID 다른 고지서 케이스", required=False, allow_null=True, min_value=1
+    )
+    same_call_violation_at = c.moment(
+        "같은 콜ID 다른 고지서 위반일시", "먼저 접수된 같은 콜ID 고지서의 위반일시", default=None
     )
     evidence_result = c.choice(
         "증빙 확인 결과", codes.EVIDENCE_RESULTS, "운행 기록과 비교", default=codes.EVIDENCE_UNKNOWN
@@ -341,6 +359,20 @@ def _intake_steps(facts: dict) -> list[Step]:
             kind="check",
         ),
     ]
+    if facts.get("same_call_case_id"):
+        earlier = facts.get("same_call_violation_at")
+        when = f", 위반일시 {c.ymd_hm(earlier)}" if earlier else ""
+        steps.append(
+            Step(
+                "content_duplicate_check",
+                "중복건 발생: 과태료 고지서 및 내용 중복 체크 필수 · 같은 콜ID의 다른 고지서 "
+                f"(케이스 #{facts['same_call_case_id']}{when})와 다른 위반인지 확인",
+                ALL,
+                f"이번 고지서 위반일시 {_violation_line(facts)}: 같은 위반을 다시 보낸 것이면 "
+                "중복 접수로 바꿉니다.",
+                kind="check",
+            )
+        )
     if facts.get("evidence_result", codes.EVIDENCE_UNKNOWN) == codes.EVIDENCE_UNKNOWN:
         steps.append(
             Step(
@@ -434,6 +466,7 @@ def _dispute_steps(facts: dict, at: datetime, rules: CenterRules | None = None) 
             "(안내했으나 지속 미인정 시) [고객 OB] 기사 주장 전달 + 블랙박스 요청 양해 + "
             f"2주 정도 소요 안내 (제출 기한 {c.ymd(due)})",
             MANAGER,
+            DASHCAM_SCRIPT,
             kind="say",
             waits_on="customer",
             due_rule=f"days:{_dashcam_days(rules)}",
@@ -622,6 +655,23 @@ def _received_on(facts: dict, at: datetime) -> date:
     return facts.get("received_on") or c.seoul(at).date()
 
 
+def template_on(env: Env | None, code: str, *, default: bool) -> bool:
+    """A lead's on/off switch of a template, asked through ``env`` (stored data); an env that
+    cannot tell (None, or one without ``template_enabled``) answers ``default``."""
+    ask = getattr(env, "template_enabled", None)
+    return default if ask is None else bool(ask(code, default))
+
+
+def _done_sms_step() -> Step:
+    return Step(
+        "sms_done",
+        "입금 완료 시 [고객] 처리완료 SMS 발송 (팀장 설정 문자: 14:00 배치 지급 후 발송)",
+        ALL,
+        kind="sms",
+        waits_on="payout_batch",
+    )
+
+
 def _payout_messages(
     facts: dict, at: datetime, scheduled: datetime, *, driver_sms: bool
 ) -> list[MessageSpec]:
@@ -682,6 +732,19 @@ def _propose_payout(facts: dict, cat: str, at: datetime, env: Env | None = None)
             ),
             _history_step(ALL),
         ]
+    messages = _payout_messages(facts, at, scheduled, driver_sms=not consigned)
+    if template_on(env, TPL_DONE_GENERAL, default=False):
+        # Not in the seed's 일반/위탁콜 process: only when a lead has switched it on. Drafted
+        # now, released by the batch when the money has left (fines.services.batch._on_paid).
+        steps.append(_done_sms_step())
+        messages.append(
+            MessageSpec(
+                TPL_DONE_GENERAL,
+                "customer",
+                done_context(received_on=_received_on(facts, at), amount=facts["amount"]),
+                step="sms_done",
+            )
+        )
     when = f"{c.ymd_hm(scheduled)} 지급"
     escalation = EscalationSpec(
         board=AGIT_CS_BOARD,
@@ -715,7 +778,7 @@ def _propose_payout(facts: dict, cat: str, at: datetime, env: Env | None = None)
         f"{codes.CATEGORIES[cat]}: 지급 건 생성, {when}",
         cat,
         steps=tuple(steps),
-        messages=tuple(_payout_messages(facts, at, scheduled, driver_sms=not consigned)),
+        messages=tuple(messages),
         record=_record("과태료 지급", facts, cat, notes),
         result_type="approved",
         escalation=escalation,

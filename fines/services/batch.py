@@ -32,6 +32,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from cases.playbooks import traffic_fine
+from fines import codes
 from fines.gateways import TransferUncertain, get_gateway
 from fines.models import BankTransfer, FinePayout, PayoutBatch, PayoutStatus
 from fines.schedule import SEOUL, PayoutPolicy, batch_moment
@@ -414,17 +415,45 @@ def _record_result(payout_id: int, result, at, *, via: str = "") -> str:
     return "failed"
 
 
+def done_template(category: str) -> str:
+    """The 처리완료 SMS of a paid fine: the seed's special-issue step 10 ("처리 완료 시 [고객]
+    처리완료 SMS 발송"); general and consigned fines have their own template, which the seed
+    does not prescribe and a lead switches on (issue 15 B 004)."""
+    if category in (codes.CAT_GENERAL, codes.CAT_CONSIGNED):
+        return traffic_fine.TPL_DONE_GENERAL
+    return traffic_fine.TPL_DONE
+
+
 def _on_paid(payout: FinePayout, at, *, amount: int) -> None:
-    """처리완료 SMS to the customer (general/consigned: the seed's special-issue step 10 and the
-    issue's "done on payment") and the notice is complete."""
+    """The notice is complete, and the customer gets the 처리완료 SMS: the draft the decision
+    planned at its ``sms_done`` step is released now (the step waited for this payment), and
+    a special-issue fine without a draft gets it queued. A template a lead has switched off
+    ("사용 (팀장 설정)") sends nothing; a general/consigned fine decided while it was off has
+    no draft and gets nothing either."""
+    from templates_app.models import OutboundMessage, SmsTemplate
+    from templates_app.services import message_release
+
     notice = payout.notice
     if notice.completed_at is None:
         notice.completed_at = at
         audited_save(notice, None, reason="지급 완료", validate_constraints=False)
+    code = done_template(notice.category)
+    if not SmsTemplate.objects.filter(code=code, enabled=True).exists():
+        return
+    draft = OutboundMessage.objects.filter(
+        step__case_id=notice.case_id,
+        template__code=code,
+        status=OutboundMessage.Status.PLANNED,
+    ).first()
+    if draft is not None:
+        message_release(message=draft, actor=None)
+        return
+    if code == traffic_fine.TPL_DONE_GENERAL:
+        return
     try:
         queue_message(
             case=notice.case,
-            template=traffic_fine.TPL_DONE,
+            template=code,
             audience="customer",
             # The amount the bank transferred (the transfer row), which is what was paid.
             context=traffic_fine.done_context(received_on=received_on(notice.case), amount=amount),

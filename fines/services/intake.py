@@ -110,8 +110,26 @@ def evidence_for(v: Mapping[str, Any], ride: Ride | None) -> EvidenceResult:
     )
 
 
+def same_call_other_notice(*, call_id: str, violation_at: datetime | None) -> FineNotice | None:
+    """The earliest notice of ``call_id`` with *another* violation time (seed 004: "중복건
+    발생시 과태료 고지서 및 내용 중복 체크 필수"): not a duplicate by the key, but the agent must
+    confirm it is another violation (a ``content_duplicate_check`` step)."""
+    if violation_at is None:
+        return None
+    return (
+        FineNotice.objects.filter(call_id=call_id, case__isnull=False)
+        .exclude(violation_at=violation_at)
+        .order_by("pk")
+        .first()
+    )
+
+
 def db_facts(
-    *, first: FineNotice | None, payout: FinePayout | None, evidence: EvidenceResult
+    *,
+    first: FineNotice | None,
+    payout: FinePayout | None,
+    evidence: EvidenceResult,
+    other: FineNotice | None = None,
 ) -> dict[str, Any]:
     """The facts only the database knows, in the playbook's field names."""
     return {
@@ -119,6 +137,8 @@ def db_facts(
         "earlier_payout_id": payout.pk if payout is not None else None,
         "evidence_result": evidence.result,
         "evidence_reason": evidence.reason[:200],
+        "same_call_case_id": other.case_id if other is not None else None,
+        "same_call_violation_at": other.violation_at if other is not None else None,
     }
 
 
@@ -128,7 +148,10 @@ def propose_for(facts: Mapping[str, Any], at: datetime) -> Proposal:
         serializer.is_valid(raise_exception=True)
     except DrfValidationError as exc:
         raise FactsInvalid(flatten_errors(exc.detail)) from exc
-    return traffic_fine.propose(serializer.validated_data, at, None)
+    from cases.playbooks.env import DatabaseEnv
+
+    # Stored data through env (center settings, a lead's template switches).
+    return traffic_fine.propose(serializer.validated_data, at, DatabaseEnv())
 
 
 def _set_account(notice: FineNotice, v: Mapping[str, Any]) -> None:
@@ -292,6 +315,9 @@ def _fine_intake(
                     first=first,
                     payout=live_payout_for(call_id=call_id, violation_at=v["violation_at"]),
                     evidence=evidence,
+                    other=None
+                    if first is not None
+                    else same_call_other_notice(call_id=call_id, violation_at=v["violation_at"]),
                 ),
             }
             board_case = _board_opened_case(call_id)
