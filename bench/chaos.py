@@ -1,32 +1,49 @@
-"""Queue chaos: PostgreSQL + Redis + a real Celery worker, killed with SIGKILL mid-way.
+"""Queue and provider chaos: PostgreSQL + Redis + a real Celery worker, killed with SIGKILL
+mid-way, sending through the real provider adapters to the in-repo sandbox (issue 16).
+
+The SMS go through the NHN Cloud SMS v3.0 adapters (``templates_app.nhn_sms``, CEMS and MCRM
+accounts) and the payouts through the KFTC open-banking adapter (``fines.openbanking``:
+계좌실명조회 at intake, 입금이체 in the batch, 이체결과조회 in the reconciliation) to the sandbox
+providers (``kmcs_site.sandbox``), served in this process on a free loopback port; the worker
+is given the same URLs in its environment. The sandbox SMS provider is told to ignore
+``X-Idempotency-Key`` (as NHN itself has no such header), so only the adapter's search by
+``recipientGroupingKey`` before a repeat keeps a message from being sent twice.
 
 Each round:
 
-1. queues the round's work: ``--payouts`` traffic fines taken in through ``fine_intake`` (each
-   a scheduled payout and its two SMS, 입금 예정 and 포인트 차감, drafted at their steps and sent
-   once the agent has ticked the steps before them; paying it queues a third, 처리완료), then the payout batch task, then ``--messages`` SMS through ``message_queue``;
-   the worker starts on them at once, one process paying while the other sends;
-2. kills the worker's whole process group with SIGKILL mid-way through both, the moment the
-   bank has executed half of the round's transfers: the batch is still paying, and the round's
-   SMS are partly delivered, partly queued in Redis, partly not yet queued (the bench keeps
-   queueing them, into a broker no worker reads, after the kill). ``killed_with`` in the
-   figures records what the providers had seen;
-3. restarts Redis with nothing saved (``shutdown nosave``): every task still in the broker is
-   gone, as after a broker crash;
-4. starts a new worker and plays Celery beat: the stale-message sweeper and the payout batch
-   every couple of seconds, until the database says every message is sent and every payout paid
-   (or ``--recovery-timeout`` passes: something was lost).
+1. takes in ``--payouts`` traffic fines through ``fine_intake`` (each a scheduled payout, its
+   account checked at the sandbox bank, and its two SMS, 입금 예정 and 포인트 차감, drafted at
+   their steps and sent once the agent has ticked the steps before them; paying it queues a
+   third, 처리완료);
+2. plans the round's provider failures at the sandbox: SMS answered 503, accepted but answered
+   after the client's timeout (uncertain), accepted but answered with a body that is not JSON;
+   transfers *applied* and then answered 500 / after the timeout / unreadably (uncertain ->
+   확인 필요), transfers answered 503 without acting (also uncertain for KMCS: 확인 필요), and
+   one transfer-result inquiry answered 503 (the reconciliation cannot tell yet);
+3. queues the payout batch task, then ``--messages`` SMS through ``message_queue``; the worker
+   starts on them at once, one process paying while the other sends;
+4. kills the worker's whole process group with SIGKILL the moment the sandbox bank has executed
+   half of the round's transfers: the batch is still paying, and the round's SMS are partly
+   accepted by the provider, partly queued in Redis, partly not yet queued. ``killed_with``
+   records what the providers had seen;
+5. restarts Redis with nothing saved (``shutdown nosave``): every task in the broker is gone;
+6. starts a new worker and plays Celery beat (the stale-message sweeper and the payout batch)
+   until every message is sent and every payout is either paid or waiting for the
+   reconciliation. The reconciliation is held back in this phase
+   (``KMCS_BANK_RECONCILE_AFTER_SECONDS`` 3600), so the run *sees* the payouts in 확인 필요:
+   each must be paid exactly once at the bank, or visibly in 확인 필요 (or, for a transfer the
+   kill interrupted, with its transfer still ``pending``), never paid twice;
+7. plays the reconciliation (``payout_transfers_reconcile``, what the beat task
+   ``fines.tasks.payout_reconcile`` runs) and the batch until every payout is paid: the bank
+   is asked (이체결과조회) before anything is sent again; a transfer the bank never received
+   goes back to the batch with the same ``bank_tran_id``.
 
-Then it counts at the *providers*, not only in KMCS's tables: the SMS provider and the bank are
-journals every process appends to (``IdempotentFileGateway``, ``FileTransferGateway``:
-providers that honour idempotency keys, as the real ones are asked to). "Sent exactly once" =
-one delivery line per message key; "paid exactly once" = one executed transfer per payout key;
-"lost" = a message not sent or a payout not paid after recovery. The repeats a crash caused
-(a request asked again because its answer died with the worker) are counted too: they are the
-double sends a provider *without* idempotency would have made.
+Then it counts at the *sandbox*, not only in KMCS's tables: "sent exactly once" = one accepted
+message per idempotency key (``recipientGroupingKey``), "paid exactly once" = one executed
+transfer per ``bank_tran_id``; "lost" = a message not sent or a payout not paid at the end.
 
 Run it (PostgreSQL at DATABASE_URL or postgres://postgres@127.0.0.1:5432/kmcs_chaos, which it
-drops and recreates; its own redis-server on a free port)::
+drops and recreates; its own redis-server on a free port; the sandbox in this process)::
 
     python bench/chaos.py --rounds 100
 
@@ -217,17 +234,92 @@ def broker_config(app) -> dict:
     return {key: app.conf.get(key) for key in BROKER_KEYS}
 
 
-def provider_settings(workdir: Path) -> dict[str, str]:
-    """The settings both sides (this process and the worker) use during chaos: the journaling
-    providers, and a worker found dead after 2 s instead of production's 15 minutes."""
-    return {
-        "KMCS_SMS_GATEWAY": "templates_app.gateways.IdempotentFileGateway",
-        "KMCS_SMS_OUTBOX_PATH": str(workdir / "outbox.log"),
-        "KMCS_BANK_TRANSFER_GATEWAY": "fines.gateways.FileTransferGateway",
-        "KMCS_BANK_TRANSFER_LOG_PATH": str(workdir / "bank.log"),
+#: The sandbox's credentials for the chaos run (any value: the sandbox is told to expect them).
+SANDBOX_SECRET = "chaos-sandbox-secret"
+SYSTEMS = ("cems", "mcrm")
+
+
+def provider_settings(sandbox_url: str) -> dict[str, str]:
+    """The environment both sides (this process and the worker) run with during chaos: the real
+    adapters pointed at the sandbox, short timeouts and backoff (seconds, not minutes), a worker
+    found dead after 2 s instead of production's 15 minutes, and the reconciliation held back
+    (the run plays it itself, once it has seen the payouts waiting for it)."""
+    env = {
+        "KMCS_SMS_GATEWAY": "templates_app.nhn_sms.NhnCemsGateway",
+        "KMCS_SMS_GATEWAY_CEMS": "templates_app.nhn_sms.NhnCemsGateway",
+        "KMCS_SMS_GATEWAY_MCRM": "templates_app.nhn_sms.NhnMcrmGateway",
+        "KMCS_SMS_HTTP_TIMEOUT": "1.0",
+        "KMCS_SMS_RETRY_BASE_SECONDS": "1",
+        "KMCS_SMS_BREAKER_FAILURES": "5",
+        "KMCS_SMS_BREAKER_COOLDOWN_SECONDS": "1",
         "KMCS_SMS_STUCK_AFTER_SECONDS": "2",
-        "KMCS_BANK_RECONCILE_AFTER_SECONDS": "2",
+        "KMCS_BANK_TRANSFER_GATEWAY": "fines.openbanking.OpenBankingTransferGateway",
+        "KMCS_ACCOUNT_VERIFIER": "fines.openbanking.OpenBankingVerifier",
+        "KMCS_OPENBANKING_URL": sandbox_url,
+        "KMCS_OPENBANKING_CLIENT_ID": "kmcs-chaos",
+        "KMCS_OPENBANKING_CLIENT_SECRET": SANDBOX_SECRET,
+        "KMCS_OPENBANKING_ORG_CODE": "M202600001",
+        "KMCS_OPENBANKING_CNTR_ACCOUNT": "1101230000678",
+        "KMCS_OPENBANKING_TIMEOUT": "1.0",
+        "KMCS_BANK_RECONCILE_AFTER_SECONDS": "3600",
     }
+    for system in SYSTEMS:
+        prefix = f"KMCS_SMS_{system.upper()}_"
+        env.update(
+            {
+                f"{prefix}URL": sandbox_url,
+                f"{prefix}APP_KEY": f"chaos-{system}",
+                f"{prefix}SECRET": SANDBOX_SECRET,
+                f"{prefix}SEND_NO": "0200000000",
+                f"{prefix}RATE_PER_SECOND": "100",
+            }
+        )
+    return env
+
+
+def django_settings(env: dict[str, str]) -> dict[str, object]:
+    """The Django settings ``env`` makes (kmcs_site/settings/base.py reads these variables), for
+    a process whose settings are already loaded (the pytest process) and for the check that
+    this process and the worker agree."""
+    values: dict[str, object] = {}
+    for name, raw in env.items():
+        if name.startswith(tuple(f"KMCS_SMS_{s.upper()}_" for s in SYSTEMS)):
+            continue
+        values[name] = int(raw) if raw.isdigit() else _float_or_str(raw)
+    values["KMCS_SMS_PROVIDERS"] = {
+        system: {
+            "url": env[f"KMCS_SMS_{system.upper()}_URL"],
+            "app_key": env[f"KMCS_SMS_{system.upper()}_APP_KEY"],
+            "secret": env[f"KMCS_SMS_{system.upper()}_SECRET"],
+            "send_no": env[f"KMCS_SMS_{system.upper()}_SEND_NO"],
+            "rate_per_second": float(env[f"KMCS_SMS_{system.upper()}_RATE_PER_SECOND"]),
+        }
+        for system in SYSTEMS
+    }
+    return values
+
+
+def _float_or_str(raw: str) -> float | str:
+    try:
+        return float(raw)
+    except ValueError:
+        return raw
+
+
+def settings_differ(settings, wanted: dict[str, object]) -> list[str]:
+    """The names whose value in ``settings`` is not ``wanted``'s (dicts: the wanted keys only)."""
+    differ = []
+    for name, value in wanted.items():
+        have = getattr(settings, name, None)
+        if isinstance(value, dict):
+            for key, sub in value.items():
+                if not isinstance(have, dict) or any(
+                    (have.get(key) or {}).get(k) != v for k, v in sub.items()
+                ):
+                    differ.append(f"{name}[{key}]")
+        elif have != value:
+            differ.append(name)
+    return differ
 
 
 BROKER_KEYS = ("broker_url", "broker_read_url", "broker_write_url", "CELERY_BROKER_URL")
@@ -256,54 +348,122 @@ def point_app_at(app, broker_url, *, eager: bool = False) -> None:
     app.amqp._producer_pool = None
 
 
-class _JournalTail:
-    """The keys a provider journal gained since the last look (the journal only grows)."""
+class Sandbox:
+    """The in-repo provider sandbox (``kmcs_site.sandbox``) served by this process on a free
+    loopback port: the worker reaches it over HTTP, this process reads its counts directly.
 
-    def __init__(self, path: Path):
-        self.path = path
+    ``plan(provider, switch, n)`` adds ``n`` failures to a "next N" switch; ``injected()`` says
+    how many of the planned failures the providers have actually produced so far.
+    """
+
+    def __init__(self):
+        from kmcs_site.sandbox import core
+        from kmcs_site.sandbox.server import SandboxServer
+
+        self.core = core
+        core.reset()
+        self.server = SandboxServer("127.0.0.1", 0)
+        self.planned: dict[tuple[str, str], int] = {}
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def start(self) -> Sandbox:
+        self.server.start()
+        # Credentials, no delivery-report callbacks (not under test here), and an SMS provider
+        # that, like NHN, knows no idempotency header: only the adapter's search prevents twins.
+        self.behave("sms", secret=SANDBOX_SECRET, report="none", honour_idempotency_key=False)
+        self.behave("bank", client_secret=SANDBOX_SECRET)
+        return self
+
+    def stop(self) -> None:
+        self.server.stop()
+        self.core.reset()
+
+    def behave(self, provider: str, **switches) -> None:
+        with self.core.LOCK:
+            self.core.BEHAVIOUR.setdefault(provider, {}).update(switches)
+
+    def plan(self, provider: str, switch: str, n: int, **switches) -> None:
+        if n <= 0:
+            return
+        with self.core.LOCK:
+            current = self.core.BEHAVIOUR.setdefault(provider, {})
+            current.update(switches)
+            current[switch] = int(current.get(switch, 0) or 0) + n
+            self.planned[(provider, switch)] = self.planned.get((provider, switch), 0) + n
+
+    def injected(self) -> dict[str, int]:
+        with self.core.LOCK:
+            return {
+                f"{provider}.{switch}": n
+                - int(self.core.BEHAVIOUR.get(provider, {}).get(switch, 0) or 0)
+                for (provider, switch), n in self.planned.items()
+            }
+
+    def sms_accepted(self, start: int = 0) -> list[dict]:
+        """Every message the SMS provider accepted (sent), from index ``start`` (it only grows)."""
+        with self.core.LOCK:
+            return [dict(r) for r in self.core.STATE.get("sms", {}).get("accepted", [])[start:]]
+
+    def bank_executed(self, start: int = 0) -> list[dict]:
+        """Every transfer the bank executed (money moved), from index ``start``."""
+        with self.core.LOCK:
+            return [dict(e) for e in self.core.STATE.get("bank", {}).get("executed", [])[start:]]
+
+    def counter(self, provider: str, name: str) -> int:
+        with self.core.LOCK:
+            return int(self.core.STATE.get(provider, {}).get(name, 0) or 0)
+
+
+class _Tail:
+    """The entries a sandbox list gained since the last look (the lists only grow)."""
+
+    def __init__(self, read):
+        self.read = read
         self.offset = 0
 
-    def new_keys(self) -> list[str]:
-        if not self.path.exists():
-            return []
-        with self.path.open("rb") as fh:
-            fh.seek(self.offset)
-            data = fh.read()
-        complete = data.rfind(b"\n") + 1  # a line being written is read next time
-        self.offset += complete
-        return [json.loads(line)["idempotency_key"] for line in data[:complete].splitlines()]
+    def new(self) -> list[dict]:
+        entries = self.read(self.offset)
+        self.offset += len(entries)
+        return entries
 
 
 class _KillPoint:
-    """SIGKILLs the worker the moment the bank has executed half of the round's transfers
-    (checked between the bench's own steps, and then every 5 ms; ``kill_timeout`` at most),
-    and records what the providers had seen by then."""
+    """SIGKILLs the worker the moment the sandbox bank has executed half of the round's
+    transfers (checked between the bench's own steps, and then every 5 ms; ``kill_timeout`` at
+    most), and records what the providers had seen by then."""
 
     def __init__(self, bench: ChaosBench, payouts: list[int], number: int):
-        from fines.models import FinePayout
+        from fines.openbanking import bank_tran_id_for
 
         self.bench = bench
-        self.keys = set(
-            FinePayout.objects.filter(pk__in=payouts).values_list("idempotency_key", flat=True)
-        )
+        self.keys = {bank_tran_id_for(pk) for pk in payouts}
         self.prefix = bench._message_key(number, "")
-        self.bank = _JournalTail(bench.bank.path)
-        self.outbox = _JournalTail(bench.outbox.path)
+        self.bank = _Tail(bench.sandbox.bank_executed)
+        self.outbox = _Tail(bench.sandbox.sms_accepted)
         self.paid = self.delivered = self.queued = 0
         self.deadline = time.monotonic() + bench.config.kill_timeout
         self.killed_with: dict | None = None
+        self.killed_at = None
 
     def _look(self) -> None:
-        self.paid += sum(key in self.keys for key in self.bank.new_keys())
-        self.delivered += sum(key.startswith(self.prefix) for key in self.outbox.new_keys())
+        self.paid += sum(e["bank_tran_id"] in self.keys for e in self.bank.new())
+        self.delivered += sum(
+            r["recipientGroupingKey"].startswith(self.prefix) for r in self.outbox.new()
+        )
 
     def check(self, queued: int) -> None:
+        from django.utils import timezone
+
         self.queued = queued
         if self.killed_with is not None:
             return
         self._look()
         if self.paid >= max(1, len(self.keys) // 2) or time.monotonic() >= self.deadline:
             self.bench.worker.kill()
+            self.killed_at = timezone.now()
             self._look()  # what reached the providers before the worker died
             self.killed_with = {
                 "bank": self.paid,
@@ -327,7 +487,11 @@ class RoundResult:
     messages: int  # SMS queued by the round (direct + the payouts' own)
     payouts: int
     killed_with: dict  # what the providers had seen when the worker was killed
+    #: After the recovery, before the reconciliation: paid once at the bank / 확인 필요 /
+    #: transfer left "pending" by the kill (both wait for the reconciliation).
+    before_reconciliation: dict
     recovery_seconds: float
+    reconciliation_seconds: float
     seconds: float
 
 
@@ -342,10 +506,16 @@ class Totals:
     payouts_paid_twice: int = 0
     messages_lost: int = 0
     payouts_lost: int = 0
-    sms_repeats_absorbed: int = 0
-    bank_repeats_absorbed: int = 0
+    sms_repeats_absorbed: int = 0  # a repeat found the accepted message by its key: not re-sent
+    bank_repeats_absorbed: int = 0  # a deposit asked twice with one bank_tran_id (expected 0)
     messages_reclaimed: int = 0  # stuck in "sending" by a kill, asked again
-    transfers_reconciled: int = 0  # left "pending" by a kill, settled from the bank's answer
+    sms_held_back: int = 0  # breaker open or rate limit: re-queued without spending an attempt
+    transfers_reconciled: int = 0  # settled from the bank's 이체결과조회
+    payouts_paid_before_reconciliation: int = 0
+    payouts_awaiting_reconciliation: int = 0  # seen in 확인 필요 after the recovery
+    payouts_pending_at_kill: int = 0  # transfer "pending" since the kill (also reconciled)
+    reconciliation_passes: int = 0
+    provider_failures: dict = field(default_factory=dict)  # sandbox switch -> failures produced
     worker_kills: int = 0
     redis_restarts: int = 0
     receipts_mismatched: int = 0
@@ -363,42 +533,55 @@ class ChaosConfig:
     recovery_timeout: float = 180.0
     kill_timeout: float = 60.0
     sweep_every: float = 4.0
+    # Provider failures planned per round at the sandbox.
+    sms_5xx: int = 6  # answered 503, nothing accepted
+    sms_uncertain: int = 2  # accepted, answered after the client's timeout
+    sms_malformed: int = 2  # accepted, answered with a body that is not JSON
+    bank_uncertain: int = 2  # applied, then answered 500 / after the timeout / unreadably
+    bank_5xx: int = 1  # answered 503 without acting (KMCS cannot know: 확인 필요 too)
+    inquiry_5xx: int = 1  # one 이체결과조회 answered 503 (stays 확인 필요 until asked again)
 
 
 class ChaosBench:
-    """Drives the rounds. Django must be set up (same database as the worker's ``env``)."""
+    """Drives the rounds. Django must be set up (same database as the worker's ``env``) with
+    the settings :func:`provider_settings` makes for ``sandbox`` (already started)."""
 
     def __init__(
-        self, *, workdir: Path, worker_env: dict[str, str], config: ChaosConfig, log=print
+        self,
+        *,
+        workdir: Path,
+        worker_env: dict[str, str],
+        config: ChaosConfig,
+        sandbox: Sandbox,
+        log=print,
     ):
         from django.conf import settings
 
         from kmcs_site.celery import app
-        from kmcs_site.journal import KeyedJournal
 
         self.workdir = workdir
         self.config = config
+        self.sandbox = sandbox
         self.log = log or (lambda line, verbose=False: None)
         self.app = app
         self.redis = RedisServer(free_port(), workdir)
-        self.outbox = KeyedJournal(workdir / "outbox.log")
-        self.bank = KeyedJournal(workdir / "bank.log")
         env = dict(worker_env)
-        env.update(provider_settings(workdir))
+        env.update(provider_settings(sandbox.url))
         env["CELERY_BROKER_URL"] = self.redis.url
         self.worker = Worker(env, app, workdir / "worker.log")
-        wanted = provider_settings(workdir)
-        differ = [k for k, v in wanted.items() if str(getattr(settings, k, "")) != v]
+        differ = settings_differ(settings, django_settings(provider_settings(sandbox.url)))
         if differ:
             raise RuntimeError(f"this process must use the chaos providers too: {differ}")
         self.results: list[RoundResult] = []
+        self.problems: list[str] = []  # seen during the rounds (before the reconciliation)
+        self.reconciliation_passes = 0
         self._call_ids = iter(range(960_000_001, 969_999_999))
         self.agent = None
 
     # --- life cycle ---
 
     def start(self) -> None:
-        self.log(f"journals and worker log in {self.workdir}", verbose=True)
+        self.log(f"worker log in {self.workdir}, sandbox at {self.sandbox.url}", verbose=True)
         self.redis.start()
         self._saved_broker = (self.app.conf.task_always_eager, broker_config(self.app))
         point_app_at(self.app, self.redis.url)
@@ -437,6 +620,7 @@ class ChaosBench:
         messages_before = self._message_count()
         payouts = self._take_in_fines(number)
         self.log(f"round {number}: {len(payouts)} fines taken in {self._t(started)}", verbose=True)
+        self._plan_failures(number)
         # The batch goes in first: one worker process pays while the other sends the messages
         # queued next, so the kill finds both half done.
         payout_batch_run.delay()
@@ -449,21 +633,43 @@ class ChaosBench:
         point_app_at(self.app, self.redis.url)  # this process's pooled connections died too
         self.worker.start()
         self.log(f"round {number}: Redis restarted, worker up {self._t(started)}", verbose=True)
-        recovery = self._recover()
+        recovery = self._recover(lambda: self._recovered(kill.killed_at))
+        before = self._before_reconciliation(number, payouts, kill.killed_at)
+        self.log(f"round {number}: before the reconciliation {before}", verbose=True)
+        reconciliation = self._reconcile()
         result = RoundResult(
             round=number,
             messages=self._message_count() - messages_before,
             payouts=len(payouts),
             killed_with=killed_with,
+            before_reconciliation=before,
             recovery_seconds=round(recovery, 1),
+            reconciliation_seconds=round(reconciliation, 1),
             seconds=round(time.monotonic() - started, 1),
         )
         self.results.append(result)
         self.log(
             f"round {number}: {result.messages} SMS, {result.payouts} payouts, killed at "
-            f"{killed_with}, recovered in {result.recovery_seconds} s"
+            f"{killed_with}, recovered in {result.recovery_seconds} s ({before}), reconciled "
+            f"in {result.reconciliation_seconds} s"
         )
         return result
+
+    def _plan_failures(self, number: int) -> None:
+        """The round's provider failures, consumed by the next calls the providers get (after
+        the intake's account checks: only the batch and the SMS meet them)."""
+        c, sandbox = self.config, self.sandbox
+        sandbox.plan("sms", "fail_next", c.sms_5xx, status=503)
+        sandbox.plan("sms", "uncertain_next", c.sms_uncertain, uncertain_delay_ms=1500)
+        sandbox.plan("sms", "malformed_next", c.sms_malformed)
+        sandbox.plan("bank", "fail_next", c.bank_5xx, status=503)
+        sandbox.plan(
+            "bank",
+            "uncertain_next",
+            c.bank_uncertain,
+            uncertain_mode=("500", "timeout", "malformed")[number % 3],
+            timeout_ms=1500,
+        )
 
     @staticmethod
     def _t(started: float) -> str:
@@ -563,8 +769,11 @@ class ChaosBench:
         rows = FinePayout.objects.values("status").annotate(n=Count("id"))
         return {f"payout_{row['status']}": row["n"] for row in rows if row["status"] != "paid"}
 
-    def _recover(self) -> float:
-        """Play Celery beat until everything is sent and paid (or time runs out)."""
+    def _recover(self, done, *, reconcile: bool = False) -> float:
+        """Play Celery beat until ``done()`` (or time runs out): the stale-message sweeper and
+        the payout batch every ``sweep_every`` seconds, and with ``reconcile`` the payout
+        reconciliation first (in this process: what the beat task ``payout_reconcile`` runs)."""
+        from fines.services import payout_transfers_reconcile
         from fines.tasks import payout_batch_run
         from templates_app.tasks import message_requeue_stale
 
@@ -572,15 +781,89 @@ class ChaosBench:
         deadline = started + self.config.recovery_timeout
         last_sweep = 0.0
         while time.monotonic() < deadline:
-            if self._all_done():
+            if done():
                 return time.monotonic() - started
             if time.monotonic() - last_sweep >= self.config.sweep_every:
+                if reconcile:
+                    # Transfers asked about must be older than a sweep: one the batch is
+                    # sending right now is not "unknown" yet.
+                    payout_transfers_reconcile(older_than=int(self.config.sweep_every))
+                    self.reconciliation_passes += 1
                 message_requeue_stale.delay(older_than_seconds=int(self.config.sweep_every))
                 payout_batch_run.delay()
                 last_sweep = time.monotonic()
                 self.log(f"  sweep: {self._statuses()} {self._payout_statuses()}", verbose=True)
             time.sleep(0.2)
         return time.monotonic() - started
+
+    def _recovered(self, killed_at) -> bool:
+        """Every message sent, and no payout left for the batch: each is paid, in 확인 필요, or
+        has the transfer the kill interrupted still ``pending`` (both: the reconciliation's)."""
+        from fines.models import BankTransfer, FinePayout, PayoutStatus
+        from templates_app.models import OutboundMessage
+
+        if OutboundMessage.objects.exclude(status=OutboundMessage.Status.SENT).exists():
+            return False
+        interrupted = BankTransfer.objects.filter(
+            state=BankTransfer.State.PENDING, requested_at__lte=killed_at
+        ).values("payout_id")
+        return (
+            not FinePayout.objects.exclude(
+                status__in=(PayoutStatus.PAID, PayoutStatus.NEEDS_RECONCILIATION)
+            )
+            .exclude(pk__in=interrupted)
+            .exists()
+        )
+
+    def _before_reconciliation(self, number: int, payouts: list[int], killed_at) -> dict:
+        """The round's payouts after the recovery, counted at the bank: each paid exactly once,
+        or visibly waiting for the reconciliation (확인 필요, or the transfer the kill left
+        ``pending``) and executed at most once. Anything else is a problem."""
+        from collections import Counter
+
+        from fines.models import BankTransfer, FinePayout, PayoutStatus
+        from fines.openbanking import bank_tran_id_for
+
+        executed = Counter(e["bank_tran_id"] for e in self.sandbox.bank_executed())
+        transfers = {t.payout_id: t for t in BankTransfer.objects.filter(payout_id__in=payouts)}
+        counts = {"paid_once": 0, "needs_reconciliation": 0, "pending_at_kill": 0, "applied": 0}
+        for pk, status, reason in FinePayout.objects.filter(pk__in=payouts).values_list(
+            "pk", "status", "failure_reason"
+        ):
+            times = executed.get(bank_tran_id_for(pk), 0)
+            transfer = transfers.get(pk)
+            where = f"round {number}, payout {pk} before the reconciliation"
+            if times > 1:
+                self.problems.append(f"{where}: executed {times} times at the bank")
+            if status == PayoutStatus.PAID:
+                if times != 1:
+                    self.problems.append(f"{where}: paid, executed {times}x at the bank")
+                counts["paid_once"] += 1
+            elif status == PayoutStatus.NEEDS_RECONCILIATION:
+                if not reason:
+                    self.problems.append(f"{where}: 확인 필요 without a reason shown")
+                counts["needs_reconciliation"] += 1
+                counts["applied"] += times
+            elif (
+                transfer is not None
+                and transfer.state == BankTransfer.State.PENDING
+                and transfer.requested_at <= killed_at
+            ):
+                counts["pending_at_kill"] += 1
+                counts["applied"] += times
+            else:
+                self.problems.append(
+                    f"{where}: {status}, executed {times}x, neither paid nor awaiting "
+                    "reconciliation"
+                )
+        return counts
+
+    def _reconcile(self) -> float:
+        """The reconciliation pass, then the batch, until every payout is paid and every SMS
+        (the 처리완료 ones it queues too) is sent. The first inquiry is answered 503 (planned):
+        that payout stays 확인 필요 and is settled by the next pass."""
+        self.sandbox.plan("bank", "result_fail_next", self.config.inquiry_5xx)
+        return self._recover(self._all_done, reconcile=True)
 
     def _all_done(self) -> bool:
         from fines.models import FinePayout, PayoutStatus
@@ -599,21 +882,24 @@ class ChaosBench:
     # --- the count -----------------------------------------------------------------------------
 
     def verify(self) -> Totals:
-        """Every message delivered once and every payout executed once, counted at the
+        """Every message accepted once and every payout executed once, counted at the sandbox
         providers, and matching what the database recorded."""
         from collections import Counter
 
         from fines.models import BankTransfer, FinePayout, PayoutStatus
+        from fines.openbanking import bank_tran_id_for
         from fines.services.batch import RECONCILED
         from templates_app.models import OutboundMessage
+        from templates_app.nhn_sms import ProviderRef
 
-        totals = Totals(rounds=len(self.results))
-        delivered = Counter(e["idempotency_key"] for e in self.outbox.entries())
-        first_receipt = {}
-        for entry in self.outbox.entries():
-            first_receipt.setdefault(entry["idempotency_key"], entry["provider_message_id"])
-        executed = Counter(e["idempotency_key"] for e in self.bank.entries())
-        bank_reference = {e["idempotency_key"]: e["reference"] for e in self.bank.entries()}
+        totals = Totals(rounds=len(self.results), problems=list(self.problems))
+        accepted = self.sandbox.sms_accepted()
+        delivered = Counter(r["recipientGroupingKey"] for r in accepted)
+        first_request = {}
+        for row in accepted:
+            first_request.setdefault(row["recipientGroupingKey"], row["requestId"])
+        executed_rows = self.sandbox.bank_executed()
+        executed = Counter(e["bank_tran_id"] for e in executed_rows)
 
         messages = list(
             OutboundMessage.objects.values_list("idempotency_key", "status", "provider_message_id")
@@ -623,27 +909,29 @@ class ChaosBench:
             count = delivered.get(key, 0)
             if status != OutboundMessage.Status.SENT or count == 0:
                 totals.messages_lost += 1
-                totals.problems.append(f"message {key}: {status}, delivered {count}x")
+                totals.problems.append(f"message {key}: {status}, accepted {count}x")
             elif count > 1:
                 totals.messages_sent_twice += 1
-                totals.problems.append(f"message {key}: delivered {count} times")
+                totals.problems.append(f"message {key}: accepted {count} times")
             else:
                 totals.messages_sent_once += 1
-                if receipt != first_receipt[key]:
+                ref = ProviderRef.decode(receipt)
+                if ref is None or ref.request_id != first_request[key]:
                     totals.receipts_mismatched += 1
-                    totals.problems.append(f"message {key}: receipt {receipt} is not the delivery")
+                    totals.problems.append(f"message {key}: receipt {receipt} is not the send")
         unknown = set(delivered) - {key for key, _s, _r in messages}
         for key in unknown:
-            totals.problems.append(f"delivered without a message row: {key}")
+            totals.problems.append(f"accepted without a message row: {key}")
 
-        payouts = list(FinePayout.objects.values_list("pk", "idempotency_key", "status"))
+        payouts = list(FinePayout.objects.values_list("pk", "status"))
         transfers = {
             t.payout_id: t
             for t in BankTransfer.objects.filter(payout_id__in=[p[0] for p in payouts])
         }
         totals.payouts = len(payouts)
-        for pk, key, status in payouts:
-            count = executed.get(key, 0)
+        for pk, status in payouts:
+            tran_id = bank_tran_id_for(pk)
+            count = executed.get(tran_id, 0)
             transfer = transfers.get(pk)
             if status != PayoutStatus.PAID or count == 0 or transfer is None:
                 totals.payouts_lost += 1
@@ -653,17 +941,30 @@ class ChaosBench:
                 totals.problems.append(f"payout {pk}: executed {count} times")
             else:
                 totals.payouts_paid_once += 1
-                if transfer.bank_reference != bank_reference[key]:
+                if transfer.bank_reference != tran_id:
                     totals.receipts_mismatched += 1
                     totals.problems.append(f"payout {pk}: reference is not the bank's")
+        ours = {bank_tran_id_for(pk) for pk, _s in payouts}
+        for tran_id in set(executed) - ours:
+            totals.problems.append(f"executed at the bank without a payout: {tran_id}")
         totals.messages_reclaimed = OutboundMessage.history.filter(
             history_change_reason="발송 중 멈춤: 멱등 발송사에 재요청"
+        ).count()
+        totals.sms_held_back = OutboundMessage.history.filter(
+            history_change_reason__startswith="발송 보류 ("
         ).count()
         totals.transfers_reconciled = FinePayout.history.filter(
             history_change_reason__endswith=RECONCILED
         ).count()
-        totals.sms_repeats_absorbed = len(self.outbox.duplicates())
-        totals.bank_repeats_absorbed = len(self.bank.duplicates())
+        for result in self.results:
+            before = result.before_reconciliation
+            totals.payouts_paid_before_reconciliation += before["paid_once"]
+            totals.payouts_awaiting_reconciliation += before["needs_reconciliation"]
+            totals.payouts_pending_at_kill += before["pending_at_kill"]
+        totals.reconciliation_passes = self.reconciliation_passes
+        totals.provider_failures = self.sandbox.injected()
+        totals.sms_repeats_absorbed = self.sandbox.counter("sms", "search_hits")
+        totals.bank_repeats_absorbed = self.sandbox.counter("bank", "repeats")
         totals.worker_kills = self.worker.kills
         totals.redis_restarts = self.redis.restarts
         return totals
@@ -671,7 +972,21 @@ class ChaosBench:
     def report(self, totals: Totals) -> dict:
         return {
             "rounds": totals.rounds,
-            "per_round": {"messages": self.config.messages, "payouts": self.config.payouts},
+            "per_round": {
+                "messages": self.config.messages,
+                "payouts": self.config.payouts,
+                "failures": {
+                    name: getattr(self.config, name)
+                    for name in (
+                        "sms_5xx",
+                        "sms_uncertain",
+                        "sms_malformed",
+                        "bank_uncertain",
+                        "bank_5xx",
+                        "inquiry_5xx",
+                    )
+                },
+            },
             "totals": {k: v for k, v in asdict(totals).items() if k != "problems"},
             "problems": totals.problems[:50],
             "rounds_detail": [asdict(r) for r in self.results],
@@ -722,7 +1037,7 @@ def main(argv=None) -> int:
         or "postgres://postgres@127.0.0.1:5432/kmcs_chaos",
     )
     parser.add_argument("--json", type=Path, help="write the figures here too")
-    parser.add_argument("--keep", action="store_true", help="keep the journals' directory")
+    parser.add_argument("--keep", action="store_true", help="keep the worker log's directory")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
 
@@ -733,7 +1048,9 @@ def main(argv=None) -> int:
     os.environ.pop("CELERY_BROKER_URL", None)
     _fresh_database(args.database_url)
     workdir = Path(tempfile.mkdtemp(prefix="kmcs-chaos-"))
-    os.environ.update(provider_settings(workdir))
+    # The sandbox first: its URL is in the settings both this process and the worker load.
+    sandbox = Sandbox().start()
+    os.environ.update(provider_settings(sandbox.url))
     os.environ["MEDIA_ROOT"] = str(workdir / "media")
 
     import django
@@ -744,6 +1061,7 @@ def main(argv=None) -> int:
         workdir=workdir,
         worker_env=dict(os.environ),
         config=ChaosConfig(messages=args.messages, payouts=args.payouts),
+        sandbox=sandbox,
         log=lambda line, verbose=False: (not verbose or args.verbose) and print(line, flush=True),
     )
     started = time.monotonic()
@@ -758,6 +1076,7 @@ def main(argv=None) -> int:
         totals = bench.verify()
     finally:
         bench.close()
+        sandbox.stop()
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
     report = bench.report(totals)

@@ -7,7 +7,8 @@
 It runs, each in its own process:
 
 1. the queue chaos (bench/chaos.py: PostgreSQL + its own Redis + a real Celery worker killed with
-   SIGKILL mid-way every round, Redis restarted with nothing saved);
+   SIGKILL mid-way every round, Redis restarted with nothing saved, SMS and payouts through the
+   real adapters to the provider sandbox, which fails on demand);
 2. the fuzzing (tests/reliability/test_fuzz.py: every playbook with arbitrary JSON facts, the
    SMS renderer with arbitrary values and bodies) with ``--fuzz-examples`` per test;
 3. schemathesis over the API (tests/api/test_schema.py, ``--schemathesis-examples`` per
@@ -165,12 +166,18 @@ def table(figures: dict) -> str:
     proposals = sum(v for k, v in f.items() if k.endswith(":proposal"))
     render_examples = f.get("render:catalogue", 0) + f.get("render:body", 0)
     rows = [
-        ("Chaos rounds (worker SIGKILL + Redis restart each)", f"{c['rounds']}"),
+        (
+            "Chaos rounds (worker SIGKILL + Redis restart + provider failures each)",
+            f"{c['rounds']}",
+        ),
         (
             "per round",
             f"{per['messages']} SMS + {per['payouts']} payouts (+ their {3 * per['payouts']} SMS)",
         ),
-        ("SMS queued / delivered exactly once", f"{c['messages']:,} / {c['messages_sent_once']:,}"),
+        (
+            "SMS queued / accepted exactly once (at the provider)",
+            f"{c['messages']:,} / {c['messages_sent_once']:,}",
+        ),
         (
             "Payouts / paid exactly once (at the bank)",
             f"{c['payouts']:,} / {c['payouts_paid_once']:,}",
@@ -185,6 +192,7 @@ def table(figures: dict) -> str:
             "In flight at a kill, recovered",
             f"{c['messages_reclaimed']} SMS reclaimed, {c['transfers_reconciled']} transfers reconciled",
         ),
+        *_provider_rows(c),
         (
             "Repeats absorbed by idempotency keys (SMS / bank)",
             f"{c['sms_repeats_absorbed']} / {c['bank_repeats_absorbed']}",
@@ -212,6 +220,37 @@ def table(figures: dict) -> str:
     lines = [f"| {'figure':<{width}} | value |", f"|{'-' * (width + 2)}|-------|"]
     lines += [f"| {k:<{width}} | {v} |" for k, v in rows]
     return "\n".join(lines)
+
+
+def _provider_rows(c: dict) -> list[tuple[str, str]]:
+    """Provider failures and the payouts' state before the reconciliation, when the run went
+    through the sandbox (issue 16)."""
+    failures = c.get("provider_failures")
+    if not failures:
+        return []
+    f = {k: failures.get(k, 0) for k in failures}
+    return [
+        (
+            "SMS provider failures injected (503 / accepted, answered late / accepted, unreadable)",
+            f"{f.get('sms.fail_next', 0)} / {f.get('sms.uncertain_next', 0)} / "
+            f"{f.get('sms.malformed_next', 0)}",
+        ),
+        (
+            "Bank failures injected (applied then 500/timeout/unreadable / 503 unapplied / "
+            "result inquiry 503)",
+            f"{f.get('bank.uncertain_next', 0)} / {f.get('bank.fail_next', 0)} / "
+            f"{f.get('bank.result_fail_next', 0)}",
+        ),
+        (
+            "Payouts before the reconciliation: paid once / 확인 필요 / transfer pending since a kill",
+            f"{c['payouts_paid_before_reconciliation']:,} / "
+            f"{c['payouts_awaiting_reconciliation']:,} / {c['payouts_pending_at_kill']:,}",
+        ),
+        (
+            "SMS held back (breaker open, rate limit) without spending an attempt",
+            f"{c.get('sms_held_back', 0):,}",
+        ),
+    ]
 
 
 def _kill_rows(chaos: dict) -> list[tuple[str, str]]:
