@@ -13,7 +13,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.models import Case, StepClock
+from cases.models import StepClock
 from cases.timeline import case_timeline
 
 pytestmark = pytest.mark.django_db
@@ -135,78 +135,81 @@ def test_timeline_tells_the_story_in_order_with_names_and_korean_labels(people):
     assert "0000-1234" not in text.replace("****-1234", "")
 
 
-def _decided_cases(people):
-    """A decided, an overridden and a closed case of every playbook's real flow we can file."""
-    from cases.services import case_create, case_decide
+def _work_the_plan_and_close(case, people):
+    """Close a decided case the way an agent does (issue 13.5): every step in order, each SMS
+    sent at its step (in-process delivery ticks it), the Agit posts linked, a consultation
+    type, then 종결. A lead-only step is done by the lead."""
+    from django.test import TestCase
 
+    from cases.exceptions import CaseError
+    from cases.models import ConsultationType
+    from cases.services import (
+        case_record_update,
+        case_step_complete,
+        case_step_send,
+        case_transition,
+        escalation_post_mark_posted,
+    )
+
+    for _ in range(30):
+        step = case.steps.filter(status="pending").order_by("order").first()
+        if step is None:
+            break
+        # Each commit hands the SMS it released (this step's, or an automatic step's that
+        # follows) to the in-process gateway; the delivery ticks their step.
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            if step.messages.filter(status="planned").exists():
+                case_step_send(case=case, step_code=step.code, actor=people.agent)
+            else:
+                try:
+                    case_step_complete(case=case, step_code=step.code, actor=people.agent)
+                except CaseError:
+                    case_step_complete(case=case, step_code=step.code, actor=people.lead)
+        step.refresh_from_db()
+        assert step.status != "pending", (case.playbook, step.code)
+    for number, post in enumerate(case.escalation_posts.filter(link_url=""), start=1):
+        escalation_post_mark_posted(
+            post=post, link_url=f"https://agit.example/posts/{case.pk}{number}", actor=people.agent
+        )
+    case.refresh_from_db()
+    if case.consultation_type_id is None:
+        leaf = ConsultationType.objects.filter(is_leaf=True, is_active=True).order_by("pk")
+        case_record_update(case=case, actor=people.agent, consultation_type=leaf.first())
+    case_transition(case=case, transition="close", actor=people.agent)
+    case.refresh_from_db()
+    assert case.status == "closed", case.playbook
+
+
+def _decided_cases(people):
+    """A decided, an overridden and a closed case of each of the five playbooks (the demo
+    data's first variant: a case an agent files and decides as proposed)."""
+    from cases.exceptions import CaseError
+    from cases.labels import override_choices
+    from cases.playbooks import PLAYBOOKS
+    from cases.services import case_create, case_decide
+    from kmcs_site.demo_data import VARIANTS, phones
+
+    serial = itertools.count(300)
     cases = []
-    base = [
-        ("ev_charging", {**EV, "tid": f"TID-{next(_ids)}"}),
-        (
-            "driver_nonride_cancel",
-            {
-                "received_on": "2024-12-04",
-                "driver_id": "drv-1001",
-                "call_id": str(next(_ids)),
-                "already_cancelled": False,
-                "has_open_duplicate": False,
-                "meter_distance_km": "0.0",
-                "meter_minutes": 1,
-                "start_equals_last_point": True,
-                "cancel_reason_recorded": False,
-                "fare_amount": 15000,
-                "called_on": "2024-12-03",
-                "origin": "강남역",
-                "ob_unreachable": False,
-            },
-        ),
-        (
-            "parking_operations",
-            {
-                "request_kind": "midterm_cancel",
-                "partner": "kmpark",
-                "site_kind": "t_monthly",
-                "lot_name": f"주차장 {next(_ids)}",
-                "car_number": "12가3456",
-                "paid_amount": 150000,
-                "start_date": "2025-05-01",
-                "cancel_date": "2025-05-10",
-                "daily_max_fee": 10000,
-            },
-        ),
-    ]
-    for playbook, facts in base:
+    for playbook in sorted(PLAYBOOKS):
+        variant = VARIANTS[playbook][0]
         for mode in ("decided", "overridden", "closed"):
-            facts = {**facts}
-            for key in ("tid", "lot_name"):
-                if key in facts:
-                    facts[key] = f"{facts[key]}-{mode}"
-            if "call_id" in facts:
-                facts["call_id"] = str(next(_ids))
-            if mode == "overridden" and playbook == "parking_operations":
-                # The customer's answer recorded (미수긍): a lead may then decide another
-                # outcome; before it, every other outcome waits for that fact.
-                facts["customer_agrees"] = False
+            n = next(serial)
+            customer, driver = phones(n)
             case = case_create(
                 playbook=playbook,
-                facts=facts,
+                facts=variant.facts(timezone.localdate(), n),
                 channel="chatbot_board",
                 actor=people.agent,
-                customer_phone="010-0000-1234",
-                driver_phone="010-0000-5678",
+                customer_phone=customer,
+                driver_phone=driver,
                 assignee=people.agent,
             ).case
             if mode == "overridden":
-                from cases.exceptions import ProposalFailed
-                from cases.services.decisions import declared_outcomes
-                from cases.services.intake import playbook_module
-
                 proposal = case.proposal["outcome"]
-                for other in sorted(
-                    c
-                    for c in declared_outcomes(playbook_module(playbook))
-                    if c not in (proposal, "needs_review")
-                ):
+                for other, _label in override_choices(playbook):
+                    if other == proposal:
+                        continue
                     try:  # an outcome whose texts need a fact this case lacks is refused
                         case_decide(
                             case=case,
@@ -215,27 +218,58 @@ def _decided_cases(people):
                             override_reason="팀장 판단",
                         )
                         break
-                    except ProposalFailed:
+                    except CaseError:
                         continue
+                case.refresh_from_db()
+                assert case.is_override and case.status == "decided", playbook
             else:
                 case_decide(case=case, actor=people.agent)
+                case.refresh_from_db()
+                assert case.status == "decided", (playbook, case.proposal)
             if mode == "closed":
-                Case.objects.filter(pk=case.pk).update(status="closed", closed_at=timezone.now())
+                _work_the_plan_and_close(case, people)
             cases.append((playbook, mode, case))
+    assert {p for p, _m, _c in cases} == set(PLAYBOOKS) and len(PLAYBOOKS) == 5
     return cases
 
 
 def test_timeline_page_renders_for_decided_overridden_and_closed_cases(people, client_for):
+    """Every playbook x decided / overridden / closed, on /audit/cases/<id>/ and on the
+    workspace case page: the story with the outcome's Korean label (never its code), the
+    override's reason, each SMS and step tick of a closed case, and no ``#14`` ids."""
+    from html import unescape
+
+    from cases.labels import outcome_label
+
     auditor = client_for(people.auditor)
     agent = client_for(people.agent)
     for playbook, mode, case in _decided_cases(people):
-        page = auditor.get(reverse("audit:case_history", kwargs={"case_id": case.pk}))
-        assert page.status_code == 200, (playbook, mode)
-        html = page.content.decode()
-        assert "케이스 기록" in html and "케이스 접수" in html and "처리 결정" in html
-        own = agent.get(reverse("workspace:case", kwargs={"case_id": case.pk}))
-        assert own.status_code == 200, (playbook, mode)
-        assert "케이스 기록" in own.content.decode()
+        where = (playbook, mode)
+        timeline = case_timeline(case=case)
+        seen = labels(timeline)
+        decided = f"처리 결정: {outcome_label(playbook, case.outcome)}"
+        assert seen[0] == "케이스 접수", where
+        assert decided in seen, (where, seen)
+        text = " ".join(f"{e.label} {e.detail} {e.actor}" for e in timeline.events)
+        assert not re.search(r"#\d", text), where
+        assert not re.search(rf"\b{re.escape(case.outcome)}\b", text), where
+        if mode == "overridden":
+            assert "팀장 판단" in text, where
+        if mode == "closed":
+            assert seen[-1] == "종결" or "종결" in seen, where
+            assert any(s.startswith("단계 완료:") for s in seen), where
+            if case.outbound_messages.exists():
+                assert any(s in ("문자 발송 완료", "문자 수동 발송 (CEMS)") for s in seen), where
+        for response in (
+            auditor.get(reverse("audit:case_history", kwargs={"case_id": case.pk})),
+            agent.get(reverse("workspace:case", kwargs={"case_id": case.pk})),
+        ):
+            assert response.status_code == 200, where
+            html = unescape(response.content.decode())
+            assert "케이스 기록" in html and "케이스 접수" in html, where
+            assert decided in html, where
+            if mode == "closed":
+                assert "종결" in html, where
 
 
 def test_timeline_page_query_count_is_flat(people, client_for, django_assert_max_num_queries):
