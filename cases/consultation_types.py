@@ -15,7 +15,26 @@ PARKING_DOUBLE_PAYMENT = {
     "other": ("주차_고객", "결제", "이중결제", "기타"),
 }
 
-DRIVER_PAYMENT_CANCEL = ("대리_기사", "요금/포인트", "결제취소", "콜타입")
+#: Seed 002 "상담유형: 대리_기사 ▶ 요금/포인트 ▶ 결제취소 ▶ 서비스 타입(콜타입)": the 4th level is
+#: the call's service type, a fact of the call (issue 15 B 002), not a constant. The seeds name
+#: a driver call's type (콜 구분) as 자사콜 / 위탁콜 (seed 004), the same codes as fines.codes.
+DRIVER_PAYMENT_CANCEL_PREFIX = ("대리_기사", "요금/포인트", "결제취소")
+DRIVER_SERVICE_TYPES = {"own": "자사콜", "consigned": "위탁콜"}
+#: The leaf of a call whose service type was not given (and of the cases filed before it was a
+#: fact): the seed's own placeholder word.
+DRIVER_PAYMENT_CANCEL = (*DRIVER_PAYMENT_CANCEL_PREFIX, "콜타입")
+DRIVER_PAYMENT_CANCEL_BY_SERVICE = {
+    code: (*DRIVER_PAYMENT_CANCEL_PREFIX, label) for code, label in DRIVER_SERVICE_TYPES.items()
+}
+
+
+def driver_payment_cancel(
+    service_type: str | None, prefix: tuple[str, ...] = DRIVER_PAYMENT_CANCEL_PREFIX
+) -> tuple[str, ...]:
+    """The seed 002 path (``prefix`` + the call's service type); without one, the
+    placeholder leaf "콜타입" until the agent states it."""
+    label = DRIVER_SERVICE_TYPES.get(service_type or "", DRIVER_PAYMENT_CANCEL[-1])
+    return (*prefix, label)
 
 EV_NOT_CHARGED = {
     "non_direct": ("전기차충전", "오류", "미충전결제", "직영 외"),
@@ -57,6 +76,7 @@ def all_paths() -> list[tuple[str, ...]]:
     ):
         paths.extend(group.values())
     paths.append(DRIVER_PAYMENT_CANCEL)
+    paths.extend(DRIVER_PAYMENT_CANCEL_BY_SERVICE.values())
     return paths
 
 

@@ -45,6 +45,7 @@ from cases.intake.sources import RawRow
 from cases.models import DONE_STATUSES, SERVICE_OF_PLAYBOOK, Case, Channel
 from cases.models.case import phone_last4
 from cases.playbooks import PLAYBOOKS
+from cases.services.intake import ANSWERS_DUPLICATES, _duplicate_facts
 
 REQUEST_KEYS = frozenset(
     {
@@ -272,7 +273,11 @@ class CaseRowHandler:
         open_cases = _open_cases(keys)
         seen_keys: set[str] = set()
         first_line: dict[tuple[str, str], int] = {}
+        first_row: dict[tuple[str, str], dict[str, Any]] = {}
         new: list[dict[str, Any]] = []
+        #: Seed 002 posts repeating a request in progress: (row, the case in progress's pk or
+        #: the first row of this batch), filed as their own linked case (as case_create does).
+        answered: list[tuple[dict[str, Any], int | dict[str, Any]]] = []
         for row in rows:
             case = row.value
             if row.key in existing or row.key in seen_keys:
@@ -280,6 +285,14 @@ class CaseRowHandler:
                 continue
             seen_keys.add(row.key)
             business = (case["playbook"], case["business_key"])
+            if case["business_key"] and case["playbook"] in ANSWERS_DUPLICATES:
+                if business in open_cases:
+                    answered.append((case, open_cases[business]))
+                    continue
+                if business in first_row:
+                    answered.append((case, first_row[business]))
+                    continue
+                first_row[business] = case
             if case["business_key"]:
                 if business in open_cases:
                     outcome.rejected.append(
@@ -296,7 +309,26 @@ class CaseRowHandler:
                     continue
                 first_line[business] = row.raw.line
             new.append(case)
-        insert_with_history(Case, new, actor=self.actor, reason="가져오기")
+        pks = insert_with_history(Case, new, actor=self.actor, reason="가져오기")
+        if answered:
+            pk_of = {id(row): pk for row, pk in zip(new, pks, strict=True)}
+            firsts = {
+                case.pk: case
+                for case in Case.objects.filter(
+                    pk__in=[f if isinstance(f, int) else pk_of[id(f)] for _, f in answered]
+                )
+            }
+            rows = []
+            for case, first in answered:
+                first_case = firsts[first if isinstance(first, int) else pk_of[id(first)]]
+                case["facts"] = stored_facts(_duplicate_facts(first_case, case["facts"]))
+                case["business_key"] = ""  # the guard stays with the case in progress
+                case["duplicate_of_id"] = first_case.pk
+                rows.append(case)
+            insert_with_history(
+                Case, rows, actor=self.actor, reason="가져오기 (중복 접수: 처리 중인 케이스에 연결)"
+            )
+            new = new + rows
         outcome.created = len(new)
         self._keep_statistics_fresh(len(new))
         return outcome

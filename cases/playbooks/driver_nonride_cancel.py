@@ -40,7 +40,11 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from cases.consultation_types import DRIVER_PAYMENT_CANCEL
+from cases.consultation_types import (
+    DRIVER_PAYMENT_CANCEL_PREFIX,
+    DRIVER_SERVICE_TYPES,
+    driver_payment_cancel,
+)
 
 from . import _common as c
 from .base import (
@@ -69,6 +73,9 @@ TPL_RIDE_RECORDED = "대리_챗봇게시판_기사미운행건결제취소(반�
 TPL_ALREADY_PROCESSED = "대리기사_챗봇게시판_기사미운행건결제취소(반려)_고객센터기처리"
 TPL_OTHER_INQUIRY = "대리기사_챗봇게시판_공용(반려)_접수유형외다른문의"
 TPL_DUPLICATE = "대리기사_챗봇게시판_공용(반려)_중복접수"
+#: Seed 002 1. "※ 관련링크 바로가기 ... ㄴ처리예정 SMS 발송: ▶ 처리중 (사유: 취소예정)": sent on an
+#: approval that cannot be cancelled at once (fact ``cancel_scheduled``), before the cancellation.
+TPL_CANCEL_SCHEDULED = "대리기사_챗봇게시판_기사미운행건결제취소(처리중)_취소예정"
 
 TITLES = {
     "approved": "처리완료",
@@ -106,6 +113,12 @@ ZERO = Decimal("0.0")
 class Facts(c.FactsSerializer):
     received_on = c.day("접수일", "기사님이 챗봇 게시판에 접수한 날짜 (SMS의 '0월 0일')")
     driver_id = c.text("기사 ID", max_length=40)
+    service_type = c.choice(
+        "서비스 타입(콜타입)",
+        DRIVER_SERVICE_TYPES,
+        "대리어드민 콜상세정보의 서비스 타입: 상담유형 4뎁스 (비우면 '콜타입')",
+        default=None,
+    )
     call_id = serializers.RegexField(
         r"\A[0-9]{1,20}\Z",  # ASCII digits only: \d would take "٠" and a trailing newline
         label="콜 ID",
@@ -167,6 +180,10 @@ class Facts(c.FactsSerializer):
     )
     cancel_reason_recorded = c.boolean(
         "취소사유 기재 여부", "운행결과에 취소사유가 기재되어 있는지"
+    )
+    cancel_scheduled = c.boolean(
+        "즉시 취소 불가 (취소예정)",
+        "승인 건을 바로 취소하지 못할 때: 처리예정 SMS '처리중 (사유: 취소예정)'을 먼저 보냄",
     )
     fare_amount = c.integer(
         "결제(취소)금액", "승인 시 취소할 결제금액(원)", default=None, allow_null=True
@@ -338,11 +355,23 @@ def _agit(outcome: str, facts: dict, why: str) -> EscalationSpec | None:
 def _messages(outcome: str, facts: dict) -> tuple[MessageSpec, ...]:
     received = facts["received_on"]
     if outcome == "approved":
+        scheduled = ()
+        if facts.get("cancel_scheduled"):
+            scheduled = (
+                MessageSpec(
+                    TPL_CANCEL_SCHEDULED,
+                    "driver",
+                    {"received_on": received},
+                    step="send_scheduled_sms",
+                ),
+            )
         return (
+            *scheduled,
             MessageSpec(
                 TPL_DRIVER_APPROVED,
                 "driver",
                 {"received_on": received, "amount": facts["fare_amount"]},
+                step="send_sms",
             ),
             MessageSpec(
                 TPL_CUSTOMER_APPROVED,
@@ -352,6 +381,7 @@ def _messages(outcome: str, facts: dict) -> tuple[MessageSpec, ...]:
                     "origin": facts["origin"],
                     "amount": facts["fare_amount"],
                 },
+                step="send_sms",
             ),
         )
     if outcome == "rejected_ride_recorded":
@@ -423,19 +453,31 @@ def _proposal(outcome: str, facts: dict, reason: str) -> Proposal:
     messages = _messages(outcome, facts)
     escalation = _agit(outcome, facts, reason)
     notes = _notes(outcome, facts)
+    service_type = facts.get("service_type") or ""
     if outcome == "rejected_other_inquiry":
-        ctype = (
-            "대리_기사",
-            facts.get("other_type_depth2") or "요금/포인트",
-            facts.get("other_type_depth3") or "결제취소",
-            DRIVER_PAYMENT_CANCEL[-1],
+        prefix = (
+            DRIVER_PAYMENT_CANCEL_PREFIX[0],
+            facts.get("other_type_depth2") or DRIVER_PAYMENT_CANCEL_PREFIX[1],
+            facts.get("other_type_depth3") or DRIVER_PAYMENT_CANCEL_PREFIX[2],
         )
+        ctype = driver_payment_cancel(service_type, prefix)
     else:
-        ctype = DRIVER_PAYMENT_CANCEL
+        ctype = driver_payment_cancel(service_type)
 
     steps: list[Step] = []
     if outcome in ("approved", "rejected_ride_recorded", "needs_review"):
         steps.append(_meter_step(facts))
+    if outcome == "approved" and facts.get("cancel_scheduled"):
+        steps.append(
+            Step(
+                "send_scheduled_sms",
+                f"[기사] 처리예정 SMS 발송: 처리중 (사유: 취소예정) ({TPL_CANCEL_SCHEDULED})",
+                ALL,
+                "즉시 취소하지 못한 승인 건: 취소 전에 처리예정 SMS를 보내고, 취소 후 "
+                "'취소완료' SMS를 보냅니다.",
+                kind="sms",
+            )
+        )
     if outcome == "approved":
         steps.append(
             Step(
@@ -458,10 +500,11 @@ def _proposal(outcome: str, facts: dict, reason: str) -> Proposal:
         )
     else:
         who = "[고객/기사] '취소완료' SMS 발송" if outcome == "approved" else "[기사] 반려 SMS 발송"
+        sent_here = [m.template for m in messages if m.step in ("", "send_sms")]
         steps.append(
             Step(
                 "send_sms",
-                f"{who} ({', '.join(m.template for m in messages)})",
+                f"{who} ({', '.join(sent_here)})",
                 ALL,
                 "🚨 (주의) SMS 선발송 후 답변내용 저장!!",
                 kind="sms",

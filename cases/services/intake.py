@@ -255,10 +255,23 @@ def same_request(existing: Case, candidate: Case) -> bool:
     return _same_values(filed, candidate)
 
 
+#: Facts intake itself adds to a post it answers as a duplicate (:func:`_duplicate_facts`).
+DUPLICATE_FACTS = ("has_open_duplicate", "duplicate_received_on", "duplicate_ref")
+
+
 def _same_values(filed, candidate: Case) -> bool:
     """``filed`` (a case, its first history row or a prepared case) holds what ``candidate``
-    would file."""
-    return all(getattr(filed, name) == getattr(candidate, name) for name in FILED_FIELDS)
+    would file. A post answered as a duplicate was filed with the duplicate facts intake
+    added; its retry carries the post's own facts, so those are not compared."""
+    answered = getattr(filed, "duplicate_of_id", None) is not None
+    for name in FILED_FIELDS:
+        mine, theirs = getattr(filed, name), getattr(candidate, name)
+        if name == "facts" and answered and isinstance(mine, dict) and isinstance(theirs, dict):
+            mine = {k: v for k, v in mine.items() if k not in DUPLICATE_FACTS}
+            theirs = {k: v for k, v in theirs.items() if k not in DUPLICATE_FACTS}
+        if mine != theirs:
+            return False
+    return True
 
 
 def filed_requests(keys: Sequence[str]) -> dict[str, Any]:
@@ -599,6 +612,9 @@ def case_create_batch(
     )
 
     new: list[tuple[int, PreparedCase]] = []
+    #: Seed 002 posts repeating a case in progress: (index, item, open case pk or None, earlier
+    #: index or None), each filed as its own answered case once the batch is written.
+    answered: list[tuple[int, PreparedCase, int | None, int | None]] = []
     first_key: dict[str, int] = {}  # idempotency key -> index of the item that files it
     first_business: dict[tuple[str, str], int] = {}
     later: list[tuple[int, PreparedCase, str, int]] = []  # (index, item, kind, earlier index)
@@ -617,8 +633,18 @@ def case_create_batch(
             same = _same_values(by_index[earlier].case, case)
             kind = BatchStatus.EXISTING if same else BatchStatus.KEY_REUSED
             later.append((index, item, kind, earlier))
+        elif case.business_key and business in open_cases and case.playbook in ANSWERS_DUPLICATES:
+            if key:
+                first_key[key] = index
+            answered.append((index, item, open_cases[business], None))
         elif case.business_key and business in open_cases:
             results[index] = _duplicate(index, open_cases[business], key)
+        elif (
+            case.business_key and business in first_business and case.playbook in ANSWERS_DUPLICATES
+        ):
+            if key:
+                first_key[key] = index
+            answered.append((index, item, None, first_business[business]))
         elif case.business_key and business in first_business:
             later.append((index, item, BatchStatus.DUPLICATE, first_business[business]))
         else:
@@ -683,6 +709,36 @@ def case_create_batch(
             outcome=proposal.outcome if proposal is not None else None,
             proposal_error=error,
             message=f"케이스 #{case_ids[index]}를 접수했습니다.",
+        )
+    kwargs_of = dict(items)
+    for index, _item, open_pk, earlier in answered:
+        first_pk = open_pk if open_pk is not None else results[earlier].case_id
+        first = Case.objects.filter(pk=first_pk).first() if first_pk is not None else None
+        if first is None:
+            results[index] = BatchItemResult(
+                index=index,
+                status=results[earlier].status,
+                idempotency_key=_item.case.idempotency_key,
+            )
+            continue
+        # As case_create does (seed 002 "5. 반려 (중복 접수)"): its own case, linked to the
+        # case in progress, decided 반려 (중복 접수) when the filer may decide.
+        done = _file_answered_duplicate(
+            first,
+            {**kwargs_of[index], "actor": actor, "at": at, "refuse_unknown_facts": True},
+            actor=actor,
+            assignee=None,
+            at=at,
+            env=env,
+        )
+        results[index] = BatchItemResult(
+            index=index,
+            status=BatchStatus.CREATED if done.created else BatchStatus.EXISTING,
+            case_id=done.case.pk,
+            idempotency_key=_item.case.idempotency_key,
+            outcome=done.proposal.outcome if done.proposal is not None else None,
+            proposal_error=done.proposal_error,
+            message=done.message,
         )
     for index, item, kind, earlier in later:
         case_id = results[earlier].case_id

@@ -129,18 +129,23 @@ def test_duplicates_inside_the_batch_and_against_open_cases(client_as, staff, ma
     )
     results = response.json()["results"]
 
+    # Seed 002 "5. 반려 (중복 접수)" / "상황: 이미 처리 진행 중인 동일 문의가 있는 경우": a post for
+    # a call in progress is its own case, linked to it and answered (not folded).
     assert [r["status"] for r in results] == [
-        "duplicate",
         "created",
-        "duplicate",
+        "created",
+        "created",
         "created",
         "existing",
     ]
-    assert results[0]["case_id"] == open_case.pk
-    assert results[2]["case_id"] == results[1]["case_id"]
-    assert "1번 항목" in results[2]["message"]
+    answered = Case.objects.get(pk=results[0]["case_id"])
+    assert answered.duplicate_of == open_case
+    assert results[0]["outcome"] == "rejected_duplicate"
+    second = Case.objects.get(pk=results[2]["case_id"])
+    assert second.duplicate_of_id == results[1]["case_id"]
+    assert results[2]["outcome"] == "rejected_duplicate"
     assert results[4]["case_id"] == results[3]["case_id"]
-    assert Case.objects.count() == 3
+    assert Case.objects.count() == 5
 
 
 def test_a_repeated_batch_creates_nothing_twice(client_as, staff, reference_data):
@@ -152,10 +157,12 @@ def test_a_repeated_batch_creates_nothing_twice(client_as, staff, reference_data
     cases, history = Case.objects.count(), Case.history.count()
     again = post(client, items).json()
 
-    assert first["counts"] == {"created": 5, "duplicate": 1}
-    assert again["counts"] == {"existing": 5, "duplicate": 1}
+    # The 6th item repeats a call in progress: seed 002 answers it as its own case (반려 (중복
+    # 접수)); a repeated batch gets the same cases back.
+    assert first["counts"] == {"created": 6}
+    assert again["counts"] == {"existing": 6}
     assert [r["case_id"] for r in again["results"]] == [r["case_id"] for r in first["results"]]
-    assert Case.objects.count() == cases == 5
+    assert Case.objects.count() == cases == 6
     assert Case.history.count() == history
 
 
@@ -219,7 +226,8 @@ def test_the_number_of_statements_does_not_grow_with_the_batch(client_as, staff,
         items[-1] = item(str(start), key=f"dup-{start}")  # one in-batch duplicate each time
         with CaptureQueriesContext(connection) as captured:
             body = post(client, items).json()
-        assert body["counts"] == {"created": n - 1, "duplicate": 1}
+        # Seed 002 answers the repeated call as its own case (반려 (중복 접수)).
+        assert body["counts"] == {"created": n}
         return len(captured)
 
     statements(2, 719_000_000)  # per-process caches (content types...) filled

@@ -53,7 +53,8 @@ def test_good_bad_and_duplicate_rows(tmp_path, staff, reference_data, workers):
             request("900000001"),
             request("90000000X"),  # bad: call ID not digits
             request("900000002"),
-            request("900000001", key="board-second-message"),  # same call: duplicate
+            # Same call in progress: seed 002 "5. 반려 (중복 접수)" answers it (own case, linked).
+            request("900000001", key="board-second-message"),
             request("900000003", key="board-900000002"),  # same key: already imported (skip)
             {**request("900000004"), "source": "bot"},  # unknown top-level field
             request("900000005", facts=nonride_facts(call_id="900000005", meter_km="0")),
@@ -61,21 +62,21 @@ def test_good_bad_and_duplicate_rows(tmp_path, staff, reference_data, workers):
     )
     source.write_text(source.read_text("utf-8") + "{not json\n", "utf-8")
 
-    with pytest.raises(CommandError, match="5행을 가져오지 못했습니다"):
+    with pytest.raises(CommandError, match="4행을 가져오지 못했습니다"):
         run(source, staff["integration"], batch_size=2, workers=workers)
 
-    cases = Case.objects.order_by("call_id")
-    assert [c.call_id for c in cases] == ["900000001", "900000002"]
-    first = cases[0]
+    cases = Case.objects.order_by("call_id", "pk")
+    assert [c.call_id for c in cases] == ["900000001", "900000001", "900000002"]
+    first, answered = cases[0], cases[1]
+    assert answered.duplicate_of == first and answered.facts["has_open_duplicate"] is True
     assert first.created_by == staff["integration"]
     assert first.created_at.isoformat() == "2024-12-01T00:30:00+00:00"  # the inquiry's time
     assert first.history.get().history_user == staff["integration"]
     assert first.history.get().history_type == "+"
 
     reasons = {row["_line"]: row["_reason"] for row in rejects_of(tmp_path / "board.rejects.jsonl")}
-    assert set(reasons) == {2, 4, 6, 7, 8}
+    assert set(reasons) == {2, 6, 7, 8}
     assert "콜 ID: 숫자만 입력해 주세요." in reasons[2]
-    assert reasons[4] == f"중복 접수: 같은 건으로 처리 중인 케이스 #{first.pk}가 있습니다."
     assert reasons[6] == "알 수 없는 항목입니다: source"
     assert reasons[7].startswith("facts.meter_km: 알 수 없는 항목입니다")
     assert reasons[8].startswith("JSON 형식 오류")
@@ -96,13 +97,12 @@ def test_rerunning_skips_what_was_imported_and_rejects_open_duplicates(
     assert "생성 1 / 건너뜀(이미 가져옴) 2 / 거부 0" in out
     assert Case.objects.count() == 3
 
+    # Seed 002 "5. 반려 (중복 접수)" / "상황: 이미 처리 진행 중인 동일 문의가 있는 경우": another
+    # post for the call in progress is its own case, linked to it (not refused, not folded).
     write_jsonl(source, [request("900000013", key="another-export-of-the-same-call")])
-    with pytest.raises(CommandError):
-        run(source, staff["integration"])
-    open_case = Case.objects.get(call_id="900000013")
-    assert rejects_of(tmp_path / "board.rejects.jsonl")[0]["_reason"] == (
-        f"중복 접수: 같은 건으로 처리 중인 케이스 #{open_case.pk}가 있습니다."
-    )
+    run(source, staff["integration"])
+    open_case, answered = Case.objects.filter(call_id="900000013").order_by("pk")
+    assert answered.duplicate_of == open_case and answered.business_key == ""
 
 
 def test_two_rows_for_the_same_call_in_one_batch(tmp_path, staff, reference_data):
@@ -110,12 +110,10 @@ def test_two_rows_for_the_same_call_in_one_batch(tmp_path, staff, reference_data
 
     source = tmp_path / "board.jsonl"
     write_jsonl(source, [request("900000091"), request("900000091", key="board-again")])
-    with pytest.raises(CommandError, match="1행"):
-        run(source, staff["integration"])
-    assert Case.objects.count() == 1
-    assert rejects_of(tmp_path / "board.rejects.jsonl")[0]["_reason"] == (
-        "중복 접수: 이 파일 1번째 줄과 같은 건입니다."
-    )
+    run(source, staff["integration"])
+    # Seed 002 "5. 반려 (중복 접수)": the second row is its own case, linked to the first.
+    first, second = Case.objects.order_by("pk")
+    assert second.duplicate_of == first and second.facts["duplicate_ref"] == f"상담ID #{first.pk}"
 
 
 def test_a_row_without_key_gets_one_from_its_content(tmp_path, staff, reference_data):

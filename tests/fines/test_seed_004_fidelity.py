@@ -84,9 +84,7 @@ def test_general_fine_gets_no_done_sms_while_the_template_is_off(intake):
     assert "sms_done" not in step_codes(result.case)
     assert not OutboundMessage.objects.filter(template__code=DONE_GENERAL).exists()
     services.payout_batch_run(at=seoul(17, 14))
-    assert not OutboundMessage.objects.filter(
-        template__code__in=[DONE, DONE_GENERAL]
-    ).exists()
+    assert not OutboundMessage.objects.filter(template__code__in=[DONE, DONE_GENERAL]).exists()
 
 
 def test_a_lead_switching_the_template_on_gives_the_next_general_fine_its_done_sms_at_its_step(
@@ -121,7 +119,10 @@ def test_a_lead_switching_the_template_on_gives_the_next_general_fine_its_done_s
     response = client.post(url, data)
     assert response.status_code == 302, (
         response.context["adminform"].form.non_field_errors(),
-        [(f.formset.errors, f.formset.non_form_errors()) for f in response.context["inline_admin_formsets"]],
+        [
+            (f.formset.errors, f.formset.non_form_errors())
+            for f in response.context["inline_admin_formsets"]
+        ],
         data,
     )
     template.refresh_from_db()
