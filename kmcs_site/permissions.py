@@ -96,6 +96,8 @@ ACTIONS: dict[str, frozenset[Role]] = {
     # The outbox is a record: nobody edits or deletes a message in the admin.
     **_model_actions("templates_app.outboundmessage"),
     "templates_app.outboundmessage.retry": LEADS_AND_MANAGER,
+    # Dead letter (transient failures used up every attempt): leads send it again (issue 16).
+    "templates_app.outboundmessage.retry_dead_letter": LEADS_AND_MANAGER,
     # "SMS 선발송 후 답변내용 저장": any agent who sent it through CEMS by hand records it.
     "templates_app.outboundmessage.mark_sent_by_hand": ALL_AGENTS,
     # --- cases -----------------------------------------------------------------------------
@@ -436,6 +438,7 @@ def _payout_approve(user, roles, obj):
 
 @object_rule("templates_app.outboundmessage.view")
 @object_rule("templates_app.outboundmessage.retry")
+@object_rule("templates_app.outboundmessage.retry_dead_letter")
 @object_rule("templates_app.outboundmessage.mark_sent_by_hand")
 def _message_of_visible_case(user, roles, obj):
     from cases.access import agent_may_work, is_agent_only, message_case

@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from cases import urls as cases_urls
 from cases.views.inbound_mail import MailgunInboundView
+from templates_app.views import SmsDeliveryReportView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -12,6 +13,10 @@ urlpatterns = [
     path("work/", include(cases_urls.workspace_urls)),
     path("audit/", include(cases_urls.audit_urls)),
     path("dashboard/", include("cases.dashboard.urls")),
+    # Providers' signed delivery reports (issue 16; no session, HMAC instead).
+    path(
+        "integrations/sms/reports/", SmsDeliveryReportView.as_view(), name="sms_delivery_report"
+    ),
     # Provider webhooks (issue 16): signed by the provider, no login.
     path(
         "integrations/mail/mailgun/", MailgunInboundView.as_view(), name="inbound_mail_mailgun"

@@ -407,11 +407,12 @@ class OutboundMessageAdmin(AuditedAdmin):
         "template_name",
         "version_display",
         "status",
+        "report_display",
         "attempts",
         "sent_at",
         "subject_display",
     )
-    list_filter = ("status", "audience", RecipientSearchFilter)
+    list_filter = ("status", "report_status", "audience", RecipientSearchFilter)
     search_fields = ("idempotency_key__exact", "template__name")
     search_help_text = _(
         "중복 방지 키(정확히) 또는 템플릿 이름. 수신 번호는 '수신 번호(정확히)' 칸에서 찾으세요 "
@@ -420,7 +421,7 @@ class OutboundMessageAdmin(AuditedAdmin):
     change_list_template = "admin/templates_app/outboundmessage/change_list.html"
     list_select_related = ("template", "template_version", "content_type")
     paginator = CappedCountPaginator
-    actions = ["retry_messages", "mark_sent_by_hand"]
+    actions = ["retry_messages", "retry_dead_letters", "mark_sent_by_hand"]
     fields = (
         "status",
         "recipient_display",
@@ -435,6 +436,10 @@ class OutboundMessageAdmin(AuditedAdmin):
         "attempts",
         "last_error",
         "provider_message_id",
+        "report_status",
+        "report_code",
+        "report_message",
+        "reported_at",
         "queued_by",
         "queued_at",
         "last_attempt_at",
@@ -547,6 +552,13 @@ class OutboundMessageAdmin(AuditedAdmin):
     def body_display(self, obj):
         return _pre(mask_message_body(obj))
 
+    @admin.display(description=_("수신 결과"), ordering="report_status")
+    def report_display(self, obj):
+        """The carrier's report with the provider's code (callback or polling, issue 16)."""
+        if not obj.report_status:
+            return "-"
+        return f"{obj.get_report_status_display()} ({obj.report_code or '-'})"
+
     @admin.display(description=_("수동 발송 사유"))
     def hand_reason_display(self, obj):
         return mask_text(obj.hand_reason) if obj.hand_reason else "-"
@@ -571,6 +583,25 @@ class OutboundMessageAdmin(AuditedAdmin):
                 services.message_retry(message=message, actor=request.user)
             except MessageError as exc:
                 self.message_user(request, str(exc), messages.WARNING)
+            else:
+                done.append(f"#{message.pk}")
+        if done:
+            self.message_user(
+                request, _("다시 발송 대기열에 넣었습니다: ") + ", ".join(done), messages.SUCCESS
+            )
+
+    @admin.action(
+        description=_("선택한 재처리 대기 문자 다시 발송 (팀장)"), permissions=["retry_dead_letter"]
+    )
+    def retry_dead_letters(self, request, queryset):
+        """Dead letter -> queue, one service call per message (a retry never sends twice: the
+        row keeps its provider idempotency key)."""
+        done = []
+        for message in queryset:
+            try:
+                services.message_retry_dead_letter(message=message, actor=request.user)
+            except (MessageError, PermissionDenied) as exc:
+                self.message_user(request, f"#{message.pk}: {exc}", messages.WARNING)
             else:
                 done.append(f"#{message.pk}")
         if done:

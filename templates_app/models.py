@@ -193,6 +193,15 @@ class OutboundMessage(models.Model):
         SENT = "sent", _("발송 완료")
         FAILED = "failed", _("발송 실패")
         SENT_BY_HAND = "sent_by_hand", _("수동 발송")
+        #: Transient failures (timeouts, 5xx, 429) used up every attempt: nothing final came
+        #: back from the provider; a lead retries it from the admin (issue 16).
+        DEAD_LETTER = "dead_letter", _("발송 보류 (재처리 대기)")
+
+    class Report(models.TextChoices):
+        """The carrier's delivery report (callback or polling), after the provider accepted it."""
+
+        DELIVERED = "delivered", _("수신 완료")
+        FAILED = "failed", _("수신 실패")
 
     DELIVERED = (Status.SENT, Status.SENT_BY_HAND)
 
@@ -243,6 +252,12 @@ class OutboundMessage(models.Model):
     attempts = models.PositiveSmallIntegerField(_("시도 횟수"), default=0)
     last_error = models.TextField(_("마지막 오류"), blank=True)
     provider_message_id = models.CharField(_("발송사 메시지 ID"), max_length=200, blank=True)
+    report_status = models.CharField(
+        _("수신 결과"), max_length=16, choices=Report.choices, blank=True, default=""
+    )
+    report_code = models.CharField(_("발송사 결과 코드"), max_length=32, blank=True)
+    report_message = models.CharField(_("발송사 결과 설명"), max_length=200, blank=True)
+    reported_at = models.DateTimeField(_("수신 결과 시각"), null=True, blank=True)
 
     queued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -278,6 +293,7 @@ class OutboundMessage(models.Model):
             models.Index(fields=["status", "queued_at"], name="tpl_msg_status_idx"),
             models.Index(fields=["template", "queued_at"], name="tpl_msg_template_idx"),
             models.Index(fields=["audience", "queued_at"], name="tpl_msg_audience_idx"),
+            models.Index(fields=["status", "report_status", "sent_at"], name="tpl_msg_report_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -51,6 +51,7 @@ from .gateways import GatewayPermanentError, SmsRequest, get_gateway
 from .models import OutboundMessage, SendingSystem, Service, SmsTemplate, SmsTemplateVersion
 from .phones import InvalidPhoneNumber, mask_phone, validate_korean_mobile
 from .render import LengthClass, RenderError, render_sms, template_problems
+from .resilience import GatewayDeferred
 
 logger = logging.getLogger("templates_app.sms")
 
@@ -648,16 +649,23 @@ def message_deliver(*, message_id: int) -> DeliveryOutcome:
         length_class=message.length_class,
         message_id=message.pk,
         sender=getattr(settings, "KMCS_SMS_SENDER", ""),
+        attempt=attempt,
     )
     try:
         # Each template names its sending system (CEMS, MCRM): that system's gateway sends it.
         receipt = get_gateway(message.template.sending_system).send(request)
+    except GatewayDeferred as exc:  # rate limit or open breaker: nothing left, no attempt spent
+        return _record(
+            message_id, attempt, status=Status.QUEUED, error=str(exc), deferred=exc.retry_after
+        )
     except GatewayPermanentError as exc:
         return _record(message_id, attempt, status=Status.FAILED, error=str(exc), permanent=True)
     except Exception as exc:  # any failure of the gateway is a failed attempt, kept visible
         error = f"{type(exc).__name__}: {exc}"
         if attempt >= MAX_ATTEMPTS:
-            return _record(message_id, attempt, status=Status.FAILED, error=error)
+            # Transient failures only (a permanent one is FAILED above): the provider never
+            # gave a final answer, so the message waits in the dead letter for a lead.
+            return _record(message_id, attempt, status=Status.DEAD_LETTER, error=error)
         return _record(message_id, attempt, status=Status.QUEUED, error=error)
     return _record(
         message_id, attempt, status=Status.SENT, provider_message_id=receipt.provider_message_id
@@ -673,6 +681,7 @@ def _record(
     error: str = "",
     provider_message_id: str = "",
     permanent: bool = False,
+    deferred: int | None = None,
 ) -> DeliveryOutcome:
     message = OutboundMessage.objects.select_for_update().get(pk=message_id)
     if message.status != Status.SENDING or message.attempts != attempt:
@@ -695,10 +704,18 @@ def _record(
         reason = f"발송 완료 ({attempt}회차)"
     else:
         message.last_error = error[:2000]
-        if status == Status.QUEUED:
+        if deferred is not None:
+            # Held back before the provider was asked: the attempt is given back.
+            retry_in = deferred
+            message.attempts = max(0, attempt - 1)
+            message.next_attempt_at = now + timedelta(seconds=retry_in)
+            reason = f"발송 보류 ({error[:200]}), {retry_in}초 후 재시도"
+        elif status == Status.QUEUED:
             retry_in = _retry_delay(attempt)
             message.next_attempt_at = now + timedelta(seconds=retry_in)
             reason = f"발송 실패 ({attempt}회차), {retry_in}초 후 재시도"
+        elif status == Status.DEAD_LETTER:
+            reason = f"재시도 소진 ({attempt}회 일시 오류): 팀장 재처리 대기"
         else:
             why = "재시도 불가 오류" if permanent else f"{attempt}회 모두 실패"
             reason = f"발송 실패 확정 ({why})"
@@ -763,6 +780,27 @@ def message_retry(*, message: OutboundMessage, actor) -> OutboundMessage:
     message.attempts = 0
     message.next_attempt_at = None
     _save(message, actor=actor, reason="재발송 요청")
+    _enqueue_on_commit(message.pk)
+    return message
+
+
+@transaction.atomic
+def message_retry_dead_letter(*, message: OutboundMessage, actor) -> OutboundMessage:
+    """A lead sends a dead-lettered message again (issue 16), with a fresh attempt budget.
+
+    The row keeps its idempotency key: if an earlier attempt did reach the provider (its answer
+    was lost), the gateway finds it by that key and the customer gets the message once.
+    """
+    _require(actor, "templates_app.outboundmessage.retry_dead_letter", message)
+    message = OutboundMessage.objects.select_for_update().get(pk=message.pk)
+    if message.status != Status.DEAD_LETTER:
+        raise MessageStateError(
+            f"문자 #{message.pk}은(는) 재처리 대기 상태가 아닙니다 ({message.get_status_display()})."
+        )
+    message.status = Status.QUEUED
+    message.attempts = 0
+    message.next_attempt_at = None
+    _save(message, actor=actor, reason="재처리 대기 문자 재발송 (팀장)")
     _enqueue_on_commit(message.pk)
     return message
 

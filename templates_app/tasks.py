@@ -32,3 +32,13 @@ def message_send(self, message_id: int) -> str:
 @shared_task(name="templates_app.message_requeue_stale", acks_late=True)
 def message_requeue_stale(older_than_seconds: int = 600) -> int:
     return services.message_requeue_stale(older_than=timedelta(seconds=older_than_seconds))
+
+
+@shared_task(name="templates_app.message_poll_reports", acks_late=True)
+def message_poll_reports(older_than_minutes: int | None = None) -> int:
+    """Delivery-report polling fallback: ask the provider about sent messages still without a
+    report (a lost or late callback)."""
+    from .delivery_reports import reports_poll
+
+    older = timedelta(minutes=older_than_minutes) if older_than_minutes is not None else None
+    return reports_poll(older_than=older)

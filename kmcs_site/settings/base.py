@@ -296,6 +296,33 @@ KMCS_SMS_HTTP_TIMEOUT = env.float("KMCS_SMS_HTTP_TIMEOUT", default=10.0)
 KMCS_SMS_SENDER = env.str("KMCS_SMS_SENDER", default="")
 # Retry backoff: base x 2^(attempt-1) seconds (30, 60, 120, 240), 5 attempts in all.
 KMCS_SMS_RETRY_BASE_SECONDS = env.int("KMCS_SMS_RETRY_BASE_SECONDS", default=30)
+# --- SMS providers (issue 16): NHN Cloud Notification SMS v3.0 per sending system ------------
+# KMCS_SMS_GATEWAY_CEMS=templates_app.nhn_sms.NhnCemsGateway (and ..._MCRM=...NhnMcrmGateway)
+# send through these accounts; dev.py points both at the sandbox (manage.py kmcs_sandbox).
+KMCS_SMS_PROVIDERS = {
+    system: {
+        "url": env.str(f"KMCS_SMS_{system.upper()}_URL", default=""),
+        "app_key": env.str(f"KMCS_SMS_{system.upper()}_APP_KEY", default=""),
+        "secret": env.str(f"KMCS_SMS_{system.upper()}_SECRET", default=""),
+        "send_no": env.str(f"KMCS_SMS_{system.upper()}_SEND_NO", default=KMCS_SMS_SENDER),
+        # Token bucket per account: messages per second (bursts of as many); 0 = no limit.
+        "rate_per_second": env.float(f"KMCS_SMS_{system.upper()}_RATE_PER_SECOND", default=10.0),
+    }
+    for system in ("cems", "mcrm")
+}
+# Circuit breaker per account: open after N consecutive transient failures, one probe after
+# the cool-down (state in the cache, shared by every worker).
+KMCS_SMS_BREAKER_FAILURES = env.int("KMCS_SMS_BREAKER_FAILURES", default=5)
+KMCS_SMS_BREAKER_COOLDOWN_SECONDS = env.int("KMCS_SMS_BREAKER_COOLDOWN_SECONDS", default=30)
+# Delivery reports: HMAC-SHA256 secret shared with the provider (empty = every callback is
+# refused, polling still works), the replay window, and when polling asks about a message.
+KMCS_SMS_CALLBACK_SECRET = env.str("KMCS_SMS_CALLBACK_SECRET", default="")
+KMCS_SMS_CALLBACK_WINDOW_SECONDS = env.int("KMCS_SMS_CALLBACK_WINDOW_SECONDS", default=300)
+KMCS_SMS_REPORT_POLL_AFTER_MINUTES = env.int("KMCS_SMS_REPORT_POLL_AFTER_MINUTES", default=10)
+CELERY_BEAT_SCHEDULE["templates_app-message-poll-reports"] = {
+    "task": "templates_app.message_poll_reports",
+    "schedule": 300.0,
+}
 # A message "sending" for longer than this is stuck (worker died mid-send): a lead may retry
 # it or mark it sent by hand after checking the provider; KMCS never resends it on its own.
 KMCS_SMS_STUCK_AFTER_SECONDS = env.int("KMCS_SMS_STUCK_AFTER_SECONDS", default=900)

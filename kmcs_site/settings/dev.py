@@ -6,6 +6,27 @@ from .base import env
 DEBUG = env.bool("DEBUG", default=True)
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 
+# --- SMS through the provider sandbox (issue 16) ----------------------------------------------
+# ./bin/dev starts `manage.py kmcs_sandbox` on 127.0.0.1:8025: CEMS and MCRM templates go to its
+# NHN Cloud SMS v3.0 endpoints, and it posts signed delivery reports back to this server.
+# Any KMCS_SMS_* variable set in the environment wins (a real provider account).
+KMCS_SANDBOX_URL = env.str("KMCS_SANDBOX_URL", default="http://127.0.0.1:8025")
+KMCS_SMS_GATEWAY_CEMS = env.str(
+    "KMCS_SMS_GATEWAY_CEMS", default="templates_app.nhn_sms.NhnCemsGateway"
+)
+KMCS_SMS_GATEWAY_MCRM = env.str(
+    "KMCS_SMS_GATEWAY_MCRM", default="templates_app.nhn_sms.NhnMcrmGateway"
+)
+for _system, _account in KMCS_SMS_PROVIDERS.items():  # noqa: F405
+    _account["url"] = _account["url"] or KMCS_SANDBOX_URL
+    _account["app_key"] = _account["app_key"] or f"sandbox-{_system}"
+    _account["secret"] = _account["secret"] or "sandbox-secret"
+    _account["send_no"] = _account["send_no"] or "0200000000"
+KMCS_SMS_CALLBACK_SECRET = env.str("KMCS_SMS_CALLBACK_SECRET", default="dev-sandbox-callback")
+KMCS_SANDBOX_SMS_CALLBACK_URL = env.str(
+    "KMCS_SANDBOX_SMS_CALLBACK_URL", default="http://127.0.0.1:8000/integrations/sms/reports/"
+)
+
 # --- Agit posts and inbound mail through the provider sandbox (issue 16, h24) -----------------
 # Agit: the sandbox's webhook (POST /agit/v1/posts). Boards named in KMCS_AGIT_BOARDS keep their
 # id; any other board (playbooks' and routes' boards) gets a stable sandbox id, so every post of

@@ -40,6 +40,7 @@ from pathlib import Path
 import pytest
 from django.contrib import admin
 from django.contrib.admin.options import ModelAdmin
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient, APIRequestFactory
 from rest_framework.views import APIView
@@ -159,6 +160,9 @@ def all_routes() -> Iterator[Route]:
     yield from walk(get_resolver().url_patterns, "", "")
 
 
+#: Providers' callbacks: no user, no session; a signature decides (issue 16).
+PROVIDER_CALLBACKS = {"sms_delivery_report"}
+
 ADMIN_SUFFIXES = ("changelist", "add", "change", "delete", "history", "simple_history")
 ADMIN_SITE_VIEWS = {
     "admin:index",
@@ -209,6 +213,8 @@ def classify(route: Route) -> str | None:
         return None
     if route.name in ("landing", "login", "logout"):
         return route.name
+    if route.name in PROVIDER_CALLBACKS:
+        return "provider-callback"  # no session: an HMAC signature (test_provider_callbacks)
     if route.name == "api:not-found":
         return "api-404"
     if route.name in PROVIDER_WEBHOOKS:
@@ -701,7 +707,19 @@ MESSAGE_ACTIONS = (
     "templates_app.outboundmessage.view",
     "templates_app.outboundmessage.retry",
     "templates_app.outboundmessage.mark_sent_by_hand",
+    "templates_app.outboundmessage.retry_dead_letter",
 )
+
+
+@pytest.mark.parametrize("name", sorted(PROVIDER_CALLBACKS))
+def test_provider_callbacks(name, checker):
+    """Every role and anonymous: an unsigned POST is refused without detail, GET is 405."""
+    url = reverse(name)
+    for role in (None, *ROLES):
+        web = checker.client(role) if role else Client()
+        answer = web.post(url, data=b"{}", content_type="application/json")
+        assert answer.status_code == 400 and answer.content == b"", (role, answer.status_code)
+        assert web.get(url).status_code == 405
 
 
 def test_message_object_rules_follow_the_case(world, people):

@@ -99,27 +99,28 @@ def test_concurrent_runs_call_the_gateway_once(make_template, gateway):
     assert sum(o.sent for o in outcomes) == 1
 
 
-def test_retries_with_backoff_then_failed(message, gateway):
+def test_retries_with_backoff_then_dead_letter(message, gateway):
+    """Transient failures only: after the last attempt the message waits for a lead (issue 16)."""
     gateway.failures = [GatewayError("provider timeout")] * 5
     outcomes = [services.message_deliver(message_id=message.pk) for _ in range(6)]
     assert [o.retry_in for o in outcomes[:4]] == [30, 60, 120, 240]
-    assert outcomes[4].status == S.FAILED and outcomes[4].retry_in is None
-    assert outcomes[5].skipped  # failed is final: no sixth call
+    assert outcomes[4].status == S.DEAD_LETTER and outcomes[4].retry_in is None
+    assert outcomes[5].skipped  # dead letter: no sixth call until a lead retries it
     assert len(gateway.calls) == services.MAX_ATTEMPTS == 5
     message.refresh_from_db()
-    assert message.status == S.FAILED
+    assert message.status == S.DEAD_LETTER
     assert message.attempts == 5
     assert "provider timeout" in message.last_error
     reasons = list(message.history.values_list("history_change_reason", flat=True))
-    assert reasons[0] == "발송 실패 확정 (5회 모두 실패)"
+    assert reasons[0] == "재시도 소진 (5회 일시 오류): 팀장 재처리 대기"
 
 
-def test_the_task_retries_until_failed(message, gateway):
+def test_the_task_retries_until_dead_letter(message, gateway):
     """Eager Celery runs retries at once; the five-attempt limit lives on the row."""
     gateway.failures = [GatewayError("503")] * 10
     message_send.delay(message.pk)
     message.refresh_from_db()
-    assert message.status == S.FAILED
+    assert message.status == S.DEAD_LETTER
     assert len(gateway.calls) == 5
 
 

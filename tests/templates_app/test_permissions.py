@@ -20,6 +20,8 @@ EXPECTED = {
     "templates_app.outboundmessage.change": frozenset(),
     "templates_app.outboundmessage.delete": frozenset(),
     "templates_app.outboundmessage.retry": LEADS_AND_MANAGER,
+    # Issue 16: a dead-lettered message (every transient attempt used) is sent again by a lead.
+    "templates_app.outboundmessage.retry_dead_letter": LEADS_AND_MANAGER,
     "templates_app.outboundmessage.mark_sent_by_hand": ALL_AGENTS,
 }
 
