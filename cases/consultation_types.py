@@ -53,6 +53,9 @@ PARKING_OPERATIONS = {
     "onsite_payment_cancel": ("주차_고객", "정기권", "현장결제 취소"),
     "lot_info_change": ("주차_고객", "주차장정보", "정보수정"),
     "stop_selling": ("주차_고객", "주차장정보", "노출/판매중지"),
+    # seed 001 tables 6 (주차권) and 7 (63빌딩 환불정책)
+    "parking_ticket": ("주차_고객", "주차권", "주차권 문의"),
+    "parking_refund": ("주차_고객", "주차권", "현장 환불정책"),
 }
 
 # not in seed: seed 004 names the fine categories (구분), not a type path.

@@ -311,7 +311,15 @@ class RouteAdmin(ServiceAdmin):
         ),
         (
             _("언제"),
-            {"fields": ("effective_from", "effective_until", "effective_note", "is_active")},
+            {
+                "fields": (
+                    "effective_from",
+                    "effective_until",
+                    "pass_month_from",
+                    "effective_note",
+                    "is_active",
+                )
+            },
         ),
         (_("기준 데이터"), {"fields": ("seed_key", "version")}),
     )

@@ -576,6 +576,15 @@ class Route(SeedKeyed):
     effective_note = models.CharField(
         _("적용 시점 문구"), max_length=200, blank=True, help_text=_("예: 25.3월 정기권부터 적용")
     )
+    pass_month_from = models.DateField(
+        _("적용 정기권 시작월"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "이 달(1일) 이후에 시작하는 정기권에만 적용합니다 (예: 2025-03-01 = '25.3월 정기권부터"
+            " 적용'). 요청일이 아니라 정기권의 이용월로 판단합니다. 비우면 정기권 월과 무관."
+        ),
+    )
     notes = models.TextField(_("비고"), blank=True)
     is_active = models.BooleanField(_("사용"), default=True)
     # Optimistic lock: every save through partners.services bumps it, and a save that carries
@@ -698,6 +707,10 @@ class Route(SeedKeyed):
         if self.customer_agrees is not None and self.request_kind != RequestKind.MIDTERM_CANCEL:
             errors.setdefault("customer_agrees", []).append(
                 _("고객 수긍 여부는 '정기권 중도해지·환불' 요청에만 지정합니다.")
+            )
+        if self.pass_month_from and self.pass_month_from.day != 1:
+            errors.setdefault("pass_month_from", []).append(
+                _("적용 정기권 시작월은 그 달 1일로 입력하세요 (예: 2025-03-01).")
             )
         if self.channel_via and self.channel_via == self.request_kind:
             errors.setdefault("channel_via", []).append(

@@ -339,6 +339,15 @@ T_MONTHLY_PROCEDURE = "직접 앱에서 차량번호 변경 (25.3월 정기권�
 T_MONTHLY_NOTES = (
     "내비앱 - 아래쪽 [더보기] - 월주차 관리 - 월주차 구매내역 - 월주차 선택 - 차량정보 변경"
 )
+#: Table 2's 채널 cell of both T월 주차권 rows: "| T월 주차권 | Parking Admin | **직접 앱에서
+#: 차량번호 변경 (25.3월 정기권부터 적용)** |". The app menu path is the 비고 cell (notes).
+T_MONTHLY_CHANNEL = "channel.admin.parking"
+#: "25.3월 정기권부터 적용" is about the pass's month (``Route.pass_month_from``), not the request
+#: date; the request-date start is table 1's notice "T월주차권(연동) 현장 대상 차량번호 직접 변경
+#: (25.2.27)", so a March pass bought (and asked about) on 2.27/2.28 already follows it.
+T_MONTHLY_PASS_MONTH = "2025-03-01"
+T_MONTHLY_NOTICE_DAY = "2025-02-27"
+T_MONTHLY_SUPERSEDED_UNTIL = "2025-02-26"
 T_MONTHLY_OLD_PROCEDURE = (
     "월주차권 유저 상세 -> 차량번호 변경 (단, 유저가 앱에 차량번호가 등록되어 있어야 함)"
 )
@@ -362,9 +371,22 @@ _ROUTE_DEFAULTS = {
     "effective_from": None,
     "effective_until": None,
     "effective_note": "",
+    "pass_month_from": None,
     "notes": "",
     "is_active": True,
 }
+
+#: Table 1 "| 정기권 미등록 및 차량번호 변경 (수동현장) | 각 운영사별 핫라인 이메일 또는 게시판으로
+#: 접수 (팀장님, 부팀장님) |" says leads only; table 2 gives some 수동현장 rows "All" (케이엠파크
+#: 수동현장(일반), 케이엠파킹앤스페이스 수동현장, 그 외 수동현장). The more specific row (table 2)
+#: is followed and the conflict is written on the route so a lead flips it with one edit.
+TABLE1_CONFLICT_MARK = "[표 1과 다름]"
+TABLE1_CONFLICT_NOTE = (
+    f"{TABLE1_CONFLICT_MARK} 표 1 '정기권 미등록 및 차량번호 변경 (수동현장): 각 운영사별 핫라인 "
+    "이메일 또는 게시판으로 접수 (팀장님, 부팀장님)'은 팀장·부팀장만, 표 2의 이 행은 변경권한 "
+    "'All'. 더 구체적인 표 2 행을 따라 All로 둠. 팀장·부팀장만 처리하게 하려면 이 경로의 "
+    "변경권한을 '팀장, 부팀장'으로 바꾸세요."
+)
 
 
 def _routes(row: str, *, request_kinds, site_kinds=("",), integrations=("",), **fields):
@@ -396,6 +418,7 @@ ROUTES = [
         channel="channel.kmpark.slack_season",
         procedure='"카카오t-정기권-문의"채널에서 KMP 운영 서비스팀 요청',
         allowed_roles="all",
+        notes=TABLE1_CONFLICT_NOTE,
     ),
     *_routes(
         "t2.kmpark",
@@ -418,11 +441,12 @@ ROUTES = [
                 site_kinds=("t_monthly",),
                 partner=partner,
                 detail="T월 주차권 / Parking Admin",
-                channel="channel.app.navi_monthly",
+                channel=T_MONTHLY_CHANNEL,
                 procedure=T_MONTHLY_PROCEDURE,
                 notes=T_MONTHLY_NOTES,
                 allowed_roles="all",
-                effective_from="2025-03-01",
+                effective_from=T_MONTHLY_NOTICE_DAY,
+                pass_month_from=T_MONTHLY_PASS_MONTH,
                 effective_note="25.3월 정기권부터 적용 (공지 25.2.27: T월주차권(연동) 현장 대상 "
                 "차량번호 직접 변경)",
             ),
@@ -437,7 +461,7 @@ ROUTES = [
                 notes=T_MONTHLY_OLD_NOTES,
                 allowed_roles="all",
                 effective_from="2024-09-01",
-                effective_until="2025-02-28",
+                effective_until=T_MONTHLY_SUPERSEDED_UNTIL,
                 effective_note="24.9.1부터 (취소선): 25.3월 정기권부터 대체",
                 is_active=False,
             ),
@@ -454,6 +478,7 @@ ROUTES = [
         procedure=KMPNS_PROCEDURE,
         mentions="@owner1 @owner2 @owner3",
         allowed_roles="all",
+        notes=TABLE1_CONFLICT_NOTE,
     ),
     *_routes(
         "t2.amano",
@@ -525,6 +550,7 @@ ROUTES = [
         procedure="아지트 정기권 변경요청 글 작성 / @owner4 @owner5 멘션",
         mentions="@owner4 @owner5",
         allowed_roles="all",
+        notes=TABLE1_CONFLICT_NOTE,
     ),
     # ---- table 3: [정기권] 중도해지, 환불 (공통) ----------------------------------------------
     *_routes(

@@ -143,6 +143,7 @@ class _Loader:
             else None,
             "effective_from": _date(row["effective_from"]),
             "effective_until": _date(row["effective_until"]),
+            "pass_month_from": _date(row.get("pass_month_from")),
         }
         missing = [
             name

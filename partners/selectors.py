@@ -52,6 +52,9 @@ CRITERIA = {
     "customer_agrees": "고객 수긍 여부",
 }
 
+#: What a route is compared with but does not name as a key (a bound, not a value).
+ASKED_ONLY = {"pass_month": "정기권 이용월"}
+
 __all__ = [
     "AmbiguousRoute",
     "RouteError",
@@ -230,6 +233,8 @@ def _describe(query: dict[str, Any]) -> str:
         if choices is not None and value in choices.values:
             value = choices(value).label
         parts.append(f"{label} {value}")
+    if query.get("pass_month"):
+        parts.append(f"정기권 이용월 {query['pass_month']:%Y-%m}")
     agrees = query.get("customer_agrees")
     if agrees is not None:
         parts.append("고객 수긍" if agrees else "고객 미수긍")
@@ -251,6 +256,12 @@ def _match(route: Route, asked: dict[str, Any]) -> tuple[str, Any]:
         if have != wanted:
             return "no", None
         score += 1
+    if route.pass_month_from is not None:
+        month = asked.get("pass_month")
+        if month is None:
+            missing.add("pass_month")
+        elif month < route.pass_month_from:
+            return "no", None
     return ("unknown", missing) if missing else ("yes", score)
 
 
@@ -281,6 +292,7 @@ def route_for(
     integration: str | None = None,
     topic: str | None = None,
     customer_agrees: bool | None = None,
+    pass_month: dt.date | None = None,
     at: dt.datetime | dt.date | None = None,
 ) -> Route:
     """The one active route for this question, or :class:`RouteNotFound` / :class:`AmbiguousRoute`.
@@ -289,6 +301,10 @@ def route_for(
     "그 외". ``site`` (a :class:`Site` or its exact name) supplies the partner, site kind and
     integration when not given, and its ``routes_like`` partner (케이트윈타워 -> 아마노).
     ``at`` (default now, Asia/Seoul) excludes routes not yet or no longer in effect.
+    ``pass_month`` (any day of the season pass's month) is what a route's ``pass_month_from``
+    is compared with: seed 001 "직접 앱에서 차량번호 변경 (25.3월 정기권부터 적용)" is about the
+    pass's month, not the day the customer asks. A route with ``pass_month_from`` asked without
+    a pass month is ambiguous (the caller is told to give 정기권 이용월), never guessed.
 
     Routes with ``channel_via`` (중도해지 수긍 -> "운영사별 채널") get ``route.channel_route``:
     the partner's route of that kind whose channel is the one to use (None when it cannot be
@@ -302,6 +318,7 @@ def route_for(
         "integration": integration,
         "topic": topic,
         "customer_agrees": customer_agrees,
+        "pass_month": pass_month.replace(day=1) if pass_month else None,
     }
     if request_kind not in RequestKind.values:
         raise RouteError(f"알 수 없는 요청 유형입니다: {request_kind}", query=query)
@@ -330,6 +347,7 @@ def route_for(
         "integration": integration,
         "topic": topic,
         "customer_agrees": customer_agrees,
+        "pass_month": query["pass_month"],
     }
     query.update(asked)
     shown = dict(query)  # the same question with names instead of codes, for messages
@@ -381,7 +399,9 @@ def route_for(
                 undecided.append(route)
                 missing |= detail
         if undecided:
-            names = ", ".join(CRITERIA[name] for name in CRITERIA if name in missing)
+            names = ", ".join(
+                label for name, label in {**CRITERIA, **ASKED_ONLY}.items() if name in missing
+            )
             raise AmbiguousRoute(
                 f"{_describe(shown)}: {level} 경로가 {names}에 따라 다릅니다. 다음을 "
                 f"지정하세요: {names}. (후보: {', '.join(str(r) for r in undecided)})",
@@ -410,6 +430,18 @@ def route_for(
     )
     if upcoming:
         hints.append(f"{upcoming[0]:%Y-%m-%d}부터 적용되는 경로가 있습니다")
+    later_passes = sorted(
+        {
+            r.pass_month_from
+            for r in applicable
+            if r.pass_month_from and asked["pass_month"] and r.pass_month_from > asked["pass_month"]
+        }
+    )
+    if later_passes:
+        hints.append(
+            f"{later_passes[0]:%Y-%m}월 정기권부터 적용되는 경로가 있습니다 "
+            f"(이 정기권은 {asked['pass_month']:%Y-%m}월)"
+        )
     if partner_obj is None and not unknown_partner and any(r.partner_id for r in routes):
         hints.append("운영사를 지정하세요")
     hint = f" ({'; '.join(hints)})" if hints else ""
@@ -435,6 +467,7 @@ def _attach_channel_route(route, partner_obj, site_obj, asked, at, unknown_partn
             site=site_obj,
             site_kind=asked["site_kind"],
             integration=asked["integration"],
+            pass_month=asked["pass_month"],
             at=at,
         )
     except RouteError as exc:

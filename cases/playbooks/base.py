@@ -188,6 +188,8 @@ class Env(Protocol):
         integration: str | None = None,
         topic: str | None = None,
         customer_agrees: bool | None = None,
+        site: str | None = None,  # a special site's name (seed 001 table 7: 63빌딩)
+        pass_month: date | None = None,  # the season pass's month (25.3월 정기권부터)
         at: datetime | None = None,
     ) -> RouteInfo: ...
 

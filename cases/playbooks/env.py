@@ -7,7 +7,7 @@ does seed 001 prescribe?) meet stored data. Campaign days are Seoul days: a deci
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from django.utils import timezone
 
@@ -60,6 +60,8 @@ class DatabaseEnv:
         integration: str | None = None,
         topic: str | None = None,
         customer_agrees: bool | None = None,
+        site: str | None = None,
+        pass_month: date | None = None,
         at: datetime | None = None,
     ) -> RouteInfo:
         from partners.selectors import RouteError, route_for, route_info
@@ -72,6 +74,8 @@ class DatabaseEnv:
                 integration=integration,
                 topic=topic,
                 customer_agrees=customer_agrees,
+                site=site,
+                pass_month=pass_month,
                 at=at,
             )
         except RouteError as exc:

@@ -81,6 +81,8 @@ REQUEST_KINDS = {
     "onsite_payment_cancel": "정기권 현장결제 취소",
     "lot_info_change": "주차장 정보수정",
     "stop_selling": "노출/판매중지 요청",
+    "parking_ticket": "주차권",
+    "parking_refund": "주차요금 환불(현장 환불정책)",
 }
 PARTNERS = {
     "kmpark": "케이엠파크",
@@ -128,11 +130,36 @@ BUILDING_63_POLICY = (
     "요청, 없을 경우 운영사 확인해보겠다고 안내 후 결제취소"
 )
 REFUND_RULE = "경과일 수 x 일최대요금"
+
+#: Table 2's T월 주차권 rows ("직접 앱에서 차량번호 변경 (25.3월 정기권부터 적용)") are keyed on
+#: the pass's month: the fact ``start_date`` (정기권 시작일) gives it (route key ``pass_month``).
+SEASON_PASS_MONTH_KINDS = {"car_number_change", "unregistered"}
+
+#: Table 7, 63빌딩 환불정책: "1.한화생명 직원 할인 미적용 시, 2. 식음업장 할인 미적용 주장 시 증빙
+#: 확인 요청, 없을 경우 운영사 확인해보겠다고 안내 후 결제취소". Other claims are not in the policy.
+DISCOUNT_CLAIMS = {
+    "hanwha_employee": "한화생명 직원 할인 미적용",
+    "fnb_discount": "식음업장 할인 미적용",
+    "other": "그 외 (환불정책 대상 아님)",
+}
+SITE_EVIDENCE_REQUEST_SCRIPT = (
+    "{claim} 건은 증빙 확인이 필요합니다. 할인 대상임을 확인할 수 있는 증빙을 보내 주시면 "
+    "확인 후 처리해 드리겠습니다."
+)
+SITE_NO_EVIDENCE_SCRIPT = (
+    "증빙이 없으신 경우 운영사에 확인해 보겠습니다. 결제하신 주차요금은 취소해 드리겠습니다."
+)
+#: Table 6 (주차권): "아지트 기존 업무 유지하되, 운영사 확인 요청이 필요한 경우 위 담당자 참고해서
+#: 처리 / 처리불가 시 사업담당(@owner4, @owner5, @owner6, @owner7) 멘션". "위 담당자" = the
+#: partner's contacts of the tables above; table 4 (현장결제 취소) is the one keyed by partner alone.
+TICKET_OPERATOR_KIND = "onsite_payment_cancel"
 OUTCOME_TITLES = {
     "follow_route": "처리경로 진행",
     "explain_refund": "환불금 안내",
     "escalate_business_owner": "미수긍 사업담당 멘션",
     "needs_review": "처리경로 확인 필요",
+    "request_site_evidence": "증빙 확인 요청",
+    "cancel_site_payment": "결제취소 (현장 환불정책)",
 }
 
 #: Every outcome this playbook gives, code -> Korean label (DOMAIN.md names only "a route"; the
@@ -174,6 +201,30 @@ class Facts(c.FactsSerializer):
         default=None,
         allow_null=True,
     )
+    discount_claim = c.choice(
+        "환불 요청 사유",
+        DISCOUNT_CLAIMS,
+        "63빌딩 환불정책: 한화생명 직원 할인·식음업장 할인 미적용",
+        default=None,
+    )
+    evidence_provided = c.boolean(
+        "증빙 확인 여부",
+        "63빌딩: 할인 대상 증빙을 받아 확인했는지 (비우면 아직 요청 전, '아니오'는 증빙 없음)",
+        default=None,
+        allow_null=True,
+    )
+    operator_check_needed = c.boolean(
+        "운영사 확인 필요 여부",
+        "주차권: 운영사 확인 요청이 필요한 경우 '예' (운영사별 담당자 참고)",
+        default=None,
+        allow_null=True,
+    )
+    unresolvable = c.boolean(
+        "처리불가 여부",
+        "주차권: 아지트 기존 업무로 처리할 수 없으면 '예' (사업담당 멘션)",
+        default=None,
+        allow_null=True,
+    )
     site_contact_known = c.boolean(
         "현장 담당자 확인 여부",
         "하이파킹 수동현장: 월초 현장별 담당자 메일 공유 전이면 '아니오' (다음 영업일 접수)",
@@ -201,6 +252,18 @@ class Facts(c.FactsSerializer):
             start, cancel = attrs.get("start_date"), attrs.get("cancel_date")
             if start and cancel and cancel < start:
                 errors["cancel_date"] = "해지일: 정기권 시작일보다 빠를 수 없습니다."
+        t_monthly = attrs.get("site_kind") == "t_monthly"
+        if kind in SEASON_PASS_MONTH_KINDS and t_monthly and not attrs.get("start_date"):
+            errors["start_date"] = (
+                "정기권 시작일: T월 주차권 요청에는 필수 항목입니다 "
+                "(25.3월 정기권부터 적용: 정기권의 이용월로 처리방법을 정합니다)."
+            )
+        if (
+            kind == "parking_refund"
+            and attrs.get("special_site") == "building_63"
+            and not attrs.get("discount_claim")
+        ):
+            errors["discount_claim"] = "환불 요청 사유: 63빌딩 환불정책 요청에는 필수 항목입니다."
         if kind == "car_number_change" and not attrs.get("new_car_number"):
             errors["new_car_number"] = "변경할 차량번호: 차량번호 변경 요청에는 필수 항목입니다."
         # A special site's own partner / routes_like is data (partners.Site): checked in
@@ -268,6 +331,17 @@ def route_key(facts: dict, site: SiteRule | None = None) -> dict[str, Any]:
             key["integration"] = facts["integration"]
     if kind == "stop_selling":
         key["integration"] = facts["integration"]
+    if (
+        kind in SEASON_PASS_MONTH_KINDS
+        and facts.get("site_kind") == "t_monthly"
+        and facts.get("start_date")
+    ):
+        key["pass_month"] = facts["start_date"].replace(day=1)
+    if kind == "parking_refund" and site is not None:
+        # Table 7 is a site's policy: the site's row (``env.site_rule``) names it and its
+        # operator (``Site.partner``), so the route is the site's route.
+        key["site"] = site.name
+        key["partner"] = None
     return key
 
 
@@ -299,6 +373,8 @@ def _situation(facts: dict) -> str:
         parts.append(TOPICS[facts["topic"]])
     if facts.get("integration") and kind in ("lot_info_change", "stop_selling"):
         parts.append(INTEGRATIONS[facts["integration"]])
+    if facts.get("discount_claim") and kind == "parking_refund":
+        parts.append(DISCOUNT_CLAIMS[facts["discount_claim"]])
     return " / ".join(parts)
 
 
@@ -340,6 +416,10 @@ def _route_steps(
     route: RouteInfo, roles: frozenset[str], draft: str, mentions: tuple[str, ...]
 ) -> list[Step]:
     step_kind, waits_on = _EXECUTION.get(route.channel_kind, ("action", "partner"))
+    if mentions:
+        # The procedure is an @mention (e.g. table 5 "parking admin | @owner4, @owner5, @owner6,
+        # @owner7 멘션"): whatever the channel cell says, the work is an Agit post to them.
+        step_kind, waits_on = "post", "team"
     script_lines = [f"처리방법: {route.procedure}"]
     if route.channel_kind == "email":
         script_lines.append(f"수신: {', '.join(route.recipients_to) or '-'}")
@@ -401,6 +481,154 @@ def _next_business_day_steps(steps: list[Step], roles: frozenset[str]) -> list[S
     return out
 
 
+AGIT_BOARD = "아지트"
+
+
+def _site_refund(facts: dict, route: RouteInfo, roles, steps: list[Step], proposal) -> Proposal:
+    """Table 7, 63빌딩 환불정책: "1.한화생명 직원 할인 미적용 시, 2. 식음업장 할인 미적용 주장 시
+    증빙 확인 요청, 없을 경우 운영사 확인해보겠다고 안내 후 결제취소". Evidence not asked yet ->
+    ask for it; evidence checked -> cancel; no evidence -> say the operator will be asked, then
+    cancel. Another claim is not in the policy: a lead looks at it."""
+    site = SPECIAL_SITES[facts["special_site"]]
+    policy = f"{site} 환불정책: {route.procedure}"
+    claim = facts["discount_claim"]
+    if claim == "other":
+        steps.append(
+            Step(
+                "review",
+                f"{site} 환불정책 대상 아님: 팀장·부팀장 확인",
+                LEADS,
+                policy,
+                kind="check",
+                waits_on="team",
+            )
+        )
+        reason = f"{site} 환불정책 대상 아님 ({DISCOUNT_CLAIMS[claim]}): 팀장·부팀장 확인"
+        return proposal("needs_review", reason, steps, route=route)
+    label = DISCOUNT_CLAIMS[claim]
+    evidence = facts.get("evidence_provided")
+    if evidence is None:
+        steps.append(
+            Step(
+                "request_evidence",
+                f"증빙 확인 요청 ({label})",
+                roles,
+                f"{SITE_EVIDENCE_REQUEST_SCRIPT.format(claim=label)}\n\n{policy}",
+                kind="say",
+                waits_on="customer",
+            )
+        )
+        reason = f"{site} 환불정책: {label} 주장, 증빙 확인 요청"
+        return proposal("request_site_evidence", reason, steps, route=route)
+    cancel = Step(
+        "cancel_payment", f"{_channel_words(route)}: 결제취소", roles, policy, kind="action"
+    )
+    if evidence:
+        steps += [
+            Step("check_evidence", f"증빙 확인 ({label})", roles, policy, kind="check"),
+            cancel,
+            Step("notify_customer", "결제취소 완료 고객 안내", roles, kind="say"),
+        ]
+        reason = f"{site} 환불정책: {label}, 증빙 확인 후 결제취소"
+    else:
+        steps += [
+            Step(
+                "explain_operator_check",
+                "증빙 없음: 운영사 확인 안내 후 결제취소",
+                roles,
+                SITE_NO_EVIDENCE_SCRIPT,
+                kind="say",
+            ),
+            cancel,
+        ]
+        reason = f"{site} 환불정책: {label}, 증빙 없음 - 운영사 확인해보겠다고 안내 후 결제취소"
+    return proposal("cancel_site_payment", reason, steps, route=route)
+
+
+def _operator_check_step(facts: dict, roles, draft: str, env: Env, at: datetime) -> Step:
+    """Table 6 "운영사 확인 요청이 필요한 경우 위 담당자 참고해서 처리": the partner's contacts
+    of table 4 (the table keyed by partner alone), read from the route table."""
+    lines = ["운영사 확인 요청이 필요한 경우 위 담당자 참고해서 처리"]
+    partner = facts.get("partner")
+    if partner:
+        try:
+            op = env.route_for(request_kind=TICKET_OPERATOR_KIND, partner=partner, at=at)
+        except PlaybookError as exc:
+            lines.append(f"운영사별 담당자를 찾지 못했습니다: {exc}")
+        else:
+            lines.append(f"{PARTNERS[partner]}: {_channel_words(op)} - {op.procedure}")
+            if op.recipients_to:
+                lines.append(f"수신: {', '.join(op.recipients_to)}")
+            if op.recipients_cc:
+                lines.append(f"참조: {', '.join(op.recipients_cc)}")
+            if mentions_of(op):
+                lines.append(f"멘션: {' '.join(mentions_of(op))}")
+    else:
+        lines.append("운영사를 지정하면 운영사별 담당자를 안내합니다.")
+    return Step(
+        "operator_check",
+        "운영사 확인 요청 (운영사별 담당자 참고)",
+        roles,
+        "\n".join([*lines, "", draft]),
+        kind="action",
+        waits_on="partner",
+    )
+
+
+def _parking_ticket(facts, route, roles, mentions, steps, proposal, env, at) -> Proposal:
+    """Table 6 (주차권): "아지트 기존 업무 유지하되, 운영사 확인 요청이 필요한 경우 위 담당자
+    참고해서 처리 / 처리불가 시 사업담당(@owner4, @owner5, @owner6, @owner7) 멘션"."""
+    board = (route.channel_target if route.channel_kind == "agit" else "") or AGIT_BOARD
+    if facts.get("unresolvable"):
+        body = _draft(
+            facts, None, "-처리불가: 아지트 기존 업무로 처리할 수 없어 사업담당 확인 요청"
+        )
+        steps += [
+            Step(
+                "post_agit",
+                f"아지트 작성: 사업담당 멘션 {' '.join(mentions)}".rstrip(),
+                roles,
+                body,
+                kind="post",
+                waits_on="team",
+            ),
+            Step(
+                "notify_customer", "사업담당 답변 후 고객 안내", roles, kind="say", waits_on="team"
+            ),
+        ]
+        reason = f"주차권 처리불가: 사업담당 멘션 ({' '.join(mentions) or '경로의 멘션 없음'})"
+        return proposal(
+            "escalate_business_owner",
+            reason,
+            steps,
+            route=route,
+            escalation=EscalationSpec(board=board, body=body, mentions=mentions),
+        )
+    draft = _draft(facts, None)
+    if facts.get("operator_check_needed"):
+        steps.append(_operator_check_step(facts, roles, draft, env, at))
+    steps += [
+        Step(
+            "follow_route",
+            f"{_channel_words(route)}: 아지트 기존 업무 유지",
+            roles,
+            f"처리방법: {route.procedure}\n\n{draft}",
+            kind="post",
+            waits_on="team",
+        ),
+        Step("notify_customer", "처리 결과 확인 후 고객 안내", roles, kind="say", waits_on="team"),
+    ]
+    reason = f"{_channel_words(route)}: 아지트 기존 업무 유지 (처리불가 시 사업담당 멘션)"
+    # The usual Agit post, without the business owners: they are mentioned only 처리불가 시.
+    return proposal(
+        "follow_route",
+        reason,
+        steps,
+        route=route,
+        escalation=EscalationSpec(board=board, body=draft),
+    )
+
+
 def _roles(route: RouteInfo) -> tuple[frozenset[str], str]:
     if route.allowed_roles:
         return frozenset(route.allowed_roles), ""
@@ -433,6 +661,17 @@ def propose_outcome(facts: dict, outcome: str, at: datetime, env: Env) -> Propos
     natural = propose(facts, at, env)
     if natural.outcome == outcome:
         return natural
+    kind = facts["request_kind"]
+    if outcome in ("request_site_evidence", "cancel_site_payment"):
+        if kind != "parking_refund" or facts.get("special_site") != "building_63":
+            return None  # table 7's texts are 63빌딩's
+        if facts.get("discount_claim") in (None, "other"):
+            return None  # not a claim the policy covers: done by hand
+        if outcome == "request_site_evidence":
+            return propose({**facts, "evidence_provided": None}, at, env)
+        c.refuse_override(label, "증빙 확인 여부: 증빙 확인 결과(있음/없음)를 먼저 기록해 주세요.")
+    if kind == "parking_ticket" and outcome == "escalate_business_owner":
+        return propose({**facts, "unresolvable": True}, at, env)
     midterm = facts["request_kind"] == "midterm_cancel"
     agrees = facts.get("customer_agrees")
     if outcome in ("explain_refund", "escalate_business_owner") and not midterm:
@@ -583,6 +822,11 @@ def propose(facts: dict, at: datetime, env: Env) -> Proposal:
             )
         )
 
+    if kind == "parking_refund" and facts.get("special_site") == "building_63":
+        return _site_refund(facts, route, roles, steps, proposal)
+    if kind == "parking_ticket":
+        return _parking_ticket(facts, route, roles, mentions, steps, proposal, env, at)
+
     if kind == "midterm_cancel" and facts["customer_agrees"] is False:
         body = _draft(
             facts,
@@ -621,9 +865,10 @@ def propose(facts: dict, at: datetime, env: Env) -> Proposal:
         route_steps = _next_business_day_steps(route_steps, roles)
     steps += route_steps
     escalation = None
-    if route.channel_kind == "agit":
-        escalation = EscalationSpec(
-            board=route.channel_target or "아지트", body=draft, mentions=mentions
-        )
+    if route.channel_kind == "agit" or mentions:
+        # An Agit route, or a row whose procedure is an @mention: the post is created at the
+        # decision with the route's mention rows (board: the channel's when it is Agit).
+        board = route.channel_target if route.channel_kind == "agit" else ""
+        escalation = EscalationSpec(board=board or AGIT_BOARD, body=draft, mentions=mentions)
     reason = f"{_channel_words(route)}: {route.procedure}{roles_note}"
     return proposal("follow_route", reason, steps, route=route, escalation=escalation)

@@ -109,19 +109,31 @@ def test_unknown_request_kind_or_site_is_a_route_error():
 
 
 def test_effective_from_keeps_a_route_out_until_its_day():
-    question = {"request_kind": "car_number_change", "partner": "kmpns", "site_kind": "t_monthly"}
-    with pytest.raises(RouteNotFound, match="2025-03-01부터 적용되는 경로가 있습니다"):
-        route_for(**question, at=dt.date(2025, 2, 28))
-    assert route_for(**question, at=dt.date(2025, 3, 1)).effective_from == dt.date(2025, 3, 1)
-    # `at` is a moment in Asia/Seoul: 2025-02-28 15:30 UTC is already March 1st there.
-    utc_moment = dt.datetime(2025, 2, 28, 15, 30, tzinfo=dt.UTC)
-    assert route_for(**question, at=utc_moment).effective_from == dt.date(2025, 3, 1)
+    # Table 1: "T월주차권(연동) 현장 대상 차량번호 직접 변경 (25.2.27)" is the T월 rows' start day
+    # (the request date); "25.3월 정기권부터 적용" is about the pass (test_seed_001_fidelity).
+    question = {
+        "request_kind": "car_number_change",
+        "partner": "kmpns",
+        "site_kind": "t_monthly",
+        "pass_month": dt.date(2025, 3, 1),
+    }
+    with pytest.raises(RouteNotFound, match="2025-02-27부터 적용되는 경로가 있습니다"):
+        route_for(**question, at=dt.date(2025, 2, 26))
+    assert route_for(**question, at=dt.date(2025, 2, 27)).effective_from == dt.date(2025, 2, 27)
+    # `at` is a moment in Asia/Seoul: 2025-02-26 15:30 UTC is already February 27th there.
+    utc_moment = dt.datetime(2025, 2, 26, 15, 30, tzinfo=dt.UTC)
+    assert route_for(**question, at=utc_moment).effective_from == dt.date(2025, 2, 27)
     with pytest.raises(RouteNotFound):
-        route_for(**question, at=dt.datetime(2025, 2, 28, 23, 59, tzinfo=SEOUL))
+        route_for(**question, at=dt.datetime(2025, 2, 26, 23, 59, tzinfo=SEOUL))
 
 
 def test_at_defaults_to_now():
-    route = route_for(request_kind="car_number_change", partner="kmpark", site_kind="t_monthly")
+    route = route_for(
+        request_kind="car_number_change",
+        partner="kmpark",
+        site_kind="t_monthly",
+        pass_month=dt.date(2025, 3, 1),
+    )
     assert route.seed_key == "t2.kmpark.car_number_change.t_monthly"
 
 

@@ -16,6 +16,7 @@ ALL = frozenset({"agent", "team_lead", "deputy_lead", "manager"})
 LEADS = frozenset({"team_lead", "deputy_lead"})
 # Every rule of the seed is in effect on this day (the newest starts 2025-03-01).
 TODAY = dt.date(2025, 6, 1)
+MARCH_PASS = dt.date(2025, 3, 1)  # a pass of March 2025 ("25.3월 정기권부터 적용")
 
 NICE_CC = (
     "contact5@nicetcm.example",
@@ -55,12 +56,13 @@ def row(table, question, kind, roles, *, to=(), cc=(), says="", mentions="", tar
     )
 
 
-def season_pass(partner, site_kind, kind, roles, **expected):
+def season_pass(partner, site_kind, kind, roles, *, pass_month=None, **expected):
     """Table 2 covers both 미등록 and 차량번호 변경: one expectation per request kind."""
+    extra = {"pass_month": pass_month} if pass_month else {}
     return [
         row(
             "t2",
-            {"request_kind": rk, "partner": partner, "site_kind": site_kind},
+            {"request_kind": rk, "partner": partner, "site_kind": site_kind, **extra},
             kind,
             roles,
             **expected,
@@ -87,7 +89,16 @@ EXPECTED = [
         to=("contact1@km-park.example",),
         says="파르나스 호텔 담당자에게 E-mail 발송",
     ),
-    *season_pass("kmpark", "t_monthly", "app_direct", ALL, says="직접 앱에서 차량번호 변경"),
+    # "| T월 주차권 | Parking Admin | **직접 앱에서 차량번호 변경 (25.3월 정기권부터 적용)** |":
+    # the channel cell is Parking Admin and the rule is keyed on the pass's month (issue 15 B 001).
+    *season_pass(
+        "kmpark",
+        "t_monthly",
+        "admin_direct",
+        ALL,
+        says="직접 앱에서 차량번호 변경",
+        pass_month=MARCH_PASS,
+    ),
     *[
         p
         for sk in ("manual_normal", "manual_special")
@@ -100,7 +111,14 @@ EXPECTED = [
             mentions="@owner1 @owner2 @owner3",
         )
     ],
-    *season_pass("kmpns", "t_monthly", "app_direct", ALL, says="직접 앱에서 차량번호 변경"),
+    *season_pass(
+        "kmpns",
+        "t_monthly",
+        "admin_direct",
+        ALL,
+        says="직접 앱에서 차량번호 변경",
+        pass_month=MARCH_PASS,
+    ),
     *[
         p
         for sk in ("manual_normal", "manual_special")
@@ -366,11 +384,17 @@ def test_struck_through_rules_are_kept_inactive_with_their_dates():
     for route in old:
         assert route.is_active is False
         assert route.effective_from == dt.date(2024, 9, 1)
-        assert route.effective_until == dt.date(2025, 2, 28)
+        # The day before table 1's notice "T월주차권(연동) 현장 대상 차량번호 직접 변경 (25.2.27)".
+        assert route.effective_until == dt.date(2025, 2, 26)
         assert route.channel.kind == "admin_direct"
         assert "월주차권 유저 상세" in route.procedure
     # ... and never answer, not even for a day inside their old window.
     route = route_for(
-        request_kind="car_number_change", partner="kmpark", site_kind="t_monthly", at=TODAY
+        request_kind="car_number_change",
+        partner="kmpark",
+        site_kind="t_monthly",
+        pass_month=MARCH_PASS,
+        at=TODAY,
     )
-    assert route.channel.kind == "app_direct"
+    assert route.procedure == "직접 앱에서 차량번호 변경 (25.3월 정기권부터 적용)"
+    assert route.channel.seed_key == "channel.admin.parking"  # the seed's "Parking Admin"

@@ -15,6 +15,8 @@ from cases.playbooks.base import PlaybookError, StaticEnv
 from .conftest import SEED_CAMPAIGN, kst
 from .test_parking_operations import ENV as OPERATIONS_ENV
 from .test_parking_operations import MIDTERM
+from .test_parking_operations_seed_001 import ENV as SEED_001_ENV
+from .test_parking_operations_seed_001 import REFUND as REFUND_63
 from .test_registry import _branch_samples
 
 INSIDE = kst(2024, 12, 5, 10, 0)
@@ -97,6 +99,11 @@ def _samples():
         INSIDE,
         OPERATIONS_ENV,
     )
+    # seed 001 tables 6-7 (issue 15 B 001): 주차권, 63빌딩 환불정책 with / without evidence
+    for over in ({}, {"evidence_provided": True}, {"evidence_provided": False}):
+        yield "parking_operations", dict(REFUND_63, **over), INSIDE, SEED_001_ENV
+    for over in ({}, {"unresolvable": True}):
+        yield "parking_operations", {"request_kind": "parking_ticket", **over}, INSIDE, SEED_001_ENV
 
 
 SAMPLES = list(_samples())
