@@ -427,9 +427,10 @@ def dashboard_figures(*, filters: Filters, now: datetime | None = None) -> Dashb
     overdue_in_range = marked.order_by().aggregate(n=Count("pk"))["n"]
     # 6: median time to decision
     median_decision = median_time_to_decision(cases)
-    # 7: failed SMS of the range, by template
+    # 7: failed SMS of the range, by template: failed at once and dead-lettered (issue 16:
+    # transient failures used every attempt) alike, neither reached the customer.
     failed = OutboundMessage.objects.filter(
-        status=OutboundMessage.Status.FAILED,
+        status__in=(OutboundMessage.Status.FAILED, OutboundMessage.Status.DEAD_LETTER),
         queued_at__gte=filters.start,
         queued_at__lt=filters.end,
     )

@@ -111,8 +111,17 @@ def seeded(seed_cases, intake, staff):  # noqa: F811
     cases += seed_cases(2, first_day=kst(2025, 11, 15, 10, 0))  # after it
     # Two failed SMS. Delivery failures come from the gateway after its retries; the figures
     # only read the outcome, so the status is set directly here.
-    failed = list(OutboundMessage.objects.order_by("pk").values_list("pk", flat=True)[:2])
-    OutboundMessage.objects.filter(pk__in=failed).update(status=OutboundMessage.Status.FAILED)
+    # Messages are queued at the real moment of the run: they are dated in the range here, or
+    # the failed-SMS figure would compare 0 with 0.
+    failed = list(OutboundMessage.objects.order_by("pk").values_list("pk", flat=True)[:3])
+    in_range = kst(2025, 10, 10, 9, 0)
+    OutboundMessage.objects.filter(pk__in=failed[:2]).update(
+        status=OutboundMessage.Status.FAILED, queued_at=in_range
+    )
+    # And one dead letter (issue 16: transient failures used every attempt): not sent either.
+    OutboundMessage.objects.filter(pk__in=failed[2:]).update(
+        status=OutboundMessage.Status.DEAD_LETTER, queued_at=in_range
+    )
     clocks_mark_overdue(now=kst(2025, 10, 17, 9, 0))
     # Fines: one payout in today's 14:00 batch, one after the cutoff (tomorrow's batch).
     today = intake(at=kst(2025, 10, 20, 9, 0))

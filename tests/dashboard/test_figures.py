@@ -129,12 +129,17 @@ def test_payout_batch_and_failed_messages_equal_direct_counts(seeded):
     next_day = dashboard_figures(filters=OCTOBER, now=NOW + timedelta(days=1))
     assert next_day.payout_today["total"] == tomorrow.amount
 
-    failed = OutboundMessage.objects.filter(status=OutboundMessage.Status.FAILED)
+    # Failed at once and dead-lettered (issue 16) alike: neither reached the customer.
+    failed = OutboundMessage.objects.filter(
+        status__in=(OutboundMessage.Status.FAILED, OutboundMessage.Status.DEAD_LETTER)
+    )
+    assert failed.filter(status=OutboundMessage.Status.DEAD_LETTER).exists()
     in_october = [
         m
         for m in failed
         if date(2025, 10, 1) <= timezone.localtime(m.queued_at).date() <= date(2025, 10, 31)
     ]
+    assert len(in_october) == 3  # the seeded two failed and one dead letter
     assert figures.messages_failed_total == len(in_october)
     assert dict(figures.messages_failed) == dict(Counter(m.template.name for m in in_october))
 
