@@ -2,8 +2,9 @@
 
 1. a team lead logs in to the admin, previews an SMS template with sample values, and decides a
    non-ride cancellation from the case list (confirm page with the SMS previews);
-2. an agent works a parking double payment from the queue to closed (take, decide as proposed,
-   the SMS go out first, answer, checklist, close);
+2. an agent works a parking double payment from the queue to closed (take, decide as proposed:
+   the SMS drafted at its step, the checklist in order with the SMS sent at its step, then the
+   answer, close);
 3. an auditor reads the history and finds no control that edits or deletes it;
 4. an agent mistypes the password five times: the real login form locks the (user, address)
    pair out, the right password is refused too, a colleague at the same desk still logs in.
@@ -18,6 +19,7 @@ import re
 import pytest
 
 from .conftest import PASSWORD, login, login_attempt, submit
+from .test_shift import work_the_steps
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -134,8 +136,11 @@ def test_a_lead_previews_an_sms_and_decides_a_nonride_cancellation(people, open_
 
     case.refresh_from_db()
     assert (case.status, case.outcome) == ("decided", "approved")
-    sent = OutboundMessage.objects.filter(object_id=case.pk)
-    assert sent.count() == 2 and set(sent.values_list("status", flat=True)) == {"sent"}
+    # The decision drafts both SMS at their step (issue 13.4): nothing is sent before the agent
+    # reaches "'취소완료' SMS 발송" after "어드민 확인 후 결제취소".
+    drafted = OutboundMessage.objects.filter(object_id=case.pk)
+    assert drafted.count() == 2 and set(drafted.values_list("status", flat=True)) == {"planned"}
+    assert set(drafted.values_list("step__code", flat=True)) == {"send_sms"}
     assert Case.history.filter(id=case.pk, history_user=people["lead"]).exists()
 
 
@@ -163,9 +168,19 @@ def test_an_agent_works_a_parking_double_payment_from_queue_to_closed(people, op
     screens.shot("decided")
     case.refresh_from_db()
     assert case.status == "decided", page.locator("main").inner_text()[:500]
-    # Live server: the commit sent the SMS (in-process), so the answer may follow them.
+    # The decision drafts the SMS at their step (issue 13.4); none is sent yet.
     messages = OutboundMessage.objects.filter(object_id=case.pk)
-    assert messages.exists() and set(messages.values_list("status", flat=True)) == {"sent"}
+    assert messages.exists() and set(messages.values_list("status", flat=True)) == {"planned"}
+
+    # The checklist, in order, one click per step: "문자 발송" at the SMS step (live server:
+    # the commit sends it in-process and the delivery ticks the step), "완료" at the others.
+    steps = CaseStep.objects.filter(case=case)
+    assert steps.exists()
+    work_the_steps(page, case.pk)
+    screens.shot("checklist-done")
+    assert not steps.exclude(status="done").exists(), list(steps.values_list("code", "status"))
+    assert set(messages.values_list("status", flat=True)) == {"sent"}
+    assert page.locator("#steps form[action$='/steps/']").count() == 0
 
     # The answer shown on the chatbot board, saved after the SMS went out (seed 002).
     answer_text = "타사 주차권 확인되어 주차패스 결제를 취소했습니다. 3~5영업일 내 환불됩니다."
@@ -175,18 +190,11 @@ def test_an_agent_works_a_parking_double_payment_from_queue_to_closed(people, op
     assert "저장됨" in page.locator("#answer").inner_text()
     case.refresh_from_db()
     assert case.answer_text == answer_text and case.answer_saved_at is not None
-
-    # The checklist: every step the agent can tick, one click each.
-    steps = CaseStep.objects.filter(case=case)
-    assert steps.exists()
-    for _ in range(steps.count()):
-        done_buttons = page.locator("#steps form[action$='/steps/'] button")
-        if not done_buttons.count():
-            break
-        submit(page, "#steps form[action$='/steps/'] button")
-    screens.shot("checklist-done")
-    assert not steps.exclude(status="done").exists(), list(steps.values_list("code", "status"))
-    assert page.locator("#steps form[action$='/steps/']").count() == 0
+    for number in range(page.locator("#posts form[action$='/posts/link/']").count()):
+        link = page.locator("#posts form[action$='/posts/link/']").first
+        link.locator("[name=link_url]").fill(f"https://agit.example/posts/{case.pk}{number}")
+        with page.expect_navigation():
+            link.locator("button").click()
 
     submit(page, "#status form[action$='/transition/'] button:has-text('종결')")
     screens.shot("closed")
