@@ -285,7 +285,7 @@ def django_settings(env: dict[str, str]) -> dict[str, object]:
     for name, raw in env.items():
         if name.startswith(tuple(f"KMCS_SMS_{s.upper()}_" for s in SYSTEMS)):
             continue
-        values[name] = int(raw) if raw.isdigit() else _float_or_str(raw)
+        values[name] = _NUMBERS[name](raw) if name in _NUMBERS else raw
     values["KMCS_SMS_PROVIDERS"] = {
         system: {
             "url": env[f"KMCS_SMS_{system.upper()}_URL"],
@@ -299,11 +299,16 @@ def django_settings(env: dict[str, str]) -> dict[str, object]:
     return values
 
 
-def _float_or_str(raw: str) -> float | str:
-    try:
-        return float(raw)
-    except ValueError:
-        return raw
+#: The variables base.py reads as numbers (env.int / env.float); every other one is a string.
+_NUMBERS = {
+    "KMCS_SMS_HTTP_TIMEOUT": float,
+    "KMCS_SMS_RETRY_BASE_SECONDS": int,
+    "KMCS_SMS_BREAKER_FAILURES": int,
+    "KMCS_SMS_BREAKER_COOLDOWN_SECONDS": int,
+    "KMCS_SMS_STUCK_AFTER_SECONDS": int,
+    "KMCS_OPENBANKING_TIMEOUT": float,
+    "KMCS_BANK_RECONCILE_AFTER_SECONDS": int,
+}
 
 
 def settings_differ(settings, wanted: dict[str, object]) -> list[str]:
