@@ -392,7 +392,7 @@ def _clock_events(case: Case, limit: int, now: datetime) -> tuple[list[TimelineE
 
 
 def _message_events(case: Case, limit: int) -> tuple[list[TimelineEvent], bool]:
-    from templates_app.models import OutboundMessage
+    from templates_app.models import OutboundMessage, report_label
     from templates_app.phones import mask_phone
 
     content_type = ContentType.objects.get_for_model(Case)
@@ -409,14 +409,27 @@ def _message_events(case: Case, limit: int) -> tuple[list[TimelineEvent], bool]:
     audiences = {"customer": "고객", "driver": "기사"}
     events: list[TimelineEvent] = []
     for row, before in _pairs(rows):
+        name = row.template.name if row.template_id and row.template else ""
+        to = f"{audiences.get(row.audience, row.audience)} {mask_phone(row.recipient)}".strip()
+        detail = f"{name} → {to}"
+        if row.report_status and (before is None or before.report_status != row.report_status):
+            # The carrier's delivery report (issue 16: callback or polling), by the system.
+            report = f"{detail} · {_masked(row.report_message)}" if row.report_message else detail
+            events.append(
+                TimelineEvent(
+                    row.reported_at or row.history_date,
+                    "message",
+                    f"문자 {report_label(row.report_status, row.report_code)}",
+                    SYSTEM,
+                    report,
+                    seq=row.history_id,
+                )
+            )
         if before is not None and row.status == before.status:
             continue
         if row.status == OutboundMessage.Status.SENDING:
             continue
-        name = row.template.name if row.template_id and row.template else ""
-        to = f"{audiences.get(row.audience, row.audience)} {mask_phone(row.recipient)}".strip()
         who = person(row.history_user)
-        detail = f"{name} → {to}"
         status = row.status
         if status == "planned":
             label = "문자 작성 (단계 대기)"
@@ -435,6 +448,12 @@ def _message_events(case: Case, limit: int) -> tuple[list[TimelineEvent], bool]:
             who = SYSTEM if row.history_user_id is None else who
         elif status == "failed":
             label = "문자 발송 실패"
+            if row.last_error:
+                detail += f" · 오류: {_masked(row.last_error)}"
+        elif status == "dead_letter":
+            # Issue 16: every attempt met a transient error; a lead sends it again.
+            label = "문자 발송 보류 (재처리 대기)"
+            who = SYSTEM if row.history_user_id is None else who
             if row.last_error:
                 detail += f" · 오류: {_masked(row.last_error)}"
         elif status == "sent_by_hand":

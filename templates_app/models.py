@@ -317,3 +317,20 @@ class OutboundMessage(models.Model):
     @property
     def is_delivered(self) -> bool:
         return self.status in self.DELIVERED
+
+    @property
+    def report_label(self) -> str:
+        """The carrier's answer as the case shows it (issue 16), '' before any report."""
+        return report_label(self.report_status, self.report_code)
+
+
+def report_label(report_status: str, report_code: str) -> str:
+    """'수신 완료', '수신 실패 (3015)' or '' (no report yet). A function, not only the
+    property, because history rows (the case log) have the fields but not the model's methods.
+    A failure names the provider's code: it says why (refused, unreachable, wrong number)."""
+    if not report_status:
+        return ""
+    label = str(OutboundMessage.Report(report_status).label)
+    if report_status == OutboundMessage.Report.FAILED:
+        return f"{label} ({report_code or '-'})"
+    return label
