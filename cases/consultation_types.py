@@ -36,6 +36,7 @@ def driver_payment_cancel(
     label = DRIVER_SERVICE_TYPES.get(service_type or "", DRIVER_PAYMENT_CANCEL[-1])
     return (*prefix, label)
 
+
 EV_NOT_CHARGED = {
     "non_direct": ("전기차충전", "오류", "미충전결제", "직영 외"),
     "center_field": ("전기차충전", "오류", "미충전결제", "센터필드"),

@@ -14,11 +14,7 @@ urlpatterns = [
     path("audit/", include(cases_urls.audit_urls)),
     path("dashboard/", include("cases.dashboard.urls")),
     # Providers' signed delivery reports (issue 16; no session, HMAC instead).
-    path(
-        "integrations/sms/reports/", SmsDeliveryReportView.as_view(), name="sms_delivery_report"
-    ),
+    path("integrations/sms/reports/", SmsDeliveryReportView.as_view(), name="sms_delivery_report"),
     # Provider webhooks (issue 16): signed by the provider, no login.
-    path(
-        "integrations/mail/mailgun/", MailgunInboundView.as_view(), name="inbound_mail_mailgun"
-    ),
+    path("integrations/mail/mailgun/", MailgunInboundView.as_view(), name="inbound_mail_mailgun"),
 ]

@@ -49,7 +49,15 @@ class SmsTemplateForm(forms.ModelForm):
 
     class Meta:
         model = SmsTemplate
-        fields = ["name", "audience", "service", "sending_system", "enabled", "description", "source"]
+        fields = [
+            "name",
+            "audience",
+            "service",
+            "sending_system",
+            "enabled",
+            "description",
+            "source",
+        ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -65,9 +73,10 @@ class SmsTemplateForm(forms.ModelForm):
 
     def clean_sending_system(self):
         # Optional in a post: a template is a CEMS template unless it says otherwise.
-        return self.cleaned_data.get("sending_system") or SmsTemplate._meta.get_field(
-            "sending_system"
-        ).default
+        return (
+            self.cleaned_data.get("sending_system")
+            or SmsTemplate._meta.get_field("sending_system").default
+        )
 
     def clean_variables(self):
         value = self.cleaned_data.get("variables")

@@ -268,7 +268,9 @@ def catalogue_problems(catalogue: Iterable[TemplateDef]) -> list[str]:
                 problems.append(f"{name}: 고정 키 '{definition.key}'이(가) 중복됩니다.")
             seen.add(definition.key)
         if definition.sending_system not in SendingSystem.values:
-            problems.append(f"{name}: 발송 시스템 '{definition.sending_system}'을(를) 알 수 없습니다.")
+            problems.append(
+                f"{name}: 발송 시스템 '{definition.sending_system}'을(를) 알 수 없습니다."
+            )
         if len(name) > SmsTemplate._meta.get_field("name").max_length:
             problems.append(f"{name}: 이름이 너무 깁니다.")
         if definition.audience not in AUDIENCES:

@@ -9,71 +9,259 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0004_bench_indexes'),
+        ("cases", "0004_bench_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='HistoricalFactRevision',
+            name="HistoricalFactRevision",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('number', models.PositiveIntegerField(verbose_name='수정 번호')),
-                ('note', models.TextField(blank=True, verbose_name='수정 사유')),
-                ('facts_before', models.JSONField(default=dict, encoder=django.core.serializers.json.DjangoJSONEncoder, verbose_name='수정 전 사실관계')),
-                ('facts_after', models.JSONField(default=dict, encoder=django.core.serializers.json.DjangoJSONEncoder, verbose_name='수정 후 사실관계')),
-                ('changed', models.JSONField(default=list, verbose_name='바뀐 항목')),
-                ('status_at', models.CharField(choices=[('new', '신규'), ('in_progress', '처리중'), ('waiting', '대기'), ('decided', '처리결정'), ('closed', '종결')], default='new', max_length=20, verbose_name='수정 당시 상태')),
-                ('outcome_before', models.CharField(blank=True, max_length=60, verbose_name='수정 전 처리 결과')),
-                ('outcome_after', models.CharField(blank=True, max_length=60, verbose_name='수정 후 처리 결과')),
-                ('proposal_before', models.JSONField(blank=True, encoder=django.core.serializers.json.DjangoJSONEncoder, null=True, verbose_name='수정 전 제안')),
-                ('proposal_after', models.JSONField(blank=True, encoder=django.core.serializers.json.DjangoJSONEncoder, null=True, verbose_name='수정 후 제안')),
-                ('proposal_error', models.TextField(blank=True, help_text='새 사실관계로 제안을 만들지 못한 이유', verbose_name='제안 오류')),
-                ('replanned', models.BooleanField(default=False, verbose_name='처리 단계 재작성')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='수정 시각')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.TextField(null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('case', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.case', verbose_name='케이스')),
-                ('created_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='수정자')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField(verbose_name="수정 번호")),
+                ("note", models.TextField(blank=True, verbose_name="수정 사유")),
+                (
+                    "facts_before",
+                    models.JSONField(
+                        default=dict,
+                        encoder=django.core.serializers.json.DjangoJSONEncoder,
+                        verbose_name="수정 전 사실관계",
+                    ),
+                ),
+                (
+                    "facts_after",
+                    models.JSONField(
+                        default=dict,
+                        encoder=django.core.serializers.json.DjangoJSONEncoder,
+                        verbose_name="수정 후 사실관계",
+                    ),
+                ),
+                ("changed", models.JSONField(default=list, verbose_name="바뀐 항목")),
+                (
+                    "status_at",
+                    models.CharField(
+                        choices=[
+                            ("new", "신규"),
+                            ("in_progress", "처리중"),
+                            ("waiting", "대기"),
+                            ("decided", "처리결정"),
+                            ("closed", "종결"),
+                        ],
+                        default="new",
+                        max_length=20,
+                        verbose_name="수정 당시 상태",
+                    ),
+                ),
+                (
+                    "outcome_before",
+                    models.CharField(blank=True, max_length=60, verbose_name="수정 전 처리 결과"),
+                ),
+                (
+                    "outcome_after",
+                    models.CharField(blank=True, max_length=60, verbose_name="수정 후 처리 결과"),
+                ),
+                (
+                    "proposal_before",
+                    models.JSONField(
+                        blank=True,
+                        encoder=django.core.serializers.json.DjangoJSONEncoder,
+                        null=True,
+                        verbose_name="수정 전 제안",
+                    ),
+                ),
+                (
+                    "proposal_after",
+                    models.JSONField(
+                        blank=True,
+                        encoder=django.core.serializers.json.DjangoJSONEncoder,
+                        null=True,
+                        verbose_name="수정 후 제안",
+                    ),
+                ),
+                (
+                    "proposal_error",
+                    models.TextField(
+                        blank=True,
+                        help_text="새 사실관계로 제안을 만들지 못한 이유",
+                        verbose_name="제안 오류",
+                    ),
+                ),
+                ("replanned", models.BooleanField(default=False, verbose_name="처리 단계 재작성")),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="수정 시각"
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.TextField(null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="cases.case",
+                        verbose_name="케이스",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="수정자",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical 사실관계 수정',
-                'verbose_name_plural': 'historical 사실관계 수정',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical 사실관계 수정",
+                "verbose_name_plural": "historical 사실관계 수정",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='FactRevision',
+            name="FactRevision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField(verbose_name='수정 번호')),
-                ('note', models.TextField(blank=True, verbose_name='수정 사유')),
-                ('facts_before', models.JSONField(default=dict, encoder=django.core.serializers.json.DjangoJSONEncoder, verbose_name='수정 전 사실관계')),
-                ('facts_after', models.JSONField(default=dict, encoder=django.core.serializers.json.DjangoJSONEncoder, verbose_name='수정 후 사실관계')),
-                ('changed', models.JSONField(default=list, verbose_name='바뀐 항목')),
-                ('status_at', models.CharField(choices=[('new', '신규'), ('in_progress', '처리중'), ('waiting', '대기'), ('decided', '처리결정'), ('closed', '종결')], default='new', max_length=20, verbose_name='수정 당시 상태')),
-                ('outcome_before', models.CharField(blank=True, max_length=60, verbose_name='수정 전 처리 결과')),
-                ('outcome_after', models.CharField(blank=True, max_length=60, verbose_name='수정 후 처리 결과')),
-                ('proposal_before', models.JSONField(blank=True, encoder=django.core.serializers.json.DjangoJSONEncoder, null=True, verbose_name='수정 전 제안')),
-                ('proposal_after', models.JSONField(blank=True, encoder=django.core.serializers.json.DjangoJSONEncoder, null=True, verbose_name='수정 후 제안')),
-                ('proposal_error', models.TextField(blank=True, help_text='새 사실관계로 제안을 만들지 못한 이유', verbose_name='제안 오류')),
-                ('replanned', models.BooleanField(default=False, verbose_name='처리 단계 재작성')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='수정 시각')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='fact_revisions', to='cases.case', verbose_name='케이스')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='수정자')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField(verbose_name="수정 번호")),
+                ("note", models.TextField(blank=True, verbose_name="수정 사유")),
+                (
+                    "facts_before",
+                    models.JSONField(
+                        default=dict,
+                        encoder=django.core.serializers.json.DjangoJSONEncoder,
+                        verbose_name="수정 전 사실관계",
+                    ),
+                ),
+                (
+                    "facts_after",
+                    models.JSONField(
+                        default=dict,
+                        encoder=django.core.serializers.json.DjangoJSONEncoder,
+                        verbose_name="수정 후 사실관계",
+                    ),
+                ),
+                ("changed", models.JSONField(default=list, verbose_name="바뀐 항목")),
+                (
+                    "status_at",
+                    models.CharField(
+                        choices=[
+                            ("new", "신규"),
+                            ("in_progress", "처리중"),
+                            ("waiting", "대기"),
+                            ("decided", "처리결정"),
+                            ("closed", "종결"),
+                        ],
+                        default="new",
+                        max_length=20,
+                        verbose_name="수정 당시 상태",
+                    ),
+                ),
+                (
+                    "outcome_before",
+                    models.CharField(blank=True, max_length=60, verbose_name="수정 전 처리 결과"),
+                ),
+                (
+                    "outcome_after",
+                    models.CharField(blank=True, max_length=60, verbose_name="수정 후 처리 결과"),
+                ),
+                (
+                    "proposal_before",
+                    models.JSONField(
+                        blank=True,
+                        encoder=django.core.serializers.json.DjangoJSONEncoder,
+                        null=True,
+                        verbose_name="수정 전 제안",
+                    ),
+                ),
+                (
+                    "proposal_after",
+                    models.JSONField(
+                        blank=True,
+                        encoder=django.core.serializers.json.DjangoJSONEncoder,
+                        null=True,
+                        verbose_name="수정 후 제안",
+                    ),
+                ),
+                (
+                    "proposal_error",
+                    models.TextField(
+                        blank=True,
+                        help_text="새 사실관계로 제안을 만들지 못한 이유",
+                        verbose_name="제안 오류",
+                    ),
+                ),
+                ("replanned", models.BooleanField(default=False, verbose_name="처리 단계 재작성")),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="수정 시각"
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="fact_revisions",
+                        to="cases.case",
+                        verbose_name="케이스",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="수정자",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '사실관계 수정',
-                'verbose_name_plural': '사실관계 수정',
-                'ordering': ['case', 'number'],
-                'constraints': [models.UniqueConstraint(fields=('case', 'number'), name='fact_revision_unique_number')],
+                "verbose_name": "사실관계 수정",
+                "verbose_name_plural": "사실관계 수정",
+                "ordering": ["case", "number"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("case", "number"), name="fact_revision_unique_number"
+                    )
+                ],
             },
         ),
     ]

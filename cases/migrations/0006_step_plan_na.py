@@ -5,55 +5,102 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0005_fact_revision'),
+        ("cases", "0005_fact_revision"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='casestep',
-            name='auto',
-            field=models.BooleanField(default=False, verbose_name='자동 진행'),
+            model_name="casestep",
+            name="auto",
+            field=models.BooleanField(default=False, verbose_name="자동 진행"),
         ),
         migrations.AddField(
-            model_name='casestep',
-            name='na_reason',
-            field=models.TextField(blank=True, verbose_name='해당 없음 사유'),
+            model_name="casestep",
+            name="na_reason",
+            field=models.TextField(blank=True, verbose_name="해당 없음 사유"),
         ),
         migrations.AddField(
-            model_name='historicalcasestep',
-            name='auto',
-            field=models.BooleanField(default=False, verbose_name='자동 진행'),
+            model_name="historicalcasestep",
+            name="auto",
+            field=models.BooleanField(default=False, verbose_name="자동 진행"),
         ),
         migrations.AddField(
-            model_name='historicalcasestep',
-            name='na_reason',
-            field=models.TextField(blank=True, verbose_name='해당 없음 사유'),
+            model_name="historicalcasestep",
+            name="na_reason",
+            field=models.TextField(blank=True, verbose_name="해당 없음 사유"),
         ),
         migrations.AlterField(
-            model_name='casestep',
-            name='status',
-            field=models.CharField(choices=[('pending', '대기'), ('done', '완료'), ('skipped', '건너뜀'), ('not_applicable', '해당 없음')], default='pending', max_length=20, verbose_name='상태'),
+            model_name="casestep",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("pending", "대기"),
+                    ("done", "완료"),
+                    ("skipped", "건너뜀"),
+                    ("not_applicable", "해당 없음"),
+                ],
+                default="pending",
+                max_length=20,
+                verbose_name="상태",
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalcasestep',
-            name='status',
-            field=models.CharField(choices=[('pending', '대기'), ('done', '완료'), ('skipped', '건너뜀'), ('not_applicable', '해당 없음')], default='pending', max_length=20, verbose_name='상태'),
+            model_name="historicalcasestep",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("pending", "대기"),
+                    ("done", "완료"),
+                    ("skipped", "건너뜀"),
+                    ("not_applicable", "해당 없음"),
+                ],
+                default="pending",
+                max_length=20,
+                verbose_name="상태",
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalstepclock',
-            name='stop_reason',
-            field=models.CharField(blank=True, choices=[('done', '단계 완료'), ('skipped', '재결정으로 대체'), ('case_closed', '케이스 종결'), ('not_applicable', '해당 없음 처리')], max_length=20, verbose_name='종료 사유'),
+            model_name="historicalstepclock",
+            name="stop_reason",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("done", "단계 완료"),
+                    ("skipped", "재결정으로 대체"),
+                    ("case_closed", "케이스 종결"),
+                    ("not_applicable", "해당 없음 처리"),
+                ],
+                max_length=20,
+                verbose_name="종료 사유",
+            ),
         ),
         migrations.AlterField(
-            model_name='stepclock',
-            name='stop_reason',
-            field=models.CharField(blank=True, choices=[('done', '단계 완료'), ('skipped', '재결정으로 대체'), ('case_closed', '케이스 종결'), ('not_applicable', '해당 없음 처리')], max_length=20, verbose_name='종료 사유'),
+            model_name="stepclock",
+            name="stop_reason",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("done", "단계 완료"),
+                    ("skipped", "재결정으로 대체"),
+                    ("case_closed", "케이스 종결"),
+                    ("not_applicable", "해당 없음 처리"),
+                ],
+                max_length=20,
+                verbose_name="종료 사유",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='casestep',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'not_applicable'), _negated=True), models.Q(('na_reason', ''), _negated=True), _connector='OR'), name='case_step_na_has_reason', violation_error_message='해당 없음으로 처리하려면 사유를 입력해야 합니다.'),
+            model_name="casestep",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "not_applicable"), _negated=True),
+                    models.Q(("na_reason", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="case_step_na_has_reason",
+                violation_error_message="해당 없음으로 처리하려면 사유를 입력해야 합니다.",
+            ),
         ),
     ]

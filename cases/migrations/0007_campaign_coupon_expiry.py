@@ -4,20 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0006_step_plan_na'),
+        ("cases", "0006_step_plan_na"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='campaign',
-            name='coupon_expires_on',
-            field=models.DateField(blank=True, help_text="고객 안내에 '사용기한 : ~까지'를 넣을 때만 입력 (시드 000은 사용기한 줄을 취소선으로 지움: 비워 두면 사용기한을 말하거나 보내지 않음).", null=True, verbose_name='쿠폰 사용기한'),
+            model_name="campaign",
+            name="coupon_expires_on",
+            field=models.DateField(
+                blank=True,
+                help_text="고객 안내에 '사용기한 : ~까지'를 넣을 때만 입력 (시드 000은 사용기한 줄을 취소선으로 지움: 비워 두면 사용기한을 말하거나 보내지 않음).",
+                null=True,
+                verbose_name="쿠폰 사용기한",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalcampaign',
-            name='coupon_expires_on',
-            field=models.DateField(blank=True, help_text="고객 안내에 '사용기한 : ~까지'를 넣을 때만 입력 (시드 000은 사용기한 줄을 취소선으로 지움: 비워 두면 사용기한을 말하거나 보내지 않음).", null=True, verbose_name='쿠폰 사용기한'),
+            model_name="historicalcampaign",
+            name="coupon_expires_on",
+            field=models.DateField(
+                blank=True,
+                help_text="고객 안내에 '사용기한 : ~까지'를 넣을 때만 입력 (시드 000은 사용기한 줄을 취소선으로 지움: 비워 두면 사용기한을 말하거나 보내지 않음).",
+                null=True,
+                verbose_name="쿠폰 사용기한",
+            ),
         ),
     ]

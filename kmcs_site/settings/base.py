@@ -410,9 +410,7 @@ KMCS_API_BATCH_MAX_CASES = env.int("KMCS_API_BATCH_MAX_CASES", default=500)
 KMCS_API_MAX_BATCH_BODY_BYTES = env.int("KMCS_API_MAX_BATCH_BODY_BYTES", default=4 * 1024 * 1024)
 # DRF reads a JSON body through request.body, which Django caps at this size (HTML 400 above
 # it): at least the largest API limit, so the API's own limits (JSON 413) are the ones that hold.
-DATA_UPLOAD_MAX_MEMORY_SIZE = max(
-    2_621_440, KMCS_API_MAX_BODY_BYTES, KMCS_API_MAX_BATCH_BODY_BYTES
-)
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(2_621_440, KMCS_API_MAX_BODY_BYTES, KMCS_API_MAX_BATCH_BODY_BYTES)
 # Cursor pagination of case lists: default and largest page.
 KMCS_API_PAGE_SIZE = env.int("KMCS_API_PAGE_SIZE", default=50)
 KMCS_API_MAX_PAGE_SIZE = env.int("KMCS_API_MAX_PAGE_SIZE", default=200)

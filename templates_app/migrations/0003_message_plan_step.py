@@ -5,31 +5,71 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0006_step_plan_na'),
-        ('templates_app', '0002_seed_catalogue'),
+        ("cases", "0006_step_plan_na"),
+        ("templates_app", "0002_seed_catalogue"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicaloutboundmessage',
-            name='step',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.casestep', verbose_name='발송 단계'),
+            model_name="historicaloutboundmessage",
+            name="step",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="cases.casestep",
+                verbose_name="발송 단계",
+            ),
         ),
         migrations.AddField(
-            model_name='outboundmessage',
-            name='step',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='messages', to='cases.casestep', verbose_name='발송 단계'),
+            model_name="outboundmessage",
+            name="step",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="messages",
+                to="cases.casestep",
+                verbose_name="발송 단계",
+            ),
         ),
         migrations.AlterField(
-            model_name='historicaloutboundmessage',
-            name='status',
-            field=models.CharField(choices=[('planned', '발송 전 (단계 대기)'), ('cancelled', '발송 취소 (계획 변경)'), ('queued', '발송 대기'), ('sending', '발송 중'), ('sent', '발송 완료'), ('failed', '발송 실패'), ('sent_by_hand', '수동 발송')], default='queued', max_length=16, verbose_name='상태'),
+            model_name="historicaloutboundmessage",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("planned", "발송 전 (단계 대기)"),
+                    ("cancelled", "발송 취소 (계획 변경)"),
+                    ("queued", "발송 대기"),
+                    ("sending", "발송 중"),
+                    ("sent", "발송 완료"),
+                    ("failed", "발송 실패"),
+                    ("sent_by_hand", "수동 발송"),
+                ],
+                default="queued",
+                max_length=16,
+                verbose_name="상태",
+            ),
         ),
         migrations.AlterField(
-            model_name='outboundmessage',
-            name='status',
-            field=models.CharField(choices=[('planned', '발송 전 (단계 대기)'), ('cancelled', '발송 취소 (계획 변경)'), ('queued', '발송 대기'), ('sending', '발송 중'), ('sent', '발송 완료'), ('failed', '발송 실패'), ('sent_by_hand', '수동 발송')], default='queued', max_length=16, verbose_name='상태'),
+            model_name="outboundmessage",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("planned", "발송 전 (단계 대기)"),
+                    ("cancelled", "발송 취소 (계획 변경)"),
+                    ("queued", "발송 대기"),
+                    ("sending", "발송 중"),
+                    ("sent", "발송 완료"),
+                    ("failed", "발송 실패"),
+                    ("sent_by_hand", "수동 발송"),
+                ],
+                default="queued",
+                max_length=16,
+                verbose_name="상태",
+            ),
         ),
     ]

@@ -68,9 +68,7 @@ def outbox(world, people):
         variables={"name": "text", "account": "text", "contact": "text"},
         actor=lead,
     )
-    services.template_version_approve(
-        version=services.template_draft_version(template), actor=lead
-    )
+    services.template_version_approve(version=services.template_draft_version(template), actor=lead)
     secret = {}
     for label, case in (("mine", world.case), ("theirs", world.case_b)):
         secret[label] = services.message_queue(
@@ -123,7 +121,12 @@ def test_agent_admin_action_never_marks_another_agents_message(outbox, people, c
     own = outbox.mine[0]
     client.post(
         reverse(CHANGELIST),
-        {"action": "mark_sent_by_hand", "_selected_action": [own.pk], "apply": "1", "reason": "CEMS"},
+        {
+            "action": "mark_sent_by_hand",
+            "_selected_action": [own.pk],
+            "apply": "1",
+            "reason": "CEMS",
+        },
     )
     own.refresh_from_db()
     assert own.status == "sent_by_hand"
@@ -182,9 +185,7 @@ def test_message_bodies_are_masked(outbox, people, client_for, role):
     assert not [s for s in SECRETS if s in listing]
 
 
-def test_exact_recipient_search_is_a_post_and_the_url_holds_no_number(
-    outbox, people, client_for
-):
+def test_exact_recipient_search_is_a_post_and_the_url_holds_no_number(outbox, people, client_for):
     mine = {m.pk for m in outbox.mine if m.recipient == "01098765432"}
     theirs = {m.pk for m in outbox.theirs if m.recipient == "01098765432"}
     assert mine and theirs

@@ -99,7 +99,9 @@ def test_every_seed_002_template_is_covered():
     }
     # Seed 002 1. names the 처리예정 SMS ("ㄴ처리예정 SMS 발송: ▶ 처리중 (사유: 취소예정)") as a
     # link only: there is no cell to compare it with.
-    assert names - {"대리기사_챗봇게시판_기사미운행건결제취소(처리중)_취소예정"} == set(SEED_002_CELLS)
+    assert names - {"대리기사_챗봇게시판_기사미운행건결제취소(처리중)_취소예정"} == set(
+        SEED_002_CELLS
+    )
 
 
 @pytest.mark.parametrize("name", sorted(SEED_002_CELLS))

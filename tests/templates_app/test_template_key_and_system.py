@@ -68,16 +68,14 @@ def test_a_lead_corrects_the_cems_name_in_the_admin_and_playbooks_still_find_it(
         reverse("admin:templates_app_smstemplate_change", args=[template.pk]),
         _change_data(template, name=HEADING_NAME),
     )
-    assert response.status_code == 302, response.context and response.context[
-        "adminform"
-    ].form.errors
+    assert response.status_code == 302, (
+        response.context and response.context["adminform"].form.errors
+    )
     template.refresh_from_db()
     assert template.name == HEADING_NAME
     assert template.code == TABLE_NAME  # the key never moves
     newest = template.history.order_by("-history_id").first()
-    assert newest.history_change_reason == (
-        f"CEMS 템플릿 명 변경: {TABLE_NAME} → {HEADING_NAME}"
-    )
+    assert newest.history_change_reason == (f"CEMS 템플릿 명 변경: {TABLE_NAME} → {HEADING_NAME}")
     assert newest.history_user == lead
     assert template.history.filter(name=TABLE_NAME).exists()  # the old name is in history
 

@@ -21,9 +21,7 @@ def test_queue_shows_mine_first_then_unassigned_of_my_service_never_others(
     assert client_for(staff.parking_agent).get(reverse("workspace:queue")).context["cases"] == []
 
 
-def test_queue_keeps_decided_cases_until_closed_the_list_shows_them(
-    staff, client_for, make_case
-):
+def test_queue_keeps_decided_cases_until_closed_the_list_shows_them(staff, client_for, make_case):
     """Issue 13.6: a decided case still has steps to do (the CPO's answer, an SMS): it stays in
     "내 큐" until it is closed (tests/workspace/test_queue.py covers the closed side)."""
     from cases.services import case_decide

@@ -6,6 +6,7 @@ Refuses with DEBUG off unless --force, like the demo users.
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 
 from django.conf import settings
@@ -34,7 +35,7 @@ class Command(BaseCommand):
         for item in demo_plan():
             try:
                 created += self._one(item, users)
-            except Exception as exc:  # noqa: BLE001 - one bad demo case must not stop the rest
+            except Exception as exc:  # one bad demo case must not stop the rest
                 problems.append(f"{item.slug}: {exc}")
         self._mark_overdue()
         for problem in problems:
@@ -138,12 +139,10 @@ class Command(BaseCommand):
         case.refresh_from_db()
         for message in case.outbound_messages.all():
             if not message.is_delivered:
-                try:
+                with contextlib.suppress(MessageError):
                     message_mark_sent_by_hand(
                         message=message, reason="CEMS 직접 발송 (데모)", actor=owner
                     )
-                except MessageError:
-                    pass
         for post in case.escalation_posts.filter(link_url=""):
             escalation_post_mark_posted(
                 post=post, link_url=f"https://agit.example/demo/{post.pk}", actor=owner, at=at
