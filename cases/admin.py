@@ -665,6 +665,7 @@ class CaseAdmin(AuditedAdmin):
                 try:
                     proposal = case_propose(case=case, at=now)
                     row["proposal"] = proposal
+                    row["outcome_label"] = outcome_label(case.playbook, proposal.outcome)
                     row["fingerprint"] = proposal_fingerprint(proposal)
                     row["previews"] = case_message_previews(case=case, proposal=proposal)
                 except CaseError as exc:

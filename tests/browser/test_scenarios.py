@@ -126,7 +126,8 @@ def test_a_lead_previews_an_sms_and_decides_a_nonride_cancellation(people, open_
     submit(page, "button[name=index]")
     screens.shot("decide-confirm")
     confirm = page.locator("#content").inner_text()
-    assert "approved" in confirm
+    assert "approved" not in confirm  # Korean label only (issue 13.8)
+    assert "승인" in confirm
     assert "대리_챗봇게시판_기사미운행건결제취소(승인)" in confirm
     assert "15,000원" in confirm  # the customer SMS, rendered before anything is sent
     assert "9876" not in confirm  # phone numbers masked on the confirm page
