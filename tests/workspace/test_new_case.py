@@ -96,11 +96,15 @@ def test_valid_facts_create_the_case_once(staff, client_for):
     assert Case.objects.count() == 1
 
 
-def test_duplicate_business_key_points_to_the_open_case(staff, client_for, make_case):
+def test_second_post_for_an_open_call_is_its_own_linked_case(staff, client_for, make_case):
+    """Seed 002 answers a repeat post (반려 (중복 접수)) instead of folding it (issue 15 B 002):
+    the agent's new case opens for them, linked to the open case of the same call."""
     existing = make_case(call_id="555002")
     response = client_for(staff.agent).post(URL, _post_data(call_id="555002"))
-    assert response["Location"] == reverse("workspace:case", kwargs={"case_id": existing.pk})
-    assert Case.objects.count() == 1
+    new = Case.objects.exclude(pk=existing.pk).get()
+    assert response["Location"] == reverse("workspace:case", kwargs={"case_id": new.pk})
+    assert new.duplicate_of_id == existing.pk
+    assert Case.objects.count() == 2
 
 
 def test_unknown_playbook_is_404(staff, client_for):
