@@ -24,8 +24,21 @@ DONE = "대리_챗봇게시판_과태료_처리완료"
 BATCH = datetime(2024, 6, 17, 14, 0, tzinfo=SEOUL)
 
 
+@pytest.fixture(autouse=True)
+def _done_sms_switched_on():
+    """The general/consigned 처리완료 SMS is off unless a lead turns it on (issue 15 B 004); these
+    tests count it to prove the SMS follows the bank's answer exactly once, so it is on here."""
+    from templates_app.models import SmsTemplate
+
+    SmsTemplate.objects.filter(name__startswith=DONE).update(enabled=True)
+
+
 def _done_sms(payout) -> int:
-    return OutboundMessage.objects.filter(template__name=DONE, case=payout.notice.case).count()
+    return (
+        OutboundMessage.objects.filter(template__name__startswith=DONE, case=payout.notice.case)
+        .exclude(status="planned")
+        .count()
+    )  # drafted at the decision, counted once it goes out
 
 
 def _status(payout) -> str:
