@@ -118,8 +118,8 @@ ACTIONS: dict[str, frozenset[Role]] = {
     # Rows are written by the services only (outbox, inbound replies): no change, no delete.
     **_model_actions("cases.caseemail", add=ALL_AGENTS),
     "cases.caseemail.retry": LEADS_AND_MANAGER,
-    # Spent webhook tokens (replay guard): nobody reads or edits them.
-    **_model_actions("cases.inboundmailtoken", view=()),
+    # Spent webhook tokens (replay guard): only auditors read them, nobody edits them.
+    **_model_actions("cases.inboundmailtoken", view=frozenset({Role.AUDITOR})),
     **_model_actions("cases.contactattempt", add=ALL_AGENTS),
     **_model_actions(
         "cases.staffprofile",

@@ -59,6 +59,8 @@ DOMAIN_OUTCOMES = {
         "explain_refund",
         "escalate_business_owner",
         "needs_review",
+        "request_site_evidence",
+        "cancel_site_payment",
     ],
 }
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
