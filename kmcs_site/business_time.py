@@ -126,7 +126,10 @@ def due_at(
         if kind == "payout_batch" and not arg:
             from fines.schedule import PayoutPolicy, scheduled_payout_at
 
-            return scheduled_payout_at(local, payout_policy or PayoutPolicy.from_settings())
+            # the center settings in force when the payout was created decide its batch (a
+            # lead's change for later does not move payouts already promised)
+            policy = payout_policy or PayoutPolicy.from_settings(at=local)
+            return scheduled_payout_at(local, policy)
     except ValueError as exc:
         raise DueRuleError(f"기한 규칙 '{rule}'의 숫자가 올바르지 않습니다.") from exc
     raise DueRuleError(f"알 수 없는 기한 규칙입니다: '{rule}'")

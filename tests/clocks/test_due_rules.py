@@ -101,16 +101,35 @@ def test_payout_batch_rule_can_skip_weekends_by_policy():
     )
 
 
-@pytest.mark.xfail(
-    reason="KNOWN (session 3 closing note): the batch time now comes from the rules app's center settings, not Django settings",
-    strict=False,
-)
 @pytest.mark.django_db  # the center settings (rules app) are rows
-def test_payout_batch_rule_reads_the_settings_by_default(settings):
-    settings.KMCS_PAYOUT_CUTOFF = "12:00"
-    settings.KMCS_PAYOUT_BATCH_TIME = "15:00"
+def test_payout_batch_rule_reads_the_center_settings_in_force_by_default(settings):
+    """Seed 004 "어드민 생성 시간에 따라 당일 또는 익일 14시 지급": the cutoff and batch time are
+    the center settings a lead edits (rules.CenterSettings), read at the payout's moment. Django
+    settings no longer decide them."""
+    from rules.models import CenterSettings
+    from rules.services import center_settings_create
+
+    settings.KMCS_PAYOUT_CUTOFF = "09:00"  # ignored: not a center setting any more
+    in_force = CenterSettings.objects.order_by("-effective_from").first()
+    assert due_at("payout_batch", kst(2024, 6, 20, 12, 30)) == kst(2024, 6, 20, 14, 0)
+    center_settings_create(
+        actor=None,
+        effective_from=kst(2024, 6, 1, 0, 0),
+        payout_cutoff=time(12, 0),
+        payout_batch_time=time(15, 0),
+        dispute_driver_share_pct=in_force.dispute_driver_share_pct,
+        dispute_company_share_pct=in_force.dispute_company_share_pct,
+        dashcam_wait_days=in_force.dashcam_wait_days,
+        evidence_max_distance_m=in_force.evidence_max_distance_m,
+        evidence_time_slack_minutes=in_force.evidence_time_slack_minutes,
+        evidence_parking_window_hours=in_force.evidence_parking_window_hours,
+        coupon_link=in_force.coupon_link,
+        deposit_account=in_force.deposit_account,
+    )
     assert due_at("payout_batch", kst(2024, 6, 20, 12, 30)) == kst(2024, 6, 21, 15, 0)
-    assert due_at("payout_batch", kst(2024, 6, 20, 11, 0)).time() == time(15, 0)
+    assert due_at("payout_batch", kst(2024, 6, 20, 11, 0)) == kst(2024, 6, 20, 15, 0)
+    # before the new row's moment the earlier row is still the rule
+    assert due_at("payout_batch", kst(2024, 5, 31, 12, 30)) == kst(2024, 5, 31, 14, 0)
 
 
 # --- service levels -----------------------------------------------------------------------------
