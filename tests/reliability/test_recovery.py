@@ -221,19 +221,30 @@ def _pending_payout(world, *, arrived: bool, bank) -> FinePayout:
     return payout
 
 
-@pytest.mark.xfail(
-    reason="KNOWN (session 3 closing note): the general-fine 처리완료 SMS is off by default (seed 004); the test still counts it",
-    strict=False,
-)
+DEPOSIT_SMS = "대리_챗봇게시판_과태료_입금예정"
+DONE_SMS = "대리_챗봇게시판_과태료_처리완료"  # prefix of both 처리완료 templates
+
+
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    "done_switch", [False, True], ids=["seed_default", "done_sms_on"], indirect=True
+)
 @pytest.mark.parametrize("arrived", [True, False])
 def test_a_pending_transfer_is_settled_once_from_the_banks_answer(
-    arrived, bank, payout_world, django_capture_on_commit_callbacks
+    arrived, done_switch, bank, payout_world, django_capture_on_commit_callbacks
 ):
+    """Seed 004 ① 7.: the customer's SMS of a general fine is "[고객] 입금 예정 SMS", sent when
+    the payout is created and stating its amount. A transfer settled from the bank's answer
+    pays once and sends nothing the seed does not prescribe; with the general 처리완료 template
+    switched on by a lead (off by default, issue 15 B 004) that SMS leaves exactly once."""
     from templates_app.models import OutboundMessage as Message
 
     payout = _pending_payout(payout_world, arrived=arrived, bank=bank)
-    done_before = Message.objects.filter(template__name="대리_챗봇게시판_과태료_처리완료").count()
+    case = payout.notice.case
+    deposit = Message.objects.get(object_id=case.pk, template__name=DEPOSIT_SMS)
+    assert f"{payout.amount:,}원" in deposit.body
+    done = Message.objects.filter(object_id=case.pk, template__name__startswith=DONE_SMS)
+    assert not done.exclude(status="planned").exists()  # nothing says "paid" before the bank
     if not arrived:
         # Issue 16: the reconciliation never sends. The bank has no such transfer: the payout
         # is scheduled again and the next batch (here: the one that reconciles) sends the key.
@@ -253,13 +264,40 @@ def test_a_pending_transfer_is_settled_once_from_the_banks_answer(
     assert transfer.state == BankTransfer.State.SUCCEEDED
     entries = [e for e in bank.journal.entries() if e["idempotency_key"] == payout.idempotency_key]
     assert len(entries) == 1 and transfer.bank_reference == entries[0]["reference"]
-    done = Message.objects.filter(template__name="대리_챗봇게시판_과태료_처리완료").count()
-    assert done == done_before + 1
     # Again, and through a whole batch run: nothing more moves.
     assert fines.payout_transfers_reconcile() == []
     report = fines.payout_batch_run()
     assert report.reconciled == [] and payout.pk not in report.paid
     assert len(bank.journal.entries()) == 1
+    assert Message.objects.filter(object_id=case.pk, template__name=DEPOSIT_SMS).count() == 1
+    sent = done.exclude(status="planned")
+    if not done_switch:
+        assert not done.exists()
+    else:
+        assert sent.count() == 1
+        assert f"{transfer.amount:,}원" in sent.get().body
+
+
+@pytest.fixture
+def done_switch(request, make_user):
+    """The general/consigned 처리완료 SMS as a lead left it before the fine was decided (the
+    decision plans it only when on). Default: the seed's (off)."""
+    from templates_app.models import SmsTemplate
+    from templates_app.services import template_update
+
+    on = bool(getattr(request, "param", False))
+    template = SmsTemplate.objects.get(code="대리_챗봇게시판_과태료_처리완료_일반위탁콜")
+    if on:
+        template_update(
+            template=template,
+            actor=make_user("team_lead", username="rel_switch_lead"),
+            audience=template.audience,
+            service=template.service,
+            description=template.description,
+            source=template.source,
+            enabled=True,
+        )
+    return on
 
 
 @pytest.mark.django_db
@@ -271,7 +309,7 @@ def test_a_transfer_younger_than_the_threshold_is_left_alone(bank, payout_world,
 
 
 @pytest.fixture
-def payout_world(make_user, settings, tmp_path):
+def payout_world(done_switch, make_user, settings, tmp_path):
     """One scheduled general fine payout (the security tests' world is bigger than needed)."""
     from types import SimpleNamespace
     from zoneinfo import ZoneInfo

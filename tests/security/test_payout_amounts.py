@@ -196,26 +196,81 @@ def test_the_creator_cannot_be_the_approver_in_the_database(cancelled, people):
         FinePayout.objects.filter(pk=payout.pk).update(approved_by=people["agent"])
 
 
-@pytest.mark.xfail(
-    reason="KNOWN (session 3 closing note): the general-fine 처리완료 SMS is off by default (seed 004); the test still reads it",
-    strict=False,
-)
-def test_the_customer_sms_states_the_amount_actually_paid(cancelled, people):
+DEPOSIT_SMS = "대리_챗봇게시판_과태료_입금예정"
+DONE_GENERAL_SMS = "대리_챗봇게시판_과태료_처리완료_일반위탁콜"
+
+
+def _lead_switches(template_code: str, *, on: bool, lead) -> None:
+    """A lead's "사용 (팀장 설정)" switch, through the templates service (history: the lead)."""
+    from templates_app.models import SmsTemplate
+    from templates_app.services import template_update
+
+    template = SmsTemplate.objects.get(code=template_code)
+    template_update(
+        template=template,
+        actor=lead,
+        audience=template.audience,
+        service=template.service,
+        description=template.description,
+        source=template.source,
+        enabled=on,
+    )
+
+
+@pytest.mark.parametrize("done_sms_on", [False, True], ids=["seed_default", "lead_turned_on"])
+def test_the_customer_sms_states_the_amount_actually_paid(done_sms_on, people):
+    """Seed 004 ① 6.-7.: "신규 지급 건 생성 → ... [금액, 계좌번호, 예금주] 정확하게 입력 ...
+    7. [고객] 입금 예정 SMS 전송": the customer's SMS of a general fine is the 입금 예정 SMS, and
+    it states the amount the bank actually transferred. The 일반/위탁콜 processes prescribe no
+    처리완료 SMS: by default none is sent; when a lead has turned that template on, it too
+    states the paid amount and leaves once, however often the batch runs."""
     from templates_app.models import OutboundMessage
 
-    payout = services.payout_create(notice=cancelled.notice, actor=people["agent"], at=AT)
+    _lead_switches(DONE_GENERAL_SMS, on=done_sms_on, lead=people["team_lead"])
+    services.ride_upsert(
+        call_id="931001",
+        actor=people["agent"],
+        started_at=datetime(2024, 6, 15, 22, 0, tzinfo=SEOUL),
+        ended_at=datetime(2024, 6, 15, 22, 40, tzinfo=SEOUL),
+        driver_id="drv-9001",
+        driver_name="김기사",
+        driver_phone=DRIVER_PHONE,
+        fare=25000,
+    )
+    fine = services.fine_intake(
+        facts=fine_facts("931001"),
+        actor=people["agent"],
+        notice_image=_image(),
+        customer_phone=CUSTOMER_PHONE,
+        driver_phone=DRIVER_PHONE,
+        at=AT,
+    )
+    services.payout_cancel(
+        payout=fine.payout, actor=people["team_lead"], reason="고객 계좌 변경 요청", at=AT
+    )
+    payout = services.payout_create(notice=fine.notice, actor=people["agent"], at=AT)
     services.payout_approve(payout=payout, actor=people["team_lead"], at=AT)
     services.payout_batch_run(at=BATCH)
+    services.payout_batch_run(at=BATCH)  # a second run pays and sends nothing more
     transfer = BankTransfer.objects.get(payout=payout)
     assert transfer.state == BankTransfer.State.SUCCEEDED
-    done = OutboundMessage.objects.get(
-        object_id=cancelled.case.pk, template__name="대리_챗봇게시판_과태료_처리완료"
-    )
-    assert f"{transfer.amount:,}원" in done.body and "2,147,483,647" not in done.body
-    deposit = OutboundMessage.objects.get(
-        object_id=cancelled.case.pk, template__name="대리_챗봇게시판_과태료_입금예정"
-    )
-    assert f"{transfer.amount:,}원" in deposit.body
+    paid = f"{transfer.amount:,}원"
+    of_case = OutboundMessage.objects.filter(object_id=fine.case.pk)
+
+    deposits = of_case.filter(template__name=DEPOSIT_SMS).exclude(status="cancelled")
+    assert deposits.exists()
+    for deposit in deposits:
+        assert paid in deposit.body and "2,147,483,647" not in deposit.body
+
+    done = of_case.filter(template__name__startswith="대리_챗봇게시판_과태료_처리완료")
+    if not done_sms_on:
+        assert not done.exists()
+        return
+    sent = done.exclude(status__in=["planned", "cancelled"])
+    assert sent.count() == 1, list(done.values_list("template__name", "status"))
+    message = sent.get()
+    assert message.template.name == DONE_GENERAL_SMS
+    assert paid in message.body and "2,147,483,647" not in message.body
 
 
 def test_the_decision_payout_with_the_notices_own_values_needs_no_approval(fine):
