@@ -104,6 +104,9 @@ def operations_car_number(day: date, n: int) -> dict[str, Any]:
         "lot_name": f"데모 정기권 주차장 {n}호",
         "car_number": f"34나{5600 + n}",
         "new_car_number": f"56다{7800 + n}",
+        # Seed 001 "25.3월 정기권부터": a T월 주차권 request is routed by its pass's month, so
+        # the pass start is part of the request (this month's pass).
+        "start_date": day.replace(day=1).isoformat(),
     }
 
 

@@ -30,10 +30,6 @@ class _Null:
         pass
 
 
-@pytest.mark.xfail(
-    reason="KNOWN (session 3 closing note): 3 of 40 demo cases fail to build after the seed-fidelity changes",
-    strict=False,
-)
 def test_demo_cases_cover_every_playbook_in_every_state_and_rerun_adds_nothing(demo_users):
     call_command("kmcs_demo_cases", force=True, stdout=_Null(), stderr=_Null())
     count = Case.objects.count()
