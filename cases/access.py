@@ -1,9 +1,13 @@
-"""Who may work which case: the bodies of the object rules in ``kmcs_site.permissions``.
+"""Who may work which case: the object rules of the case actions in ``kmcs_site.permissions``.
 
 Leads, deputies and managers work every case; an agent works a case that is assigned to them
 (the guardian object permission ``cases.work_case``, granted and revoked by ``case_assign``) or
 an unassigned case of a service they work (``StaffProfile.services``). Seeing a case is the same
 question: an agent never sees another agent's case (screens answer 404, not 403).
+
+The permission module declares which actions are object-scoped (``OBJECT_SCOPED``) and imports
+no app; :func:`register_rules` (called from ``CasesConfig.ready``) hands it the rules below, so
+the dependency runs one way: cases -> kmcs_site.permissions.
 """
 
 from __future__ import annotations
@@ -87,3 +91,66 @@ def agent_may_take(user, roles: frozenset[str], case) -> bool:
     if case.created_by_id is not None and case.created_by_id == user.pk:
         return True
     return not is_agent_only(roles) or case.service in agent_services(user)
+
+
+# --- the object rules, registered with kmcs_site.permissions --------------------------------
+def case_work_rule(user, roles, obj) -> bool:
+    """Working (or seeing) a case or a row of it: every case for leads, managers and auditors;
+    an agent the cases they may work."""
+    return not is_agent_only(roles) or agent_may_work(user, case_of(obj))
+
+
+def case_revise_facts_rule(user, roles, obj) -> bool:
+    """An agent revises the facts of a case assigned to them ("own cases"); an unassigned case
+    is taken first, so every revision has an owner who answers for it."""
+    return not is_agent_only(roles) or case_of(obj).assignee_id == user.pk
+
+
+def case_take_rule(user, roles, obj) -> bool:
+    return agent_may_take(user, roles, obj)
+
+
+def message_rule(user, roles, obj) -> bool:
+    """A message is seen and acted on as its case is (issue 12): an agent only the messages of
+    the cases they may work; a message of no case only by the roles that see every case.
+    ``obj`` is the message or its case (the case page asks before it picks a message)."""
+    if not is_agent_only(roles):
+        return True
+    case = message_case(obj)
+    return case is not None and agent_may_work(user, case)
+
+
+#: action -> rule; every action here is declared in kmcs_site.permissions.OBJECT_SCOPED.
+RULES = {
+    "cases.case.view": case_work_rule,
+    "cases.case.change": case_work_rule,
+    "cases.case.decide": case_work_rule,
+    "cases.case.close": case_work_rule,
+    "cases.case.force_close": case_work_rule,
+    "cases.casestep.change": case_work_rule,
+    "cases.casestep.send": case_work_rule,
+    "cases.casestep.mark_na": case_work_rule,
+    "cases.escalationpost.add": case_work_rule,
+    "cases.escalationpost.change": case_work_rule,
+    "cases.escalationpost.publish": case_work_rule,
+    "cases.escalationpost.retry": case_work_rule,
+    "cases.caseemail.add": case_work_rule,
+    "cases.caseemail.retry": case_work_rule,
+    "cases.contactattempt.add": case_work_rule,
+    "cases.case.link": case_work_rule,
+    "cases.case.merge": case_work_rule,
+    "cases.case.revise_facts": case_revise_facts_rule,
+    "cases.case.take": case_take_rule,
+    "templates_app.outboundmessage.view": message_rule,
+    "templates_app.outboundmessage.retry": message_rule,
+    "templates_app.outboundmessage.retry_dead_letter": message_rule,
+    "templates_app.outboundmessage.mark_sent_by_hand": message_rule,
+}
+
+
+def register_rules() -> None:
+    """Hand the rules above to the permission module (``CasesConfig.ready``; idempotent)."""
+    from kmcs_site.permissions import register_object_rule
+
+    for action, rule in RULES.items():
+        register_object_rule(action, rule)

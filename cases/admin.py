@@ -17,9 +17,17 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from cases.admin_display import (
+    facts_history_text,
+    outcome_history_text,
+    proposal_history_text,
+    rows_html,
+    steps_html,
+)
+from cases.admin_search import CaseAdminSearchMixin, PhoneSearchFilter
 from cases.exceptions import CaseError, FactsInvalid
 from cases.forms import OverrideForm
 from cases.labels import figure_rows, outcome_filter_choices, outcome_label
@@ -33,6 +41,7 @@ from cases.models import (
     EscalationPost,
     Service,
     StaffProfile,
+    Status,
     UnmaskLog,
 )
 from cases.proposals import proposal_fingerprint
@@ -51,11 +60,12 @@ from cases.services import (
     staff_profile_set_services,
 )
 from kmcs_site.admin import AuditedAdmin, RoleAdminMixin
+from kmcs_site.pagination import CappedCountPaginator
 from kmcs_site.permissions import ALL_AGENTS, user_can
-from templates_app.paginators import CappedCountPaginator
 
 #: The decide confirmation renders every message of every selected case: keep it readable.
 DECIDE_BATCH_LIMIT = 20
+CLOSED_READ_ONLY = _("종결된 케이스는 읽기 전용입니다. 수정하려면 먼저 재오픈해 주세요.")
 
 
 # --- inlines: read-only views of what services wrote -----------------------------------------
@@ -157,17 +167,6 @@ class CaseRecordForm(forms.ModelForm):
         )
 
 
-def _rows_html(rows):
-    """(label, value) pairs as a definition list (values escaped): what the admin shows
-    instead of raw JSON with English keys."""
-    if not rows:
-        return "-"
-    return format_html(
-        '<dl class="kmcs-rows">{}</dl>',
-        format_html_join("", "<dt>{}</dt><dd>{}</dd>", ((str(k), str(v)) for k, v in rows)),
-    )
-
-
 # --- list filters that never scan the cases table -------------------------------------------
 def declared_outcome_codes() -> tuple[str, ...]:
     """Every outcome code the playbooks declare (their ``OUTCOMES``), playbook by playbook."""
@@ -202,8 +201,14 @@ class AssigneeListFilter(admin.RelatedFieldListFilter):
 
 # --- cases ---------------------------------------------------------------------------------
 @admin.register(Case)
-class CaseAdmin(AuditedAdmin):
+class CaseAdmin(CaseAdminSearchMixin, AuditedAdmin):
     form = CaseRecordForm
+    # The history page writes facts and the proposal in Korean, not as the stored JSON.
+    history_value_formatters = {
+        "facts": facts_history_text,
+        "proposal": proposal_history_text,
+        "outcome": outcome_history_text,
+    }
     list_display = (
         "id",
         "playbook",
@@ -224,6 +229,7 @@ class CaseAdmin(AuditedAdmin):
         ("outcome", OutcomeListFilter),
         "channel",
         ("assignee", AssigneeListFilter),
+        PhoneSearchFilter,
         "created_at",
     )
     # Exact lookups: each hits its own btree index (call ID, TID, payment ID, phone's last four
@@ -235,7 +241,7 @@ class CaseAdmin(AuditedAdmin):
         "customer_phone_last4__exact",
         "driver_id__exact",
     )
-    search_help_text = _("콜 ID, 충전 TID, 주차 결제 ID, 기사 ID 또는 고객 전화번호 끝 4자리")
+    # Search: cases.admin_search (workspace lookups, POSTed box, phones by token).
     list_select_related = ("consultation_type", "assignee")
     paginator = CappedCountPaginator
     ordering = ("-created_at", "-id")
@@ -373,9 +379,33 @@ class CaseAdmin(AuditedAdmin):
             raise Http404("케이스를 찾을 수 없습니다.")
         return obj
 
+    def has_change_permission(self, request, obj=None):
+        # A closed case is read-only until a lead reopens it (case_record_update refuses too):
+        # the page shows it without a form, instead of a form whose save is then refused.
+        if obj is not None and obj.status == Status.CLOSED:
+            return False
+        return super().has_change_permission(request, obj)
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        self._visible_or_404(request, object_id)
+        case = self._visible_or_404(request, object_id)
+        if case.status == Status.CLOSED:
+            if request.method == "POST":
+                # One message saying why nothing changed (not an error beside a "saved").
+                self.message_user(request, CLOSED_READ_ONLY, messages.WARNING)
+                return redirect(request.path)
+            extra_context = {**(extra_context or {}), "closed_notice": CLOSED_READ_ONLY}
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def log_change(self, request, obj, message):
+        if getattr(request, "_kmcs_save_refused", False):
+            return None  # nothing was saved: no "changed" entry in the admin log either
+        return super().log_change(request, obj, message)
+
+    def response_change(self, request, obj):
+        if getattr(request, "_kmcs_save_refused", False):
+            # The service refused (its message is already shown): back to the page, no success.
+            return redirect(request.path)
+        return super().response_change(request, obj)
 
     def history_view(self, request, object_id, extra_context=None):
         self._visible_or_404(request, object_id)
@@ -395,7 +425,9 @@ class CaseAdmin(AuditedAdmin):
                 **{name: form.cleaned_data[name] for name in form.changed_data},
             )
         except CaseError as exc:
-            # The form already passed: this is a rule (closed case, ...). Say so, change nothing.
+            # The form already passed: this is a rule. Say so, change nothing, and tell
+            # response_change / log_change that nothing was saved.
+            request._kmcs_save_refused = True
             self.message_user(request, exc.message, messages.ERROR)
 
     # --- display ------------------------------------------------------------------------
@@ -420,7 +452,7 @@ class CaseAdmin(AuditedAdmin):
     def facts_display(self, case):
         from cases.views.presenters import fact_rows
 
-        return _rows_html([(label, value) for _name, label, value in fact_rows(case)])
+        return rows_html([(label, value) for _name, label, value in fact_rows(case)])
 
     @admin.display(description=_("결정 당시 제안"))
     def proposal_display(self, case):
@@ -430,8 +462,13 @@ class CaseAdmin(AuditedAdmin):
         rows = [(_("제안 결과"), outcome_label(case.playbook, snapshot.get("outcome")))]
         if snapshot.get("reason"):
             rows.append((_("사유"), snapshot["reason"]))
+        if snapshot.get("consultation_type"):
+            rows.append((_("상담유형"), " ▶ ".join(snapshot["consultation_type"])))
         rows += figure_rows(snapshot.get("figures"))
-        return _rows_html(rows)
+        templates = [m.get("template", "") for m in snapshot.get("messages") or ()]
+        if templates:
+            rows.append((_("문자"), ", ".join(t for t in templates if t)))
+        return format_html("{}{}", rows_html(rows), steps_html(snapshot.get("steps") or ()))
 
     @admin.display(description=_("다른 결과로 결정"))
     def override_link(self, case):

@@ -20,9 +20,9 @@ from cases.exceptions import CaseError
 from cases.mail_selectors import emails_visible_to
 from cases.models import CaseEmail
 from kmcs_site.admin import AuditedAdmin
+from kmcs_site.pagination import CappedCountPaginator
 from kmcs_site.permissions import user_can
 from kmcs_site.privacy import mask_email, mask_text
-from templates_app.paginators import CappedCountPaginator
 
 #: "123", "#123", "KMCS-123", "[KMCS-123]": a case id in the search box.
 CASE_ID_SEARCH = re.compile(r"^\[?(?:KMCS-|#)?(\d{1,12})\]?$", re.IGNORECASE)

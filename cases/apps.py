@@ -7,6 +7,12 @@ class CasesConfig(AppConfig):
     verbose_name = _("상담 케이스")
 
     def ready(self) -> None:
+        # Who may work which case: cases.access hands its object rules to the permission
+        # module, which imports no app (kmcs_site.permissions.OBJECT_SCOPED declares them).
+        from cases.access import register_rules
+
+        register_rules()
+
         # A delivered message of a plan step settles the step (cases.services.plan): the
         # outbox (templates_app) saves the message and never imports cases.
         from django.db.models.signals import post_save

@@ -39,7 +39,9 @@ class FactField:
     """How one serializer field travels through the form."""
 
     name: str
-    kind: str  # "bool" | "nullbool" | "value"
+    kind: str  # "bool" | "nullbool" | "value" | "attachment"
+    #: For an "attachment" field: the attachment kind whose file answers the fact.
+    attachment_kind: str = ""
 
 
 def _initial(field: drf.Field) -> Any:
@@ -65,7 +67,9 @@ def _form_field(field: drf.Field) -> tuple[forms.Field, str]:
             return forms.CharField(widget=widget, initial=initial, **common), "nullbool"
         return forms.BooleanField(widget=forms.CheckboxInput(attrs=attrs), **common), "bool"
     if isinstance(field, drf.ChoiceField):
-        choices = list(field.choices.items())
+        # A fact among rows (운영사): the rows in use now, not the list the code was written with.
+        current = getattr(field, "current_choices", None)
+        choices = list((current() if current else field.choices).items())
         if not field.required or field.allow_null or field.default is not drf.empty:
             choices = [("", "---------"), *choices]
         return forms.CharField(widget=forms.Select(choices=choices, attrs=attrs), **common), "value"
@@ -111,6 +115,8 @@ class FactsForm(forms.Form):
         out: dict[str, Any] = {}
         for spec in self.fact_fields:
             value = data.get(spec.name)
+            if spec.kind == "attachment":
+                continue  # the service sets it from the files (attachment_uploads)
             if spec.kind == "bool":
                 out[spec.name] = bool(value)
             elif spec.kind == "nullbool":
@@ -119,6 +125,14 @@ class FactsForm(forms.Form):
             elif value not in (None, ""):
                 out[spec.name] = value
         return out
+
+    def attachment_uploads(self) -> list[tuple[str, Any]]:
+        """(attachment kind, file) for each file given with the inquiry."""
+        return [
+            (spec.attachment_kind, self.cleaned_data[spec.name])
+            for spec in self.fact_fields
+            if spec.kind == "attachment" and self.cleaned_data.get(spec.name)
+        ]
 
     def add_service_errors(self, errors: Mapping[str, list[str]]) -> None:
         """Put ``FactsInvalid.errors`` (field -> Korean messages) on the matching fields."""
@@ -138,8 +152,23 @@ def facts_form_class(module: ModuleType) -> type[FactsForm]:
     """A :class:`FactsForm` subclass for the playbook ``module`` (its ``FACTS``)."""
     attrs: dict[str, Any] = {}
     specs = []
+    from cases.attachments import ATTACHMENT_FACTS, validate_attachment
+
+    # A "첨부 여부" fact comes from the files attached with the inquiry, not a checkbox (#14.4).
+    attached = {fact: kind for kind, fact in ATTACHMENT_FACTS.get(module.CODE, {}).items()}
     for name, field in module.FACTS().fields.items():
         if field.read_only or name in CASE_FIELDS or name in FactsForm.base_fields:
+            continue
+        if name in attached:
+            attrs[name] = forms.FileField(
+                label=field.label.removesuffix(" 여부"),
+                help_text=field.help_text or "",
+                required=False,
+                validators=[validate_attachment],
+                widget=forms.FileInput(attrs={"accept": "image/*,application/pdf"}),
+            )
+            attrs[name].fact_required = False
+            specs.append(FactField(name=name, kind="attachment", attachment_kind=attached[name]))
             continue
         form_field, kind = _form_field(field)
         form_field.fact_required = field.required  # shown as required; FACTS enforces it

@@ -249,6 +249,57 @@ def figure_rows(figures: Mapping[str, Any] | None) -> list[tuple[str, str]]:
     return rows
 
 
+# --------------------------------------------------------------------------- facts
+#: Labels of facts a case may hold without its playbook's FACTS naming them now (a fact of an
+#: earlier playbook version, a key an import carried): the serializer's label wins when it has
+#: one, so these are the fallback that keeps a code off the page.
+FACT_LABELS: dict[str, str] = {
+    "service_type": "서비스 타입(콜타입)",
+    "cancel_scheduled": "즉시 취소 불가 (취소예정)",
+    "fare_amount": "결제(취소)금액",
+    "cancelled_amount": "취소금액(기처리)",
+    "pass_amount": "주차패스 결제금액",
+    "paid_amount": "결제금액",
+    "daily_max_fee": "일최대요금",
+    "extra_fee_per_unit": "단위당 추가요금(원)",
+    "amount": "금액",
+}
+
+#: Facts that are amounts of money (원): written "12,000원" wherever a fact is shown.
+WON_FACTS = frozenset(
+    {
+        "amount",
+        "cancelled_amount",
+        "daily_max_fee",
+        "extra_fee_per_unit",
+        "fare_amount",
+        "paid_amount",
+        "pass_amount",
+    }
+    | {key for key, (_label, kind) in FIGURES.items() if kind == "won"}
+)
+
+
+def fact_label(name: str, field: Any = None) -> str:
+    """The Korean label of fact ``name``: the FACTS field's, else the registry's, else the
+    figure's of the same key; the code only when nobody knows it."""
+    label = getattr(field, "label", None)
+    if label:
+        return str(label)
+    return FACT_LABELS.get(name) or FIGURES.get(name, (name, ""))[0]
+
+
+def format_fact(name: str, value: Any) -> str:
+    """A fact's value as the screens write it: amounts "12,000원", 예/아니오, "—" for none."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "예" if value else "아니오"
+    if name in WON_FACTS:
+        return format_figure("won", value)
+    return str(value)
+
+
 def due_rule_label(rule: str | None) -> str:
     """``business_days:5`` -> '영업일 5일 이내' (the due rules of kmcs_site.business_time)."""
     if not rule:
@@ -273,3 +324,25 @@ def due_rule_label(rule: str | None) -> str:
         inner = due_rule_label(target) if target and not target.startswith("service_level") else ""
         return f"{who.get(arg, '서비스 수준')} 회신 ({inner})" if inner else "서비스 수준 기한"
     return rule
+
+
+# --------------------------------------------------------------------------- choices
+#: ``{(choices class, language): {value: label}}``: each choice list's labels, translated once
+#: per language per process (issue 17.2). ``get_status_display()`` rebuilds the choices and
+#: runs gettext on every call: about 4,200 calls for one admin changelist page.
+_CHOICE_LABELS: dict[tuple[type, str | None], dict[str, str]] = {}
+
+
+def choice_label(choices: type, value: Any) -> str:
+    """The label of ``value`` in the ``TextChoices`` class ``choices``, in the active language,
+    from a per-language table built once; the value itself when the class does not know it."""
+    from django.utils.translation import get_language
+
+    key = (choices, get_language())
+    table = _CHOICE_LABELS.get(key)
+    if table is None:
+        table = {str(v): str(label) for v, label in choices.choices}
+        _CHOICE_LABELS[key] = table
+    if value is None:
+        return ""
+    return table.get(str(value), str(value))

@@ -24,11 +24,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
+from cases.labels import WON_FACTS, fact_label, format_fact
 from cases.models import (
     AgitDelivery,
     Case,
@@ -63,6 +65,8 @@ KINDS = {
     "email": "메일",
     "contact": "OB",
     "unmask": "전화번호 조회",
+    "link": "관련 케이스",
+    "attachment": "첨부파일",
 }
 
 
@@ -77,6 +81,8 @@ class TimelineEvent:
     changes: tuple[tuple[str, str, str], ...] = ()
     #: Tie-break inside one instant: the order the sources were written in a transaction.
     seq: int = 0
+    #: An attachment event's file: (case id, attachment id, has a thumbnail), for its links.
+    attachment: tuple[int, int, bool] | None = None
 
     @property
     def kind_label(self) -> str:
@@ -125,7 +131,7 @@ def outcome_label(playbook: str, code: str | None) -> str:
 
 
 def _masked(text: str) -> str:
-    from cases.views.history import mask_text
+    from kmcs_site.history import mask_text
 
     return mask_text(text or "")
 
@@ -157,6 +163,8 @@ def fact_value(field, value: Any) -> str:
     name = getattr(field, "field_name", "") or ""
     if "account" in name:
         return "(비공개)"
+    if name in WON_FACTS:
+        return format_fact(name, value)
     return _masked(str(value))
 
 
@@ -171,7 +179,9 @@ def revision_changes(playbook: str, revision: FactRevision) -> tuple[tuple[str, 
     rows = []
     for name in revision.changed or ():
         f = fields.get(name)
-        label = str(getattr(f, "label", None) or name)
+        label = fact_label(name, f)
+        if f is None:  # a fact FACTS no longer names: format it by its name alone
+            f = SimpleNamespace(field_name=name)
         rows.append(
             (
                 label,
@@ -648,6 +658,63 @@ def _unmask_events(case: Case, limit: int) -> tuple[list[TimelineEvent], bool]:
     ], more
 
 
+def _attachment_events(case: Case, limit: int) -> tuple[list[TimelineEvent], bool]:
+    from cases.models import CaseAttachment
+
+    rows, more = _newest(
+        CaseAttachment.objects.filter(case_id=case.pk).select_related("uploaded_by"),
+        limit,
+        "uploaded_at",
+        "pk",
+    )
+    return [
+        TimelineEvent(
+            a.uploaded_at,
+            "attachment",
+            f"첨부파일 추가: {a.get_kind_display()} ({a.detected_format})",
+            person(a.uploaded_by),
+            _masked(a.note),
+            attachment=(case.pk, a.pk, bool(a.thumbnail)),
+        )
+        for a in rows
+    ], more
+
+
+def _link_events(case: Case, limit: int) -> tuple[list[TimelineEvent], bool]:
+    """Links made on this case or to it (issue 14.3): the original's timeline shows the
+    duplicates merged into it, the duplicate's where it went."""
+    from django.db.models import Q
+
+    from cases.models import CaseLink, LinkKind
+
+    rows, more = _newest(
+        CaseLink.objects.filter(Q(case_id=case.pk) | Q(other_id=case.pk)).select_related(
+            "created_by"
+        ),
+        limit,
+        "created_at",
+        "pk",
+    )
+    events = []
+    for link in rows:
+        mine = link.case_id == case.pk
+        other = link.other_id if mine else link.case_id
+        if link.kind == LinkKind.MERGED:
+            label = (
+                f"병합: 케이스 #{other}로 병합됨 (이 케이스 종결)"
+                if mine
+                else f"병합: 중복 케이스 #{other}가 이 케이스로 병합됨"
+            )
+        else:
+            label = f"관련 케이스 연결: #{other} ({link.get_kind_display()})"
+        events.append(
+            TimelineEvent(
+                link.created_at, "link", label, person(link.created_by), _masked(link.note)
+            )
+        )
+    return events, more
+
+
 def case_timeline(*, case: Case, limit: int = DEFAULT_LIMIT, now=None) -> Timeline:
     """The story of ``case`` (already fetched through a scoped selector), oldest first: the
     newest ``limit`` events. A fixed number of queries (about ten) whatever the case's size."""
@@ -664,6 +731,8 @@ def case_timeline(*, case: Case, limit: int = DEFAULT_LIMIT, now=None) -> Timeli
         lambda: _email_events(case, limit),
         lambda: _contact_events(case, limit),
         lambda: _unmask_events(case, limit),
+        lambda: _link_events(case, limit),
+        lambda: _attachment_events(case, limit),
     ):
         found, more = source()
         events += found

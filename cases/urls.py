@@ -6,11 +6,14 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from cases.views import actions, auditor, workspace
+from cases.views import actions, attachments, auditor, live, workspace
+from cases.views import search as search_views
 
 workspace_patterns = [
     path("", workspace.QueueView.as_view(), name="queue"),
     path("cases/", workspace.CaseListView.as_view(), name="case_list"),
+    path("next/", live.NextCaseView.as_view(), name="case_next"),
+    path("search/", search_views.SearchView.as_view(), name="search"),
     path("cases/new/", workspace.CaseNewChooseView.as_view(), name="case_new"),
     path("cases/new/<str:playbook>/", workspace.CaseCreateView.as_view(), name="case_create"),
     path("cases/<int:case_id>/", workspace.CaseDetailView.as_view(), name="case"),
@@ -65,6 +68,23 @@ workspace_patterns = [
         name="case_transition",
     ),
     path("cases/<int:case_id>/unmask/", actions.UnmaskView.as_view(), name="case_unmask"),
+    path("cases/<int:case_id>/link/", search_views.CaseLinkView.as_view(), name="case_link"),
+    path("cases/<int:case_id>/merge/", search_views.CaseMergeView.as_view(), name="case_merge"),
+    path(
+        "cases/<int:case_id>/attachments/",
+        attachments.AttachmentAddView.as_view(),
+        name="case_attachment_add",
+    ),
+    path(
+        "cases/<int:case_id>/attachments/<int:attachment_id>/",
+        attachments.AttachmentFileView.as_view(),
+        name="case_attachment",
+    ),
+    path(
+        "cases/<int:case_id>/attachments/<int:attachment_id>/thumbnail/",
+        attachments.AttachmentFileView.as_view(thumbnail=True),
+        name="case_attachment_thumbnail",
+    ),
     path(
         "cases/<int:case_id>/facts/",
         workspace.FactsRevisionView.as_view(),

@@ -100,9 +100,13 @@ def facts_revision_form(module, case, data=None) -> FactsRevisionForm:
     """The revision form of ``case`` (its playbook ``module``), bound to ``data`` if given."""
     attrs: dict[str, Any] = {}
     specs = []
+    from cases.attachments import attachment_facts
+
     serializer_fields = module.FACTS().fields
+    # "첨부 여부" facts follow the case's attachments (issue 14.4): no checkbox to revise them.
+    from_attachments = attachment_facts(module.CODE)
     for name, field in serializer_fields.items():
-        if field.read_only or name in CASE_FIELDS:
+        if field.read_only or name in CASE_FIELDS or name in from_attachments:
             continue
         form_field, kind = _form_field(field)
         form_field.fact_required = field.required

@@ -31,10 +31,11 @@ from fines.models import (
     Ride,
 )
 from fines.schedule import SEOUL, PayoutPolicy, batch_moment
+from fines.services.settlement import OUTCOMES as SETTLE_OUTCOMES
 from fines.validators import stored_image_type
 from kmcs_site.admin import AuditedAdmin
+from kmcs_site.pagination import CappedCountPaginator
 from kmcs_site.permissions import user_can
-from templates_app.paginators import CappedCountPaginator
 from templates_app.phones import mask_phone
 
 
@@ -519,7 +520,13 @@ class FinePayoutAdmin(ReadOnlyMixin, AuditedAdmin):
     search_help_text = _("콜 ID로 검색 (계좌번호 전체는 아래 '계좌번호로 검색' 양식으로)")
     list_select_related = ("created_by", "approved_by")
     exclude = ("account", "account_hash", "account_length")
-    actions = ("approve_selected", "reject_selected", "cancel_selected", "run_batch_now")
+    actions = (
+        "approve_selected",
+        "reject_selected",
+        "cancel_selected",
+        "settle_selected",
+        "run_batch_now",
+    )
     change_list_template = "admin/fines/finepayout/change_list.html"
 
     def get_readonly_fields(self, request, obj=None):
@@ -698,6 +705,42 @@ class FinePayoutAdmin(ReadOnlyMixin, AuditedAdmin):
                 ),
                 f"지급 #{payout.pk} 취소",
             )
+
+    @admin.action(
+        description=_("확인 필요 건 수동 확인 (은행에 확인한 결과 기록, 재이체 없음)"),
+        permissions=["settle"],
+    )
+    def settle_selected(self, request, queryset):
+        """Asks what the bank said on an intermediate page, then records it for each selected
+        payout (fines.services.settlement: never a transfer)."""
+        form = forms.SettleForm(request.POST if "outcome" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            data = form.cleaned_data
+            for payout in queryset:
+                _run(
+                    request,
+                    lambda p=payout: services.payout_settle_manually(
+                        payout=p,
+                        actor=request.user,
+                        outcome=data["outcome"],
+                        note=data["note"],
+                        bank_reference=data["bank_reference"],
+                    ),
+                    f"지급 #{payout.pk} 수동 확인: {SETTLE_OUTCOMES[data['outcome']]}",
+                )
+            return None
+        return TemplateResponse(
+            request,
+            "admin/fines/finepayout/settle.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": _("확인 필요 지급 건 수동 확인"),
+                "form": form,
+                "payouts": queryset,
+                "action": "settle_selected",
+            },
+        )
 
     @admin.action(
         description=_("지급 배치 지금 실행 (지난 배치 미지급분)"), permissions=["run_batch"]

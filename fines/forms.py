@@ -73,6 +73,31 @@ class ReasonForm(forms.Form):
     )
 
 
+class SettleForm(forms.Form):
+    """What the bank told a lead about a payout in 확인 필요 (fines.services.settlement)."""
+
+    outcome = forms.ChoiceField(
+        label=_("은행 확인 결과"),
+        choices=[
+            ("paid", _("지급 완료 확인 (은행이 입금을 확인)")),
+            ("not_paid", _("미이체 확인 (은행에 이체 없음: 실패로 기록, 재지급은 새 지급 건)")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    bank_reference = forms.CharField(
+        label=_("은행 거래고유번호"),
+        max_length=64,
+        required=False,
+        help_text=_("지급 완료 확인일 때 필수"),
+    )
+    note = forms.CharField(
+        label=_("확인 메모"),
+        max_length=200,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("은행 담당자, 확인 시각 등"),
+    )
+
+
 class EvidenceReviewForm(ReasonForm):
     accept_mismatch = forms.TypedChoiceField(
         label=_("결정"),

@@ -8,7 +8,9 @@ One HTTP client, three doors KMCS uses:
 - :class:`OpenBankingTransferGateway` (``KMCS_BANK_TRANSFER_GATEWAY``): 입금이체
   ``POST /v2.0/transfer/deposit/acnt_num`` from our contract account (약정계좌) in the 14:00
   batch, 이체결과조회 ``POST /v2.0/transfer/result`` for an uncertain one, and the statement of
-  the contract account (거래내역조회-like ``GET /v2.0/account/transaction_list``) for the daily
+  the contract account (거래내역조회 by account number, ``GET
+  /v2.0/account/transaction_list/acnt_num`` with ``bank_code_std`` + ``account_num``; the
+  published spec shows the ``/fin_num`` form with the same query parameters) for the daily
   reconciliation report.
 - the token: OAuth2 client credentials ``POST /oauth/2.0/token`` (scope ``oob``), cached until
   shortly before it expires, fetched again once on a 401.
@@ -29,7 +31,8 @@ How answers are classified (the batch relies on it):
 
 Configuration (environment): ``KMCS_OPENBANKING_URL``, ``KMCS_OPENBANKING_CLIENT_ID``,
 ``KMCS_OPENBANKING_CLIENT_SECRET``, ``KMCS_OPENBANKING_ORG_CODE``,
-``KMCS_OPENBANKING_CNTR_ACCOUNT``, ``KMCS_OPENBANKING_PASS_PHRASE``,
+``KMCS_OPENBANKING_CNTR_ACCOUNT``, ``KMCS_OPENBANKING_CNTR_BANK_CODE``,
+``KMCS_OPENBANKING_PASS_PHRASE``,
 ``KMCS_OPENBANKING_TIMEOUT``.
 """
 
@@ -346,9 +349,10 @@ class OpenBankingClient:
         stamp = day.strftime("%Y%m%d")
         body = self.call(
             "GET",
-            "/v2.0/account/transaction_list",
+            "/v2.0/account/transaction_list/acnt_num",
             {
                 "bank_tran_id": _inquiry_tran_id(self.org_code),
+                "bank_code_std": settings.KMCS_OPENBANKING_CNTR_BANK_CODE,
                 "account_num": settings.KMCS_OPENBANKING_CNTR_ACCOUNT,
                 "inquiry_type": "O",
                 "inquiry_base": "D",

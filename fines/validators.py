@@ -6,6 +6,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 
+from kmcs_site.uploads import IMAGE_TYPES, UploadMessages
+from kmcs_site.uploads import detect_image_format as _detect_image_format
+
 call_id_validator = RegexValidator(
     r"^\d{1,20}$", "콜ID는 숫자만 입력할 수 있습니다 (최대 20자리).", code="call_id"
 )
@@ -13,55 +16,26 @@ call_id_validator = RegexValidator(
 
 #: The raster formats a notice may be, with the extension and content type they are stored and
 #: served under. The client's file name and content type are never used for either.
-NOTICE_IMAGE_TYPES: dict[str, tuple[str, str]] = {
-    "JPEG": ("jpg", "image/jpeg"),
-    "PNG": ("png", "image/png"),
-    "GIF": ("gif", "image/gif"),
-    "WEBP": ("webp", "image/webp"),
-}
+NOTICE_IMAGE_TYPES: dict[str, tuple[str, str]] = IMAGE_TYPES
 
 NOT_IMAGE_MESSAGE = "고지서 이미지가 아닙니다. JPG·PNG·GIF·WEBP 이미지 파일을 올려 주세요."
-
-
-def _too_many_pixels(limit: int) -> ValidationError:
-    return ValidationError(
-        f"고지서 이미지가 너무 큽니다 (최대 {limit // 10_000:,}만 화소). "
-        "해상도를 줄여서 다시 올려 주세요.",
-        code="too_many_pixels",
-    )
+NOTICE_WORDING = UploadMessages(
+    not_image=NOT_IMAGE_MESSAGE,
+    too_many_pixels="고지서 이미지가 너무 큽니다 (최대 {limit}만 화소). "
+    "해상도를 줄여서 다시 올려 주세요.",
+)
 
 
 def detect_image_format(upload) -> str:
     """The format Pillow reads from the file's own bytes (``"PNG"``, ``"GIF"``, ...).
 
     Refuses (ValidationError, Korean) a file that is not an image, fails verification, or
-    declares more pixels than ``KMCS_FINE_NOTICE_MAX_PIXELS``: a decompression bomb is a few
-    hundred bytes that would decode to gigabytes. Only the header is read for the size, and
-    Pillow's own bomb error and warning become the same refusal, never a 500.
+    declares more pixels than ``KMCS_FINE_NOTICE_MAX_PIXELS`` (a decompression bomb): the
+    shared upload check of ``kmcs_site.uploads`` with the notice's wording.
     """
-    import warnings
-
-    from PIL import Image, UnidentifiedImageError
-
-    limit = settings.KMCS_FINE_NOTICE_MAX_PIXELS
-    position = upload.tell() if hasattr(upload, "tell") else 0
-    try:
-        upload.seek(0)
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(upload) as image:
-                width, height = image.size
-                if width * height > limit:
-                    raise _too_many_pixels(limit)
-                fmt = image.format
-                image.verify()
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise _too_many_pixels(limit) from exc
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
-        raise ValidationError(NOT_IMAGE_MESSAGE, code="not_image") from exc
-    finally:
-        upload.seek(position)
-    return fmt
+    return _detect_image_format(
+        upload, max_pixels=settings.KMCS_FINE_NOTICE_MAX_PIXELS, wording=NOTICE_WORDING
+    )
 
 
 def validate_notice_image(upload) -> None:

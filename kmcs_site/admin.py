@@ -1,11 +1,25 @@
 """Admin plumbing shared by every app: permissions come from kmcs_site.permissions only."""
 
-from django.contrib import admin
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
-from simple_history.admin import SimpleHistoryAdmin
+import dataclasses
+from collections.abc import Callable
+from typing import Any
 
+from django.apps import apps
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+from simple_history.models import DeletedObject
+from simple_history.template_utils import HistoricalRecordContextHelper
+
+from .history import EMPTY, display_value
 from .permissions import model_action, user_can
+
+#: (value, historical record) -> the text the history page shows for one field's value.
+HistoryFormatter = Callable[[Any, Any], str]
 
 
 class RoleAdminMixin:
@@ -41,6 +55,43 @@ class RoleAdminMixin:
         raise AttributeError(name)
 
 
+class KoreanHistoryValues(HistoricalRecordContextHelper):
+    """The "변경 내용" column of simple-history's page written as the audit trail writes it
+    (kmcs_site.history.display_value): choice labels, Seoul times, 예/아니오, masked phones,
+    people by name, "—" for nothing (not "None" or "삭제된 사용자 (pk=None)")."""
+
+    def __init__(self, model, record, *, formatters: dict[str, HistoryFormatter], **kwargs):
+        super().__init__(model, record, **kwargs)
+        self.formatters = formatters
+
+    def format_delta_change(self, change):
+        if isinstance(change.old, dict) and isinstance(change.new, dict):
+            # A JSON field (a case's facts): only the keys that changed, not the whole blob.
+            keys = [
+                k for k in {**change.old, **change.new} if change.old.get(k) != change.new.get(k)
+            ]
+            change = dataclasses.replace(
+                change,
+                old={k: change.old[k] for k in keys if k in change.old},
+                new={k: change.new[k] for k in keys if k in change.new},
+            )
+        return super().format_delta_change(change)
+
+    def prepare_delta_change_value(self, change, value):
+        model_field = self.model._meta.get_field(change.field)
+        if isinstance(model_field, models.ManyToManyField):
+            return super().prepare_delta_change_value(change, value)
+        if isinstance(value, DeletedObject):
+            return EMPTY if value.pk is None else f"#{value.pk}"
+        if isinstance(value, get_user_model()):
+            return value.get_full_name() or value.get_username()
+        if isinstance(value, models.Model):
+            return str(value)
+        if change.field in self.formatters and value not in (None, ""):
+            return self.formatters[change.field](value, self.record)
+        return display_value(model_field, change.field, value)
+
+
 class AuditedAdmin(RoleAdminMixin, SimpleHistoryAdmin):
     """Base admin for audited models: role permissions + simple-history's history view.
 
@@ -49,6 +100,14 @@ class AuditedAdmin(RoleAdminMixin, SimpleHistoryAdmin):
 
     show_full_result_count = False
     list_per_page = 50
+    #: field name -> how its history values read (e.g. a case's facts as labelled rows, given
+    #: the version for its playbook); the other fields go through history.display_value.
+    history_value_formatters: dict[str, HistoryFormatter] = {}
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return KoreanHistoryValues(
+            self.model, historical_record, formatters=self.history_value_formatters
+        )
 
     def has_view_history_or_change_history_permission(self, request, obj=None):
         # History is an audit read: ACTIONS' "audit.history.read" (auditors, leads, managers),
@@ -82,6 +141,9 @@ class AuditedAdmin(RoleAdminMixin, SimpleHistoryAdmin):
 admin.site.site_header = "KMCS 백오피스"
 admin.site.site_title = "KMCS"
 admin.site.index_title = "고객센터 백오피스"
+# The leads' landing: the back office's screens (dashboard, overdue steps, audit, workspace)
+# above the models, each link for the roles that may open it (templates/admin/kmcs_index.html).
+admin.site.index_template = "admin/kmcs_index.html"
 
 
 # --- security -------------------------------------------------------------------------------
@@ -93,6 +155,15 @@ from axes.models import AccessAttempt, AccessFailureLog, AccessLog  # noqa: E402
 
 
 class AccessAttemptAdmin(RoleAdminMixin, axes_admin.AccessAttemptAdmin):
+    # axes' two computed columns carry no description (headers "Status", "Expiration").
+    @admin.display(description=_("잠금 상태"))
+    def status(self, obj):
+        return super().status(obj)
+
+    @admin.display(description=_("만료 시각"))
+    def expiration(self, obj):
+        return super().expiration(obj)
+
     @admin.action(description="만료된 로그인 실패 기록 정리", permissions=["delete"])
     def cleanup_expired_attempts(self, request, queryset):
         # Not axes' own action: it reads request.axes_attempt_time, which only a login request
@@ -110,6 +181,10 @@ class AccessLogAdmin(RoleAdminMixin, axes_admin.AccessLogAdmin):
 class AccessFailureLogAdmin(RoleAdminMixin, axes_admin.AccessFailureLogAdmin):
     pass
 
+
+# The apps' names on the admin index (axes and knox name themselves "Axes", "Knox").
+apps.get_app_config("axes").verbose_name = _("로그인 잠금·접속 기록")
+apps.get_app_config("knox").verbose_name = _("API 토큰")
 
 for _model, _admin_class in (
     (AccessAttempt, AccessAttemptAdmin),

@@ -14,6 +14,8 @@ class KmcsSiteConfig(AppConfig):
     verbose_name = _("KMCS 기본 설정")
 
     def ready(self):
+        from . import checks  # noqa: F401  (every object-scoped action has its rule: E001)
+
         # Roles' model permissions follow the ACTIONS table after every migrate. Connected for
         # this app only (dispatch_uid) and run once per migrate, after all apps' permissions.
         post_migrate.connect(_sync_roles, dispatch_uid="kmcs_site.sync_roles")

@@ -121,6 +121,9 @@ ACTIONS: dict[str, frozenset[Role]] = {
     # Spent webhook tokens (replay guard): only auditors read them, nobody edits them.
     **_model_actions("cases.inboundmailtoken", view=frozenset({Role.AUDITOR})),
     **_model_actions("cases.contactattempt", add=ALL_AGENTS),
+    # Attachments (issue 14.4): the customer's evidence, added by whoever works the case, read
+    # (downloaded) by whoever sees it. They are the record: no edit, no delete.
+    **_model_actions("cases.caseattachment", add=ALL_AGENTS),
     **_model_actions(
         "cases.staffprofile",
         view=LEADS_AND_MANAGER | {Role.AUDITOR},
@@ -155,6 +158,12 @@ ACTIONS: dict[str, frozenset[Role]] = {
     **_model_actions("cases.factrevision"),
     # Seeing a full phone number is logged (cases.UnmaskLog).
     "cases.case.unmask": LEADS_AND_MANAGER,
+    # Related cases (issue 14.3): whoever works a case links it to a case they may see, and
+    # merges a duplicate they work into its original (cases.services.relations). Links are
+    # written by that service only: the admin reads them.
+    **_model_actions("cases.caselink"),
+    "cases.case.link": ALL_AGENTS,
+    "cases.case.merge": ALL_AGENTS,
     # --- fines (seed 004) ------------------------------------------------------------------
     # Agents take in fines and pay general / consigned ones (seed: 챗보드 상담사); special-issue
     # fines, penalty notices, evidence overrides and disputes are the manager's (담당자).
@@ -178,6 +187,9 @@ ACTIONS: dict[str, frozenset[Role]] = {
     "fines.finepayout.run_batch": LEADS_AND_MANAGER,
     # Issue 16: the daily reconciliation report (paid payouts vs the bank's statement).
     "fines.finepayout.reconcile": LEADS_AND_MANAGER,
+    # Issue 16: a lead records what the bank said about a payout in 확인 필요 (paid / nothing
+    # moved), audited; it never sends money (fines.services.settlement).
+    "fines.finepayout.settle": LEADS,
     # --- partners (seed 001) ---------------------------------------------------------------
     # Reference data everyone reads (auditors too); leads and managers keep it current; only
     # leads delete (deactivating a route is the everyday way to retire it).
@@ -244,6 +256,16 @@ ACTIONS: dict[str, frozenset[Role]] = {
     # Where "/" sends a user first: leads and managers to the admin (agents go to their
     # queue, auditors to the history, by the rows above).
     "workspace.home.admin": LEADS_AND_MANAGER,
+    # The search box of every workspace page (issue 14.1); results are scoped per case by
+    # the case list's selector, as the case list is.
+    "workspace.search.read": ALL_AGENTS,
+    # --- notifications (issue 14 item 5) ---------------------------------------------------
+    # Each person reads and marks read only their own notifications (the views look them up
+    # among the user's rows) and sets their own e-mail choice. Auditors are told nothing: they
+    # hold no case, step, message or approval of their own.
+    "notifications.inbox.read": ALL_AGENTS,
+    "notifications.inbox.mark_read": ALL_AGENTS,
+    "notifications.preference.edit": ALL_AGENTS,
     # --- clocks & dashboard ------------------------------------------------------------------
     # The lead dashboard (/dashboard/) shows aggregates only (counts, medians, totals; no phone,
     # no account) and edits nothing. Leads and managers read it; so do auditors, whose job is
@@ -269,17 +291,73 @@ ACTIONS: dict[str, frozenset[Role]] = {
 ObjectRule = Callable[[Any, frozenset[str], Any], bool]
 OBJECT_RULES: dict[str, ObjectRule] = {}
 
+#: The actions whose answer depends on the object too, and the app that registers the rule
+#: (in its ``AppConfig.ready``, through :func:`register_object_rule`). Declared here, next to
+#: ACTIONS, so this module still says who may do what, without importing any app: the rule
+#: bodies need the apps' models, and the apps import this module. An action listed here with
+#: no rule registered is refused for every object (:func:`user_can`) and fails the system
+#: check ``kmcs_site.E001``: a forgotten registration never widens access.
+OBJECT_SCOPED: dict[str, str] = {
+    # cases (cases.access): an agent works the cases assigned to them or unassigned in their
+    # services; leads, managers (and auditors, for reading) every case.
+    "cases.case.view": "cases",
+    "cases.case.change": "cases",
+    "cases.case.decide": "cases",
+    "cases.case.close": "cases",
+    "cases.case.force_close": "cases",
+    "cases.casestep.change": "cases",
+    "cases.casestep.send": "cases",
+    "cases.casestep.mark_na": "cases",
+    "cases.escalationpost.add": "cases",
+    "cases.escalationpost.change": "cases",
+    "cases.escalationpost.publish": "cases",
+    "cases.escalationpost.retry": "cases",
+    "cases.caseemail.add": "cases",
+    "cases.caseemail.retry": "cases",
+    "cases.contactattempt.add": "cases",
+    # Related cases (issue 14.3): link and merge the cases one may work.
+    "cases.case.link": "cases",
+    "cases.case.merge": "cases",
+    # An agent revises the facts of a case assigned to them ("own cases").
+    "cases.case.revise_facts": "cases",
+    "cases.case.take": "cases",
+    # A message is seen and acted on as its case is (issue 12); the outbox (templates_app)
+    # knows no cases, so the cases app registers these rules.
+    "templates_app.outboundmessage.view": "cases",
+    "templates_app.outboundmessage.retry": "cases",
+    "templates_app.outboundmessage.retry_dead_letter": "cases",
+    "templates_app.outboundmessage.mark_sent_by_hand": "cases",
+    # Seed 001's 변경권한 per route (a partners.Route or a playbook's RouteInfo).
+    "partners.route.execute": "kmcs_site",
+    # Four-eyes on money: never the person who created (requested) the payout.
+    "fines.finepayout.approve": "kmcs_site",
+}
 
-def object_rule(action: str) -> Callable[[ObjectRule], ObjectRule]:
-    """Register the object rule of ``action`` (defined in this module, next to the table)."""
+
+def register_object_rule(action: str, rule: ObjectRule) -> ObjectRule:
+    """Register the object rule of ``action`` (an app's ``AppConfig.ready`` calls this)."""
+    if action not in ACTIONS:
+        raise UnknownAction(action)
+    if action not in OBJECT_SCOPED:
+        raise UnknownAction(f"{action}: not declared object-scoped in OBJECT_SCOPED")
+    OBJECT_RULES[action] = rule
+    return rule
+
+
+def object_rule(*actions: str) -> Callable[[ObjectRule], ObjectRule]:
+    """Decorator form of :func:`register_object_rule`, for one rule serving several actions."""
 
     def decorator(fn: ObjectRule) -> ObjectRule:
-        if action not in ACTIONS:
-            raise UnknownAction(action)
-        OBJECT_RULES[action] = fn
+        for action in actions:
+            register_object_rule(action, fn)
         return fn
 
     return decorator
+
+
+def missing_object_rules() -> list[str]:
+    """The object-scoped actions no app registered a rule for (the system check reads this)."""
+    return sorted(action for action in OBJECT_SCOPED if action not in OBJECT_RULES)
 
 
 def user_roles(user) -> frozenset[str]:
@@ -314,9 +392,10 @@ def user_can(user, action: str, obj: Any = None) -> bool:
     roles = user_roles(user)
     if not roles & allowed:
         return False
-    rule = OBJECT_RULES.get(action)
-    if obj is not None and rule is not None:
-        return rule(user, roles, obj)
+    if obj is not None and action in OBJECT_SCOPED:
+        rule = OBJECT_RULES.get(action)
+        # Fail closed: an object-scoped action whose app did not register its rule is a "no".
+        return rule is not None and rule(user, roles, obj)
     return True
 
 
@@ -361,7 +440,9 @@ def sync_role_permissions(*, apps=None, using: str = "default") -> None:
         group.permissions.set(pks)
 
 
-# --- partners: object rules -----------------------------------------------------------------
+# --- object rules that need no app ------------------------------------------------------
+# The other rules (cases, messages) live with the models they read and are registered by their
+# app (OBJECT_SCOPED names which); these two read attributes only.
 
 
 @object_rule("partners.route.execute")
@@ -372,81 +453,10 @@ def _route_execute(user, roles, obj):
     return bool(roles & frozenset(allowed))
 
 
-# --- cases: object rules ------------------------------------------------------------------
-# Leads, managers (and auditors, for reading) see every case; an agent only the cases they may
-# work. The rule bodies live in cases.access (imported lazily: this module loads before apps).
-
-
-@object_rule("cases.case.view")
-def _case_view(user, roles, obj):
-    from cases.access import agent_may_work, case_of, is_agent_only
-
-    return not is_agent_only(roles) or agent_may_work(user, case_of(obj))
-
-
-@object_rule("cases.case.change")
-@object_rule("cases.case.decide")
-@object_rule("cases.case.close")
-@object_rule("cases.case.force_close")
-@object_rule("cases.casestep.change")
-@object_rule("cases.casestep.send")
-@object_rule("cases.casestep.mark_na")
-@object_rule("cases.escalationpost.add")
-@object_rule("cases.escalationpost.change")
-@object_rule("cases.escalationpost.publish")
-@object_rule("cases.escalationpost.retry")
-@object_rule("cases.caseemail.add")
-@object_rule("cases.caseemail.retry")
-@object_rule("cases.contactattempt.add")
-def _case_work(user, roles, obj):
-    from cases.access import agent_may_work, case_of, is_agent_only
-
-    return not is_agent_only(roles) or agent_may_work(user, case_of(obj))
-
-
-@object_rule("cases.case.revise_facts")
-def _case_revise_facts(user, roles, obj):
-    """An agent revises the facts of a case assigned to them ("own cases"); an unassigned case
-    is taken first, so every revision has an owner who answers for it."""
-    from cases.access import case_of, is_agent_only
-
-    return not is_agent_only(roles) or case_of(obj).assignee_id == user.pk
-
-
-@object_rule("cases.case.take")
-def _case_take(user, roles, obj):
-    from cases.access import agent_may_take
-
-    return agent_may_take(user, roles, obj)
-
-
-# --- fines: object rules ------------------------------------------------------------------
-
-
 @object_rule("fines.finepayout.approve")
 def _payout_approve(user, roles, obj):
     """Four-eyes: never the person who created (requested) the payout."""
     return getattr(obj, "created_by_id", None) != user.pk
-
-
-# --- templates_app: object rules -------------------------------------------------------------
-# A message is seen and acted on as its case is (issue 12): an agent only the messages of the
-# cases they may work, in the outbox admin, its actions and the case page's "CEMS로 직접 보냄";
-# a message of no case only by the roles that see every case. ``obj`` is the message or its
-# case (the case page asks before it picks a message).
-
-
-@object_rule("templates_app.outboundmessage.view")
-@object_rule("templates_app.outboundmessage.retry")
-@object_rule("templates_app.outboundmessage.retry_dead_letter")
-@object_rule("templates_app.outboundmessage.mark_sent_by_hand")
-def _message_of_visible_case(user, roles, obj):
-    from cases.access import agent_may_work, is_agent_only, message_case
-
-    if not is_agent_only(roles):
-        return True
-    case = message_case(obj)
-    return case is not None and agent_may_work(user, case)
 
 
 # --- security -------------------------------------------------------------------------------

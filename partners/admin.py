@@ -17,7 +17,7 @@ from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
 from kmcs_site.admin import AuditedAdmin, RoleAdminMixin
-from templates_app.paginators import CappedCountPaginator
+from kmcs_site.pagination import CappedCountPaginator
 
 from . import selectors, services
 from .models import (

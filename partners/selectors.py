@@ -109,6 +109,14 @@ def site_rule(code: str, at: dt.datetime | dt.date | None = None):
     )
 
 
+def partner_names() -> dict[str, str]:
+    """The 운영사 in use, code -> name, in the admin's order (issue 15 A.2: the playbooks' list
+    of partners is these rows, not a constant). Read on every call: a partner a lead adds or
+    retires in the admin is offered or refused on the next case without a restart."""
+    rows = Partner.objects.filter(is_active=True).order_by("name", "code")
+    return dict(rows.values_list("code", "name"))
+
+
 def partner_list() -> QuerySet[Partner]:
     return Partner.objects.all()
 

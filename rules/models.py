@@ -8,11 +8,60 @@ editing a row is on record too. Environment variables keep only secrets and infr
 
 from __future__ import annotations
 
+import re
+import string
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+from .defaults import TODAY_SINCE_0005 as DEFAULTS
+
+#: The due rules a service level may name (kmcs_site.business_time), N from 1 to 999.
+DUE_RULE_RE = r"(business_days|days|hours):[1-9][0-9]{0,2}|next_business_day"
+DUE_RULE_HELP = _(
+    "business_days:N (영업일 N일), days:N (N일), hours:N (N시간), next_business_day (다음 "
+    "영업일 18시)"
+)
+SERVICE_LEVEL_FIELDS = ("ev_team_answer_rule", "ev_cpo_answer_rule", "ev_customer_sms_rule")
+BOARD_FIELDS = (
+    "agit_nonride_board",
+    "agit_nonride_template",
+    "agit_ev_cpo_board",
+    "agit_ev_postbill_board",
+    "agit_parking_board",
+)
+#: memo field -> the placeholders its format may use.
+#: Seed 003's "🔎 미충전 어드민 가이드 참고 - 미충전 유형 A/B/C ..." (issue 15 B.003): the seed
+#: gives the guides' titles only; their addresses are the center's, shown on the case's step.
+GUIDE_FIELDS = ("ev_guide_a_url", "ev_guide_b_url", "ev_guide_c_url")
+MEMO_PLACEHOLDERS = {
+    "billing_memo_nonride_approved": (),
+    "billing_memo_nonride_rejected_ride_recorded": (),
+    "billing_memo_nonride_rejected_already_processed": (),
+    "billing_memo_nonride_rejected_other_inquiry": (),
+    "billing_memo_nonride_rejected_duplicate": (),
+    "billing_memo_double_payment_cancel": ("amount",),
+}
+
+
+def _memo_problem(text: str, allowed: tuple[str, ...]) -> str:
+    """A Korean error when the memo format uses a placeholder it may not ('' when fine)."""
+    try:
+        names = [name for _lit, name, _spec, _conv in string.Formatter().parse(text) if name]
+    except ValueError:
+        return _("중괄호 { } 짝이 맞지 않습니다.")
+    wrong = [n for n in names if n not in allowed]
+    if wrong:
+        if allowed:
+            return _("쓸 수 없는 자리표시자: %(wrong)s (쓸 수 있는 것: %(allowed)s)") % {
+                "wrong": ", ".join(f"{{{n}}}" for n in wrong),
+                "allowed": ", ".join(f"{{{n}}}" for n in allowed),
+            }
+        return _("이 메모에는 자리표시자({ })를 쓸 수 없습니다.")
+    return ""
 
 
 class CenterSettings(models.Model):
@@ -37,6 +86,101 @@ class CenterSettings(models.Model):
     )
     coupon_link = models.URLField(_("쿠폰 확인 링크"), max_length=300)
     deposit_account = models.CharField(_("입금지사 계좌"), max_length=200)
+    # seed 003: "담당부서로 확인하여 ... 문자 안내": the center's own service levels (the seed
+    # promises "순차적으로 확인 ... 다소 시간이 소요" without a number). Defaults = today's values.
+    ev_team_answer_rule = models.CharField(
+        _("전기차충전: 담당부서 답변 기한"),
+        max_length=40,
+        default=DEFAULTS["ev_team_answer_rule"],
+        help_text=DUE_RULE_HELP,
+    )
+    ev_cpo_answer_rule = models.CharField(
+        _("전기차충전: CPO 회신 기한"),
+        max_length=40,
+        default=DEFAULTS["ev_cpo_answer_rule"],
+        help_text=DUE_RULE_HELP,
+    )
+    ev_customer_sms_rule = models.CharField(
+        _("전기차충전: 답변 후 고객 문자 안내 기한"),
+        max_length=40,
+        default=DEFAULTS["ev_customer_sms_rule"],
+        help_text=DUE_RULE_HELP,
+    )
+    # Agit boards and templates the seeds name (seed 002 "[운영] 대리 CS 대응 >
+    # [챗보드_요금조정(광주KMCC)]", seed 003 "[전기차충전cs]", "[사후청구 결제취소]", seed 000
+    # "아지트로 확인 요청"). Mention lists of seed 001 are the routes' Contact rows (partners).
+    agit_nonride_board = models.CharField(
+        _("아지트 게시판: 미운행건 결제취소 (시드 002)"),
+        max_length=100,
+        default=DEFAULTS["agit_nonride_board"],
+    )
+    agit_nonride_template = models.CharField(
+        _("아지트 템플릿: 미운행건 결제취소 승인 (시드 002)"),
+        max_length=100,
+        default=DEFAULTS["agit_nonride_template"],
+    )
+    agit_ev_cpo_board = models.CharField(
+        _("아지트 게시판: 전기차충전 미충전결제 (시드 003)"),
+        max_length=100,
+        default=DEFAULTS["agit_ev_cpo_board"],
+    )
+    agit_ev_postbill_board = models.CharField(
+        _("아지트 게시판: 전기차충전 사후청구 (시드 003)"),
+        max_length=100,
+        default=DEFAULTS["agit_ev_postbill_board"],
+    )
+    agit_parking_board = models.CharField(
+        _("아지트 게시판: 주차 (시드 000 인천공항, 시드 001 기본)"),
+        max_length=100,
+        default=DEFAULTS["agit_parking_board"],
+    )
+    # 빌링처리 메모 per outcome (seed 002's table: 승인 "챗보드 IN / 기사_미운행건 결제취소 / 고객
+    # SMS", every 반려 "-": blank = no memo).
+    billing_memo_nonride_approved = models.CharField(
+        _("빌링처리 메모: 미운행건 승인"),
+        max_length=200,
+        blank=True,
+        default=DEFAULTS["billing_memo_nonride_approved"],
+    )
+    billing_memo_nonride_rejected_ride_recorded = models.CharField(
+        _("빌링처리 메모: 반려 (운행거리&시간 O)"), max_length=200, blank=True, default=""
+    )
+    billing_memo_nonride_rejected_already_processed = models.CharField(
+        _("빌링처리 메모: 반려 (고객센터 기처리)"), max_length=200, blank=True, default=""
+    )
+    billing_memo_nonride_rejected_other_inquiry = models.CharField(
+        _("빌링처리 메모: 반려 (접수유형 외 다른 문의)"), max_length=200, blank=True, default=""
+    )
+    billing_memo_nonride_rejected_duplicate = models.CharField(
+        _("빌링처리 메모: 반려 (중복 접수)"), max_length=200, blank=True, default=""
+    )
+    billing_memo_double_payment_cancel = models.CharField(
+        _("빌링처리 메모: 이중결제 주차패스 결제취소 (시드 000)"),
+        max_length=200,
+        blank=True,
+        default=DEFAULTS["billing_memo_double_payment_cancel"],
+        help_text=_("{amount} 자리에 취소 금액(예: 4,000원)이 들어갑니다."),
+    )
+    # seed 003 "🔎 미충전 어드민 가이드 참고 - 미충전 유형 A/B/C": the guide's link on the step of
+    # its case type (blank: the title alone). The seed names no address, so none is assumed.
+    ev_guide_a_url = models.URLField(
+        _("미충전 어드민 가이드 유형 A 링크 (결제 건에 대한 미충전 주장)"),
+        max_length=300,
+        blank=True,
+        default="",
+    )
+    ev_guide_b_url = models.URLField(
+        _("미충전 어드민 가이드 유형 B 링크 (사후청구 결제 전 미충전 주장)"),
+        max_length=300,
+        blank=True,
+        default="",
+    )
+    ev_guide_c_url = models.URLField(
+        _("미충전 어드민 가이드 유형 C 링크 (사후청구 결제 후 미충전 주장)"),
+        max_length=300,
+        blank=True,
+        default="",
+    )
     note = models.CharField(_("변경 사유"), max_length=200, blank=True)
 
     history = HistoricalRecords()
@@ -68,6 +212,19 @@ class CenterSettings(models.Model):
             errors["dashcam_wait_days"] = _("블랙박스 대기 일수는 1일 이상이어야 합니다.")
         if self.evidence_max_distance_m is not None and self.evidence_max_distance_m < 1:
             errors["evidence_max_distance_m"] = _("최대 거리는 1m 이상이어야 합니다.")
+        for name in SERVICE_LEVEL_FIELDS:
+            if not re.fullmatch(DUE_RULE_RE, (getattr(self, name) or "").strip()):
+                errors[name] = _(
+                    "기한 형식이 올바르지 않습니다: business_days:N (영업일), days:N (일), "
+                    "hours:N (시간, N은 1~999) 또는 next_business_day (다음 영업일 18시)."
+                )
+        for name in BOARD_FIELDS:
+            if not (getattr(self, name) or "").strip():
+                errors[name] = _("아지트 게시판·템플릿 이름은 비워 둘 수 없습니다.")
+        for name, allowed in MEMO_PLACEHOLDERS.items():
+            problem = _memo_problem(getattr(self, name) or "", allowed)
+            if problem:
+                errors[name] = problem
         if errors:
             raise ValidationError(errors)
 
@@ -152,8 +309,6 @@ class LotRule(models.Model):
         return f"{self.label} ({self.effective_from:%Y-%m-%d}~)"
 
     def clean(self) -> None:
-        import re
-
         errors = {}
         names = [t for t in self.name_keywords.split(",") if t.strip()]
         districts = [t for t in self.district_keywords.split(",") if t.strip()]

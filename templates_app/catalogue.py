@@ -48,12 +48,15 @@ def _coupon_terms(expiry: bool) -> str:
         "- 적용방법 : 주차권 결제단계에서 '쿠폰적용' 선택\n"
         + (_COUPON_EXPIRY_LINE if expiry else "")
         + "쿠폰 발급이 완료되면 아래의 링크에서 확인하실 수 있어요.\n"
-        "https://t.kakao.com/launch?page=coupon\n\n"
+        "{{ coupon_link }}\n\n"
         "편리한 주차서비스를 카카오 T와 함께 경험해 보시길 바랄게요."
     )
 
 
 _COUPON_TERMS = _coupon_terms(expiry=False)
+#: The coupon link is the center setting in force (rules.CenterSettings.coupon_link), filled by
+#: the playbook: no template body carries it as a literal (issue 15 A.2).
+_COUPON_LINK = {"coupon_link": "url"}
 _COUPON_GIVE = "더 편리하게 주차장을 이용하실 수 있도록 카카오 T 주차권 할인쿠폰도 지급해 드릴게요."
 _DOUBLE_PAYMENT_HEAD = (
     "안녕하세요.\n\n{{ inquired_on }} 문의하신 주차패스 이중결제 건에 대하여 안내드립니다.\n\n"
@@ -142,7 +145,9 @@ def _coupon_templates() -> list[TemplateDef]:
                         f"{_coupon_terms(expiry)}\n\n카카오 T 고객센터 드림"
                     ),
                     variables=(
-                        {**variables, "coupon_expires_on": "date_ymd"} if expiry else variables
+                        {**variables, **_COUPON_LINK, "coupon_expires_on": "date_ymd"}
+                        if expiry
+                        else {**variables, **_COUPON_LINK}
                     ),
                     description=description
                     + (
@@ -182,10 +187,15 @@ CATALOGUE: tuple[TemplateDef, ...] = (
             "- 사용범위 : 카카오 T 또는 카카오내비 앱을 통한 주차권 구매전용\n"
             "- 적용방법 : 주차권 결제단계에서 '쿠폰적용' 선택\n\n"
             "쿠폰은 아래의 링크에서 확인하실 수 있어요.\n"
-            "▶ https://t.kakao.com/launch?page=coupon\n\n"
+            "▶ {{ coupon_link }}\n\n"
             f"{_PARKING_CLOSING}"
         ),
-        variables={"inquired_on": "date_md", "lot_label": "text", "reason": "text"},
+        variables={
+            "inquired_on": "date_md",
+            "lot_label": "text",
+            "reason": "text",
+            **_COUPON_LINK,
+        },
         description=(
             "주차현장 확인이 필요했던 정상결제(시간 초과·고객귀책) 건: 현장확인 내용 안내 + "
             "T 주차권 구매권유 + 쿠폰지급 (쿠폰 캠페인 기간에만). lot_label은 소유인증 전이면 "
@@ -233,10 +243,10 @@ CATALOGUE: tuple[TemplateDef, ...] = (
             "- 사용범위 : 카카오 T 또는 카카오내비 앱을 통한 주차권 구매전용\n"
             "- 적용방법 : 주차권 결제단계에서 '쿠폰적용' 선택\n\n"
             "쿠폰은 아래의 링크에서 확인하실 수 있어요.\n"
-            "▶ https://t.kakao.com/launch?page=coupon\n\n"
+            "▶ {{ coupon_link }}\n\n"
             f"{_PARKING_CLOSING}"
         ),
-        variables=_OVERTIME_ONSITE_VARIABLES,
+        variables={**_OVERTIME_ONSITE_VARIABLES, **_COUPON_LINK},
         description=(
             "주차현장 확인이 필요했던 주차권 시간 초과이용(정상이용) 건: 주차권은 적용되었고 "
             "초과 시간 요금만 결제되었음을 안내 + 구매권유 + 쿠폰지급 (쿠폰 캠페인 기간에만)."
@@ -375,11 +385,13 @@ CATALOGUE: tuple[TemplateDef, ...] = (
         body=(
             "안녕하세요.\n\n{{ inquired_on }} 문의하신 주차패스 이중결제 건에 대하여 안내드립니다.\n\n"
             "이용하신 주차장은 성북구 공영주차장으로, 해당 건은 관제센터에서 직접 확인이 가능해요.\n"
-            "번거로우시겠지만 성북구통합관제센터(02-6925-0023)로 문의해 주시면 정확하게 안내받으실 "
-            "수 있습니다.\n\n"
+            "번거로우시겠지만 {{ center_name }}({{ center_phone }})로 문의해 주시면 정확하게 "
+            "안내받으실 수 있습니다.\n\n"
             f"{_PARKING_CLOSING}"
         ),
-        variables={"inquired_on": "date_md"},
+        # The control center's name and phone are the 성북구 lot rule's (rules.LotRule, a row a
+        # lead edits), not literals: a new number changes the next SMS without a deploy.
+        variables={"inquired_on": "date_md", "center_name": "text", "center_phone": "text"},
         description="챗봇 게시판: 성북구 공영주차장 → 고객이 직접 관제센터로 문의 안내.",
         source=(
             f"{_S000} 2️⃣ 정책: '성북구 공영주차장 → 고객이 직접 관제센터로 문의 안내 "

@@ -78,6 +78,10 @@ def report_apply(*, message: OutboundMessage, result: DeliveryResult, source: st
             f"[{result.code or '-'}] {result.message}"
         )[:500]
         row.save(update_fields=["report_status", "report_code", "report_message", "reported_at"])
+        if row.report_status == Report.FAILED:
+            from notifications.notify import notify_message_failed
+
+            notify_message_failed(message=row, at=row.reported_at)
     return True
 
 

@@ -8,7 +8,8 @@ Protocol (https://docs.nhncloud.com/ko/Notification/SMS/ko/api-guide/, v3.0):
   {"isSuccessful", "resultCode", "resultMessage"}, "body": {"data": {"requestId",
   "statusCode", "sendResultList": [{"recipientNo", "resultCode", "resultMessage",
   "recipientSeq", "recipientGroupingKey"}]}}}``;
-- one message: ``GET .../sender/sms/{requestId}?mtPr={recipientSeq}`` -> ``body.data`` with
+- one message (단일 검색): ``GET .../sender/sms/{requestId}?recipientSeq={recipientSeq}`` (v3.0
+  names the query parameter ``recipientSeq``; ``mtPr`` is its pre-v2.4 name) -> ``body.data`` with
   ``msgStatus`` (0 실패, 1 요청, 2 처리 중, 3 성공, 4 예약 취소, 5 중복 실패), ``resultCode`` /
   ``resultCodeName`` (the carrier's 수신 결과 코드);
 - search: ``GET .../sender/sms?recipientGroupingKey=..&startRequestDate=..&endRequestDate=..``.
@@ -270,7 +271,7 @@ class NhnSmsGateway:
     def fetch_result(self, ref: ProviderRef) -> DeliveryResult:
         """The carrier's result for one sent message (the polling fallback of delivery reports)."""
         self._check_config()
-        query = urlencode({"mtPr": ref.recipient_seq})
+        query = urlencode({"recipientSeq": ref.recipient_seq})
         answer = self._guarded(
             "GET", f"{self._base()}/sender/{ref.kind}/{quote(ref.request_id, safe='')}?{query}"
         )

@@ -725,6 +725,10 @@ def _record(
     message._change_reason = reason
     message._history_user = None
     message.save()
+    if status in (Status.FAILED, Status.DEAD_LETTER):
+        from notifications.notify import notify_message_failed
+
+        notify_message_failed(message=message, at=now)
     return DeliveryOutcome(
         message_id, message.status, sent=status == Status.SENT, retry_in=retry_in
     )

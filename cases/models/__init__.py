@@ -1,5 +1,6 @@
 """Models of the cases app, one module per concept, re-exported here."""
 
+from cases.models.attachment import AttachmentKind, CaseAttachment
 from cases.models.campaign import Campaign
 from cases.models.case import Case, CaseUserObjectPermission
 from cases.models.choices import (
@@ -23,6 +24,7 @@ from cases.models.consultation_type import ConsultationType
 from cases.models.contact import ContactAttempt
 from cases.models.email import CaseEmail, EmailDirection, EmailStatus, InboundMailToken
 from cases.models.escalation import AgitDelivery, EscalationPost
+from cases.models.relation import CaseLink, LinkKind
 from cases.models.revision import FactRevision
 from cases.models.staff import StaffProfile
 from cases.models.step import CaseStep
@@ -30,13 +32,16 @@ from cases.models.unmask import UnmaskLog
 
 __all__ = [
     "AgitDelivery",
+    "AttachmentKind",
     "DONE_STATUSES",
     "OPEN_STATUSES",
     "SERVICE_OF_PLAYBOOK",
     "Audience",
     "Campaign",
     "Case",
+    "CaseAttachment",
     "CaseEmail",
+    "CaseLink",
     "CaseStep",
     "CaseUserObjectPermission",
     "Channel",
@@ -49,6 +54,7 @@ __all__ = [
     "EscalationPost",
     "FactRevision",
     "InboundMailToken",
+    "LinkKind",
     "PlaybookCode",
     "PostReason",
     "ResultType",

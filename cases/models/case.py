@@ -12,8 +12,10 @@ from django.utils.translation import gettext_lazy as _
 from guardian.models import UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
+from cases.labels import choice_label
 from cases.models.choices import (
     DONE_STATUSES,
+    QUEUE_STATUSES,
     Channel,
     PlaybookCode,
     ResultType,
@@ -172,6 +174,24 @@ class Case(models.Model):
             models.Index(fields=["service", "status"], name="case_service_status"),
             models.Index(fields=["channel"], name="case_channel"),
             models.Index(fields=["status", "created_at"], name="case_status_created"),
+            # The queue (issue 17.3) reads each of its groups in index order and stops after
+            # one page, so its cost does not grow with the number of open cases: unassigned
+            # and assigned cases oldest first (lead), an agent's own cases oldest first.
+            models.Index(
+                fields=["created_at", "id"],
+                condition=Q(status__in=QUEUE_STATUSES, assignee__isnull=True),
+                name="case_queue_unassigned",
+            ),
+            models.Index(
+                fields=["created_at", "id"],
+                condition=Q(status__in=QUEUE_STATUSES, assignee__isnull=False),
+                name="case_queue_assigned",
+            ),
+            models.Index(
+                fields=["assignee", "created_at", "id"],
+                condition=Q(status__in=QUEUE_STATUSES),
+                name="case_queue_assignee",
+            ),
         ]
         constraints = [
             # The duplicate guard. Partial unique indexes exist on SQLite and PostgreSQL alike.
@@ -190,7 +210,25 @@ class Case(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.get_playbook_display()} ({self.get_status_display()})"
+        return f"#{self.pk} {self.playbook_label} ({self.status_label})"
+
+    # --- labels from a per-language table, not gettext per row (issue 17.2) ----------------
+    @property
+    def playbook_label(self) -> str:
+        """Same text as ``get_playbook_display()``, without rebuilding the choices per call."""
+        return choice_label(PlaybookCode, self.playbook)
+
+    @property
+    def status_label(self) -> str:
+        return choice_label(Status, self.status)
+
+    @property
+    def channel_label(self) -> str:
+        return choice_label(Channel, self.channel)
+
+    @property
+    def waiting_on_label(self) -> str:
+        return choice_label(WaitingOn, self.waiting_on)
 
     # --- derived, never stored twice ------------------------------------------------------
     @property

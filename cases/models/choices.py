@@ -49,6 +49,10 @@ class Status(models.TextChoices):
 #: "이미 처리 진행 중인 동일 문의"). A decided case is no longer in progress.
 OPEN_STATUSES = (Status.NEW, Status.IN_PROGRESS, Status.WAITING)
 DONE_STATUSES = (Status.DECIDED, Status.CLOSED)
+#: What "내 큐" holds: every case still to be worked, decided ones included until they close (a
+#: decided case waiting on the CPO or the team still has steps to do and must not vanish). The
+#: queue's partial indexes (``Case.Meta.indexes``) are built on exactly this set.
+QUEUE_STATUSES = (*OPEN_STATUSES, Status.DECIDED)
 
 
 class WaitingOn(models.TextChoices):

@@ -225,6 +225,53 @@ def choice(
     return serializers.ChoiceField(choices=pairs, **kw)
 
 
+#: Where a :class:`RowChoiceField`'s current list comes from: source name -> a callable answering
+#: {code: label} from the rows a lead edits (``partners`` registers "partners" when the app is
+#: ready). Only pages ask (``current_choices``); the playbook itself asks its ``env``.
+CHOICE_SOURCES: dict[str, Callable[[], Mapping[str, str]]] = {}
+_CODE_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
+
+
+class RowChoiceField(serializers.ChoiceField):
+    """A choice among rows a lead edits (issue 15 A.2: 운영사 are ``partners.Partner`` rows, not
+    a constant). The field checks only that the value is a code; the playbook checks it against
+    the rows in force through its ``env`` (a partner added in the admin is accepted at once, a
+    retired one is refused in Korean). ``choices`` stays today's list so pure code (tests, the
+    fuzzers) needs no database; forms show :meth:`current_choices`."""
+
+    def __init__(self, *, rows: str, **kwargs):
+        self.rows = rows  # not ``source``: DRF's name for the attribute a field reads
+        super().__init__(**kwargs)
+
+    def current_choices(self) -> dict[str, str]:
+        """The rows' list when a source is registered (a page being drawn), else ``choices``."""
+        ask = CHOICE_SOURCES.get(self.rows)
+        return dict(ask()) if ask is not None else dict(self.choices)
+
+    def to_internal_value(self, data):
+        if data == "" and self.allow_blank:
+            return ""
+        code = str(data).strip() if isinstance(data, (str, int)) else ""
+        if not code or len(code) > 40 or not set(code) <= _CODE_CHARS:
+            self.fail("invalid_choice", input=data)
+        return code
+
+
+def row_choice(
+    label: str,
+    rows: str,
+    defaults: Mapping[str, str],
+    help_text: str = "",
+    *,
+    required: bool = True,
+    default: Any = _NO,
+) -> RowChoiceField:
+    """A fact whose choices are rows (``rows``: a CHOICE_SOURCES name); ``defaults`` are today's
+    rows, for pure code."""
+    kw = _kw(label, help_text, required, default, default is None)
+    return RowChoiceField(rows=rows, choices=list(defaults.items()), **kw)
+
+
 class FactsSerializer(serializers.Serializer):
     """Base of every playbook's FACTS: Korean message when the payload is not an object."""
 

@@ -38,7 +38,7 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from .center import CenterRules
-from .site_rules import DEFAULT_LOT_RULES, DEFAULT_SITES, LotRule, SiteRule
+from .site_rules import DEFAULT_LOT_RULES, DEFAULT_PARTNERS, DEFAULT_SITES, LotRule, SiteRule
 
 SEOUL = ZoneInfo("Asia/Seoul")
 
@@ -179,6 +179,10 @@ class Env(Protocol):
         """Seed 001's special site with this code (None: not a known site; issue 15)."""
         ...
 
+    def partner_names(self, at: datetime) -> Mapping[str, str]:
+        """The 운영사 in use at ``at``, code -> name (``partners.Partner`` rows; issue 15)."""
+        ...
+
     def route_for(
         self,
         *,
@@ -203,6 +207,7 @@ class StaticEnv:
     center: CenterRules = field(default_factory=CenterRules)
     lots: tuple[LotRule, ...] = DEFAULT_LOT_RULES
     sites: Mapping[str, SiteRule] = field(default_factory=lambda: dict(DEFAULT_SITES))
+    partners: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_PARTNERS))
 
     def center_rules(self, at: datetime) -> CenterRules:
         return self.center
@@ -212,6 +217,9 @@ class StaticEnv:
 
     def site_rule(self, code: str, at: datetime) -> SiteRule | None:
         return self.sites.get(code)
+
+    def partner_names(self, at: datetime) -> Mapping[str, str]:
+        return self.partners
 
     def active_campaign(self, code: str, at: datetime) -> Campaign | None:
         # Campaign days are Seoul calendar days: 2025-01-01 00:30 KST is a UTC 12-31 moment.

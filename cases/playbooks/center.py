@@ -24,6 +24,35 @@ class CenterRules:
     evidence_parking_window_hours: int = 24
     coupon_link: str = "https://t.kakao.com/launch?page=coupon"
     deposit_account: str = "과태료(수도) 신한은행 000-000-000000 (placeholder)"
+    # seed 003 service levels (due rules of kmcs_site.business_time), the center's own numbers
+    ev_team_answer_rule: str = "business_days:3"
+    ev_cpo_answer_rule: str = "business_days:3"
+    ev_customer_sms_rule: str = "business_days:1"
+    # Agit boards / templates the seeds name
+    agit_nonride_board: str = "[운영] 대리 CS 대응"
+    agit_nonride_template: str = "챗보드_요금조정(광주KMCC)"
+    agit_ev_cpo_board: str = "전기차충전cs"
+    agit_ev_postbill_board: str = "사후청구 결제취소"
+    agit_parking_board: str = "아지트"
+    # 빌링처리 메모 formats per outcome ("" = the seed's "-": no memo)
+    billing_memo_nonride_approved: str = "챗보드 IN / 기사_미운행건 결제취소 / 고객 SMS"
+    billing_memo_nonride_rejected_ride_recorded: str = ""
+    billing_memo_nonride_rejected_already_processed: str = ""
+    billing_memo_nonride_rejected_other_inquiry: str = ""
+    billing_memo_nonride_rejected_duplicate: str = ""
+    billing_memo_double_payment_cancel: str = "이중결제[타사주차권] 주차패스 결제취소 / {amount}"
+    # seed 003 "미충전 어드민 가이드 유형 A/B/C": each guide's link ("" = title only)
+    ev_guide_a_url: str = ""
+    ev_guide_b_url: str = ""
+    ev_guide_c_url: str = ""
+
+    def nonride_billing_memo(self, outcome: str) -> str:
+        """Seed 002's 빌링처리 메모 for ``outcome`` ('' for none, e.g. needs_review)."""
+        return getattr(self, f"billing_memo_nonride_{outcome}", "")
+
+    def double_payment_billing_memo(self, amount: str) -> str:
+        """Seed 000's cancellation memo with the amount as the playbook writes it."""
+        return self.billing_memo_double_payment_cancel.replace("{amount}", amount)
 
     def split(self, amount: int) -> tuple[int, int]:
         """(driver share, company share) of a cash payment, integer KRW; the company pays the

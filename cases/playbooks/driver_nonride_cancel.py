@@ -57,14 +57,15 @@ from .base import (
     Proposal,
     Step,
 )
+from .center import CenterRules, center_rules
 
 CODE = "driver_nonride_cancel"
 VERSION = "2024.11.20-1"  # seed 002 is undated; its newest section anchor is of 2024-11-20
 INQUIRY = "미운행건 결제취소 요청"
 
-AGIT_BOARD = "[운영] 대리 CS 대응"
-AGIT_TEMPLATE = "챗보드_요금조정(광주KMCC)"
-BILLING_MEMO_APPROVED = "챗보드 IN / 기사_미운행건 결제취소 / 고객 SMS"
+# The Agit board and template ("[운영] 대리 CS 대응 > [챗보드_요금조정(광주KMCC)]") and the
+# 빌링처리 메모 per outcome ("챗보드 IN / 기사_미운행건 결제취소 / 고객 SMS"; 반려 "-") are center
+# settings a lead edits (rules.CenterSettings, read through env.center_rules; issue 15 A.3).
 
 TPL_DRIVER_APPROVED = "대리기사_챗봇게시판_기사미운행건결제취소(승인)"
 TPL_CUSTOMER_APPROVED = "대리_챗봇게시판_기사미운행건결제취소(승인)"
@@ -328,7 +329,7 @@ def _meter_step(facts: dict) -> Step:
     )
 
 
-def _agit(outcome: str, facts: dict, why: str) -> EscalationSpec | None:
+def _agit(outcome: str, facts: dict, why: str, rules: CenterRules) -> EscalationSpec | None:
     history = facts.get("ob_unreachable") or facts.get("special_note")
     if outcome != "approved" and not history:
         return None
@@ -348,8 +349,10 @@ def _agit(outcome: str, facts: dict, why: str) -> EscalationSpec | None:
         lines.append(f"-특이사항: {facts['special_note']}")
     # The seed names the template for the approval post only; a history post (OB 부재,
     # 특이사항) goes to the same board and the agent picks the template.
-    template = AGIT_TEMPLATE if outcome == "approved" else ""
-    return EscalationSpec(board=AGIT_BOARD, template=template, body="\n".join(lines))
+    template = rules.agit_nonride_template if outcome == "approved" else ""
+    return EscalationSpec(
+        board=rules.agit_nonride_board, template=template, body="\n".join(lines)
+    )
 
 
 def _messages(outcome: str, facts: dict) -> tuple[MessageSpec, ...]:
@@ -427,7 +430,7 @@ def _reason(outcome: str, facts: dict) -> str:
 
 def propose(facts: dict, at: datetime, env: Env) -> Proposal:
     outcome = decide(facts)
-    return _proposal(outcome, facts, _reason(outcome, facts))
+    return _proposal(outcome, facts, _reason(outcome, facts), center_rules(env, at))
 
 
 def propose_outcome(facts: dict, outcome: str, at: datetime, env: Env) -> Proposal:
@@ -446,12 +449,13 @@ def propose_outcome(facts: dict, outcome: str, at: datetime, env: Env) -> Propos
     reason = _reason(outcome, facts)
     if outcome != natural and outcome in ("approved", "rejected_ride_recorded"):
         reason = f"{OUTCOMES[outcome]} (검토 결정) · 자동 판단: {_reason(natural, facts)}"
-    return _proposal(outcome, facts, reason)
+    return _proposal(outcome, facts, reason, center_rules(env, at))
 
 
-def _proposal(outcome: str, facts: dict, reason: str) -> Proposal:
+def _proposal(outcome: str, facts: dict, reason: str, rules: CenterRules) -> Proposal:
     messages = _messages(outcome, facts)
-    escalation = _agit(outcome, facts, reason)
+    escalation = _agit(outcome, facts, reason, rules)
+    billing_memo = rules.nonride_billing_memo(outcome)
     notes = _notes(outcome, facts)
     service_type = facts.get("service_type") or ""
     if outcome == "rejected_other_inquiry":
@@ -522,15 +526,13 @@ def _proposal(outcome: str, facts: dict, reason: str) -> Proposal:
                 kind="action",
             )
         )
-    if outcome == "approved":
-        steps.append(
-            Step("billing_memo", "빌링처리 메모 작성", ALL, BILLING_MEMO_APPROVED, kind="memo")
-        )
+    if billing_memo:
+        steps.append(Step("billing_memo", "빌링처리 메모 작성", ALL, billing_memo, kind="memo"))
     if escalation:
         steps.append(
             Step(
                 "post_agit",
-                f"아지트 작성: {AGIT_BOARD}"
+                f"아지트 작성: {escalation.board}"
                 + (f" > {escalation.template}" if escalation.template else ""),
                 ALL,
                 escalation.body,
@@ -565,7 +567,7 @@ def _proposal(outcome: str, facts: dict, reason: str) -> Proposal:
         messages=messages,
         record=ConsultationRecord(title=TITLES[outcome], inquiry=INQUIRY, notes=notes),
         result_type=RESULT_TYPE.get(outcome),
-        billing_memo=BILLING_MEMO_APPROVED if outcome == "approved" else "",
+        billing_memo=billing_memo,
         operations_memo="" if escalation else notes,
         escalation=escalation,
         figures={

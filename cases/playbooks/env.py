@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from cases.playbooks.base import Campaign, PlaybookError, RouteInfo
 from cases.playbooks.center import CenterRules, center_rules
-from cases.playbooks.site_rules import LotRule, SiteRule, lot_rules, site_rule
+from cases.playbooks.site_rules import LotRule, SiteRule, lot_rules, partner_names, site_rule
 
 
 class DatabaseEnv:
@@ -50,6 +50,11 @@ class DatabaseEnv:
         from partners.selectors import site_rule
 
         return site_rule(code, at)
+
+    def partner_names(self, at: datetime) -> dict[str, str]:
+        from partners.selectors import partner_names
+
+        return partner_names()
 
     def route_for(
         self,
@@ -123,6 +128,9 @@ class MemoEnv:
 
     def site_rule(self, code: str, at: datetime) -> SiteRule | None:
         return self._ask(("site", code, at), lambda: site_rule(self.env, code, at))
+
+    def partner_names(self, at: datetime) -> dict[str, str]:
+        return self._ask(("partners", at), lambda: partner_names(self.env, at))
 
     def route_for(self, **question) -> RouteInfo:
         key = ("route", *sorted((k, v) for k, v in question.items()))

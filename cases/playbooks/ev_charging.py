@@ -21,8 +21,10 @@ message is queued, so nothing reaches the customer before there is an answer.
 
 Time promises (step clocks): the seed tells the customer the team answers "순차적으로 ... 다소
 시간이 소요" without a number, so every step that waits on the team carries the center's service
-level ``service_level:team`` (setting ``KMCS_SERVICE_LEVELS``, default 3 business days), and the
-CPO mail ``service_level:cpo``. Changing the level is configuration; the playbook names it.
+level (``rules.CenterSettings.ev_team_answer_rule``, today 3 business days), the CPO mail
+``ev_cpo_answer_rule`` and the customer's SMS once the team answered ``ev_customer_sms_rule``.
+They, and the Agit boards ([전기차충전cs], [사후청구 결제취소]), are center settings a lead edits,
+read through ``env.center_rules(at)`` (issue 15 A.3): no constant here decides them.
 """
 
 from __future__ import annotations
@@ -35,12 +37,12 @@ from cases.consultation_types import EV_NOT_CHARGED, EV_PAYMENT_FAILED
 
 from . import _common as c
 from .base import ALL, ConsultationRecord, Env, EscalationSpec, MessageSpec, Proposal, Step
+from .center import center_rules
 
 CODE = "ev_charging"
-VERSION = "2025.04.09-2"  # seed 003 is undated; its newest section anchor is of 2025-04-09
+VERSION = "2025.04.09-3"  # seed 003 is undated; its newest section anchor is of 2025-04-09
 #: -2: waiting steps carry due rules (step clocks, issue 9)
-TEAM_ANSWER_RULE = "service_level:team"  # "담당부서 ... 순차적으로 확인 후 처리"
-CPO_ANSWER_RULE = "service_level:cpo"
+#: -3: the admin check names the seed's 미충전 어드민 가이드 (유형 A/B/C) with the center's link
 
 CASE_TYPES = {
     "paid_not_charged": "결제된 건에 대해서 미충전 주장",
@@ -92,9 +94,6 @@ TPL_ANSWER = {
     "excluded": "전기차충전_사후청구_결제제외완료",
     "charge_confirmed": "전기차충전_미충전주장_충전이용확인",
 }
-AGIT_CPO = "전기차충전cs"
-AGIT_POSTBILL = "사후청구 결제취소"
-
 SORRY_TEAM = (
     "이용에 불편을 드려 죄송합니다.\n"
     "문의하신 내용은 제가 즉시 도움드리고 싶으나, 담당부서의 확인이 필요한 점 양해부탁드립니다.\n\n"
@@ -120,6 +119,21 @@ CANCEL_FORWARD = (
     "담당부서의 경우 순차적으로 확인 후 진행되어 다소 시간이 소요되는 점 양해 부탁드립니다.\n"
     "제가 더 신경 써서 최대한 빠르게 확인될 수 있도록 노력하겠습니다."
 )
+#: Seed 003's "🔎 미충전 어드민 가이드 참고 - ..." line of each 📌 block, per case type: the guide's
+#: title as the seed writes it and the center setting holding its link (blank = title only).
+#: Q2 (charged_not_paid) names no guide.
+ADMIN_GUIDES = {
+    "paid_not_charged": ("미충전 유형 A 결제 건에 대한 미충전 주장", "ev_guide_a_url"),
+    "postbill_before_payment": (
+        "미충전 유형 B 사후청구 결제 전 미충전 주장으로 취소 요청",
+        "ev_guide_b_url",
+    ),
+    "postbill_after_payment": (
+        "미충전 유형 C 사후청구 결제 후 미충전 주장으로 취소 요청",
+        "ev_guide_c_url",
+    ),
+}
+GUIDE_PREFIX = "🔎 미충전 어드민 가이드 참고 - "
 USED_QUESTION = "당시 해당 전기차 충전 서비스를 이용하시지 않은걸까요?"
 EMPATHY = "발화 시점 및 상황에 맞는 감성표현 활용 필요 (호응, 공감, 양해, 사과)"
 
@@ -152,6 +166,13 @@ class Facts(c.FactsSerializer):
         default=None,
     )
 
+    cpo_answer = c.text(
+        "CPO 회신",
+        "CPO 메일문의에 대한 회신 (회신 메일이 오면 자동 기록; 답변 판단은 담당부서 답변으로)",
+        default="",
+        max_length=2000,
+    )
+
     def validate(self, attrs: dict) -> dict:
         errors: dict[str, str] = {}
         case = attrs["case_type"]
@@ -174,6 +195,9 @@ class Facts(c.FactsSerializer):
 
 
 FACTS = Facts
+#: Issue 16: a reply to the e-mail of step ``email_cpo`` (the CPO's answer) is recorded in the
+#: fact ``cpo_answer`` by the inbound-mail service, through the fact revision (case_revise_facts).
+AWAITED_REPLIES = {"email_cpo": "cpo_answer"}
 
 
 def station_label(name: str) -> str:
@@ -184,6 +208,16 @@ def _when(moment: datetime) -> str:
     """The seed's 'OO년 OO월 OO일 OO시 OO분'."""
     local = c.seoul(moment)
     return f"{local:%y}년 {local:%m}월 {local:%d}일 {local:%H}시 {local:%M}분"
+
+
+def admin_guide(case: str, rules) -> str:
+    """The seed's guide reference for ``case`` ("" for none): the title, then the link a lead
+    set in the center settings on its own line."""
+    if case not in ADMIN_GUIDES:
+        return ""
+    title, field = ADMIN_GUIDES[case]
+    link = (getattr(rules, field, "") or "").strip()
+    return GUIDE_PREFIX + title + (f"\n{link}" if link else "")
 
 
 def _session_lines(facts: dict) -> list[str]:
@@ -228,6 +262,8 @@ def propose(facts: dict, at: datetime, env: Env) -> Proposal:
     station = station_label(facts["station_name"])
     when = _when(facts["charge_started_at"])
     answer = facts.get("team_answer")
+    rules = center_rules(env, at)
+    board_cpo, board_postbill = rules.agit_ev_cpo_board, rules.agit_ev_postbill_board
 
     if case == "charged_not_paid":
         identify = f"실례지만 {when} {station} 이용 건에 대한 문의 맞으실까요?"
@@ -241,11 +277,13 @@ def propose(facts: dict, at: datetime, env: Env) -> Proposal:
     steps = [Step("identify", f"{identify_label} ({EMPATHY})", ALL, identify, kind="say")]
 
     session = "\n".join(_session_lines(facts))
+    guide = admin_guide(case, rules)
     admin_check = Step(
         "check_admin",
-        "어드민 확인: 충전소명/ TID/ 충전시작/ 종료일시/ 충전량/ 충전액",
+        "어드민 확인: 충전소명/ TID/ 충전시작/ 종료일시/ 충전량/ 충전액"
+        + (" (미충전 어드민 가이드 참고)" if guide else ""),
         ALL,
-        session,
+        session + (f"\n\n{guide}" if guide else ""),
         kind="check",
     )
     escalation = None
@@ -267,7 +305,7 @@ def propose(facts: dict, at: datetime, env: Env) -> Proposal:
                 "-담당자 전달: 정산 제외 이견 여부/ 결제취소 완료 여부",
             ]
         )
-        escalation = EscalationSpec(board=AGIT_CPO, body=body)
+        escalation = EscalationSpec(board=board_cpo, body=body)
         steps += [
             Step(
                 "explain_forward",
@@ -284,16 +322,16 @@ def propose(facts: dict, at: datetime, env: Env) -> Proposal:
                 mail,
                 kind="action",
                 waits_on="cpo",
-                due_rule=CPO_ANSWER_RULE,
+                due_rule=rules.ev_cpo_answer_rule,
             ),
             Step(
                 "post_agit",
-                f"아지트 [{AGIT_CPO}] 전달 (담당자 전달: 정산 제외 이견 여부/ 결제취소 완료 여부)",
+                f"아지트 [{board_cpo}] 전달 (담당자 전달: 정산 제외 이견 여부/ 결제취소 완료 여부)",
                 ALL,
                 body,
                 kind="post",
                 waits_on="team",
-                due_rule=TEAM_ANSWER_RULE,
+                due_rule=rules.ev_team_answer_rule,
             ),
         ]
     elif outcome == "postbill_notice":
@@ -315,7 +353,7 @@ def propose(facts: dict, at: datetime, env: Env) -> Proposal:
         body = "\n".join(
             [f"[사후청구] {CASE_TYPES[case]}", *_session_lines(facts), f"-담당자 전달: {ask}"]
         )
-        escalation = EscalationSpec(board=AGIT_POSTBILL, body=body)
+        escalation = EscalationSpec(board=board_postbill, body=body)
         steps += [
             Step(
                 "explain_forward",
@@ -327,12 +365,12 @@ def propose(facts: dict, at: datetime, env: Env) -> Proposal:
             admin_check,
             Step(
                 "post_agit",
-                f"아지트 [{AGIT_POSTBILL}] 전달 (담당자 전달: {ask})",
+                f"아지트 [{board_postbill}] 전달 (담당자 전달: {ask})",
                 ALL,
                 body,
                 kind="post",
                 waits_on="team",
-                due_rule=TEAM_ANSWER_RULE,
+                due_rule=rules.ev_team_answer_rule,
             ),
         ]
 
@@ -349,6 +387,7 @@ def propose(facts: dict, at: datetime, env: Env) -> Proposal:
                     f"담당부서 답변 고객 문자 안내 ({TEAM_ANSWERS[answer]})",
                     ALL,
                     kind="sms",
+                    due_rule=rules.ev_customer_sms_rule,
                 )
             )
         else:
@@ -359,7 +398,7 @@ def propose(facts: dict, at: datetime, env: Env) -> Proposal:
                     ALL,
                     kind="sms",
                     waits_on="team",
-                    due_rule=TEAM_ANSWER_RULE,
+                    due_rule=rules.ev_team_answer_rule,
                 )
             )
     steps.append(
@@ -367,10 +406,12 @@ def propose(facts: dict, at: datetime, env: Env) -> Proposal:
     )
 
     done = {
-        "forward_to_cpo": f"CPO 메일문의 → 아지트 [{AGIT_CPO}] 전달",
+        "forward_to_cpo": f"CPO 메일문의 → 아지트 [{board_cpo}] 전달",
         "postbill_notice": "통신오류 미결제 안내, 결제 예정 알림톡 확인 요청",
-        "exclude_from_billing": f"아지트 [{AGIT_POSTBILL}] 전달 (결제 스케줄 제외 요청)",
-        "cancel_after_settlement": f"아지트 [{AGIT_POSTBILL}] 전달 (정산제외 이견 여부, 결제취소 완료 여부)",
+        "exclude_from_billing": f"아지트 [{board_postbill}] 전달 (결제 스케줄 제외 요청)",
+        "cancel_after_settlement": (
+            f"아지트 [{board_postbill}] 전달 (정산제외 이견 여부, 결제취소 완료 여부)"
+        ),
     }[outcome]
     lines = (
         _session_lines(facts)

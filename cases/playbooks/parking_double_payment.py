@@ -60,7 +60,7 @@ from .base import (
     Proposal,
     Step,
 )
-from .center import center_rules
+from .center import CenterRules, center_rules
 from .site_rules import DEFAULT_LOT_RULES, LotRule, lot_rules, match_lot_rule
 
 CODE = "parking_double_payment"
@@ -475,6 +475,8 @@ class _Ctx:
     coupon_expires: Any = None  # date | None: only when a lead set it on the campaign
     coupon_link: str = ""  # rules.CenterSettings.coupon_link in force at ``at``
     lot: LotRule | None = None  # the lot rule the facts fall under (rows in force at ``at``)
+    #: the center settings in force at ``at`` (Agit board, billing memo format; issue 15 A.3)
+    center: CenterRules = CenterRules()
 
 
 def _ctx(facts: dict, at: datetime, env: Env) -> _Ctx:
@@ -487,6 +489,7 @@ def _ctx(facts: dict, at: datetime, env: Env) -> _Ctx:
     )
     ticket = {"modu": "모두의 주차권", "tmap": "티맵 주차권"}.get(app) or f"{seller} 주차권"
     label = facts["lot_name"] if facts.get("ownership_verified") else _district_label(facts)
+    center = center_rules(env, at)
     return _Ctx(
         facts,
         at,
@@ -495,8 +498,9 @@ def _ctx(facts: dict, at: datetime, env: Env) -> _Ctx:
         ticket,
         campaign.ends_on if campaign else None,
         getattr(campaign, "coupon_expires_on", None) if campaign else None,
-        center_rules(env, at).coupon_link,
+        center.coupon_link,
         match_lot_rule(facts, lot_rules(env, at)),
+        center,
     )
 
 
@@ -663,7 +667,10 @@ def _propose_lot_rule(outcome: str, ctx: _Ctx) -> Proposal:
         if channel == "chatbot_board":
             messages.append(
                 MessageSpec(
-                    TPL_BOARD["refer_control_center"], "customer", {"inquired_on": inquired_on}
+                    TPL_BOARD["refer_control_center"],
+                    "customer",
+                    # the lot rule's row fills the SMS (no phone literal in the template)
+                    {"inquired_on": inquired_on, "center_name": name, "center_phone": phone},
                 )
             )
     elif outcome == "center_contacts_control_center":
@@ -714,7 +721,7 @@ def _propose_lot_rule(outcome: str, ctx: _Ctx) -> Proposal:
         )
         # The seed names no board or template: "아지트로 확인 요청". The post is internal: it
         # names the lot even without 소유인증; the caller hears the district only.
-        escalation = EscalationSpec(board="아지트", body=body)
+        escalation = EscalationSpec(board=ctx.center.agit_parking_board, body=body)
         spoken = (
             label
             if facts.get("ownership_verified")
@@ -865,7 +872,7 @@ def _propose_decision(outcome: str, ctx: _Ctx) -> Proposal:
                 due_rule="business_days:5",
             ),
         ]
-        billing = f"이중결제[타사주차권] 주차패스 결제취소 / {c.won(facts['pass_amount'])}"
+        billing = ctx.center.double_payment_billing_memo(c.won(facts["pass_amount"]))
 
     if onsite:
         steps += [
@@ -899,6 +906,8 @@ def _propose_decision(outcome: str, ctx: _Ctx) -> Proposal:
                 "lot_label": ctx.lot_label,
                 "reason": reason_words,
             }
+        if coupon:  # the link is the center setting in force, not a literal in the template
+            onsite_context["coupon_link"] = ctx.coupon_link
         messages.append(MessageSpec(template, "customer", onsite_context))
         steps.append(
             Step(
@@ -933,7 +942,7 @@ def _propose_decision(outcome: str, ctx: _Ctx) -> Proposal:
             if coupon:
                 key = outcome if outcome in TPL_COUPON else "fault"
                 name = TPL_COUPON[key]
-                context: dict[str, Any] = {}
+                context: dict[str, Any] = {"coupon_link": ctx.coupon_link}
                 if ctx.coupon_expires:  # struck in the seed: only when a lead set one
                     name = TPL_COUPON_WITH_EXPIRY[key]
                     context["coupon_expires_on"] = ctx.coupon_expires

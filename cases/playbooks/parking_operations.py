@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -68,7 +69,8 @@ from .base import (
     RouteInfo,
     Step,
 )
-from .site_rules import DEFAULT_SITES, SiteRule, site_rule
+from .center import center_rules
+from .site_rules import DEFAULT_PARTNERS, DEFAULT_SITES, SiteRule, partner_names, site_rule
 
 CODE = "parking_operations"
 VERSION = "2025.05.01-2"  # newest rule date in seed 001: 운영사별 담당자 25.5.1부터
@@ -84,16 +86,8 @@ REQUEST_KINDS = {
     "parking_ticket": "주차권",
     "parking_refund": "주차요금 환불(현장 환불정책)",
 }
-PARTNERS = {
-    "kmpark": "케이엠파크",
-    "kmpns": "케이엠파킹앤스페이스",
-    "amano": "아마노코리아",
-    "hiparking": "하이파킹",
-    "nicepark": "한국전자금융(나이스파크)",
-    "skshieldus": "SK쉴더스",
-    "urbanport": "어반포트",
-    "other": "그 외",
-}
+# The 운영사 are ``partners.Partner`` rows a lead edits, read through ``env.partner_names(at)``
+# (issue 15 A.2); ``DEFAULT_PARTNERS`` (site_rules) is only pure code's copy of today's rows.
 SITE_KINDS = {
     "manual_normal": "수동현장(일반)",
     "manual_special": "수동현장(특수)",
@@ -125,10 +119,8 @@ _EXECUTION = {
     "admin_direct": ("action", None),
     "hotline": ("action", "partner"),
 }
-BUILDING_63_POLICY = (
-    "63빌딩 환불정책: 1.한화생명 직원 할인 미적용 시, 2. 식음업장 할인 미적용 주장 시 증빙 확인 "
-    "요청, 없을 경우 운영사 확인해보겠다고 안내 후 결제취소"
-)
+# 63빌딩's refund policy text lives on its Site row (partners.Site.special_policy, read through
+# env.site_rule): that row is the single source (issue 15 A.2).
 REFUND_RULE = "경과일 수 x 일최대요금"
 
 #: Table 2's T월 주차권 rows ("직접 앱에서 차량번호 변경 (25.3월 정기권부터 적용)") are keyed on
@@ -178,7 +170,9 @@ _MIDTERM_FIELDS = {
 
 class Facts(c.FactsSerializer):
     request_kind = c.choice("요청 유형", REQUEST_KINDS)
-    partner = c.choice("운영사", PARTNERS, "정기권 요청은 필수", default=None)
+    partner = c.row_choice(
+        "운영사", "partners", DEFAULT_PARTNERS, "정기권 요청은 필수", default=None
+    )
     site_kind = c.choice(
         "현장 구분", SITE_KINDS, "정기권 미등록·차량번호 변경·중도해지는 필수", default=None
     )
@@ -191,6 +185,12 @@ class Facts(c.FactsSerializer):
     car_number = c.text("차량번호", default="", max_length=20)
     new_car_number = c.text("변경할 차량번호", "차량번호 변경 요청일 때", default="", max_length=20)
     details = c.text("요청 내용", "운영사·담당자에게 전달할 내용", default="", max_length=1000)
+    partner_answer = c.text(
+        "운영사 회신",
+        "운영사·담당자 메일 회신 (회신 메일이 오면 자동 기록)",
+        default="",
+        max_length=2000,
+    )
     paid_amount = c.integer("결제금액", "정기권 결제금액(원)", default=None, allow_null=True)
     start_date = c.day("정기권 시작일", "경과일 수는 시작일과 해지일을 모두 포함", default=None)
     cancel_date = c.day("해지일", "중도해지(해지 요청)일", default=None)
@@ -274,6 +274,9 @@ class Facts(c.FactsSerializer):
 
 
 FACTS = Facts
+#: Issue 16: a reply to the route's e-mail (step ``follow_route``, seed 001's 운영사 담당자 메일)
+#: is recorded in ``partner_answer`` by the inbound-mail service (case_revise_facts).
+AWAITED_REPLIES = {"follow_route": "partner_answer"}
 
 
 # --------------------------------------------------------------------------- refund
@@ -360,11 +363,11 @@ def mentions_of(route: RouteInfo) -> tuple[str, ...]:
     return tuple(found)
 
 
-def _situation(facts: dict) -> str:
+def _situation(facts: dict, partners: Mapping[str, str]) -> str:
     kind = facts["request_kind"]
     parts = [REQUEST_KINDS[kind]]
     if facts.get("partner"):
-        parts.append(PARTNERS[facts["partner"]])
+        parts.append(partners[facts["partner"]])
     if facts.get("special_site"):
         parts.append(SPECIAL_SITES[facts["special_site"]])
     if facts.get("site_kind") and kind in _SITE_KIND_KINDS:
@@ -481,7 +484,7 @@ def _next_business_day_steps(steps: list[Step], roles: frozenset[str]) -> list[S
     return out
 
 
-AGIT_BOARD = "아지트"
+# The Agit board when a route names none: the center setting agit_parking_board (issue 15).
 
 
 def _site_refund(facts: dict, route: RouteInfo, roles, steps: list[Step], proposal) -> Proposal:
@@ -556,7 +559,8 @@ def _operator_check_step(facts: dict, roles, draft: str, env: Env, at: datetime)
         except PlaybookError as exc:
             lines.append(f"운영사별 담당자를 찾지 못했습니다: {exc}")
         else:
-            lines.append(f"{PARTNERS[partner]}: {_channel_words(op)} - {op.procedure}")
+            name = partner_names(env, at).get(partner, partner)
+            lines.append(f"{name}: {_channel_words(op)} - {op.procedure}")
             if op.recipients_to:
                 lines.append(f"수신: {', '.join(op.recipients_to)}")
             if op.recipients_cc:
@@ -578,7 +582,9 @@ def _operator_check_step(facts: dict, roles, draft: str, env: Env, at: datetime)
 def _parking_ticket(facts, route, roles, mentions, steps, proposal, env, at) -> Proposal:
     """Table 6 (주차권): "아지트 기존 업무 유지하되, 운영사 확인 요청이 필요한 경우 위 담당자
     참고해서 처리 / 처리불가 시 사업담당(@owner4, @owner5, @owner6, @owner7) 멘션"."""
-    board = (route.channel_target if route.channel_kind == "agit" else "") or AGIT_BOARD
+    board = (route.channel_target if route.channel_kind == "agit" else "") or center_rules(
+        env, at
+    ).agit_parking_board
     if facts.get("unresolvable"):
         body = _draft(
             facts, None, "-처리불가: 아지트 기존 업무로 처리할 수 없어 사업담당 확인 요청"
@@ -695,6 +701,23 @@ def propose_outcome(facts: dict, outcome: str, at: datetime, env: Env) -> Propos
     return None  # follow_route without a route: done by hand
 
 
+def _partners_in_use(facts: dict, at: datetime, env: Env) -> Mapping[str, str]:
+    """The 운영사 rows in use (``env.partner_names``); a partner fact naming none of them (a
+    code never added, or a partner a lead retired) is the fact's Korean error."""
+    partners = partner_names(env, at)
+    given = facts.get("partner")
+    if given and given not in partners:
+        raise serializers.ValidationError(
+            {
+                "partner": [
+                    f"운영사: '{given}'은(는) 사용 중인 운영사가 아닙니다 "
+                    "(관리 화면 > 운영사에서 확인하세요)."
+                ]
+            }
+        )
+    return partners
+
+
 def _special_site(facts: dict, at: datetime, env: Env) -> SiteRule | None:
     """The special site's row (partners.Site through ``env.site_rule``): its routing partner
     (``routes_like``) and policy. A partner fact that contradicts the row is the fact's error."""
@@ -712,7 +735,7 @@ def _special_site(facts: dict, at: datetime, env: Env) -> SiteRule | None:
         )
     given = facts.get("partner")
     if site.routes_like and given not in (None, site.routes_like):
-        like = PARTNERS.get(site.routes_like, site.routes_like)
+        like = partner_names(env, at).get(site.routes_like, site.routes_like)
         raise serializers.ValidationError(
             {"partner": [f"운영사: {site.name}는 {like} 현장과 동일하게 처리합니다."]}
         )
@@ -722,7 +745,8 @@ def _special_site(facts: dict, at: datetime, env: Env) -> SiteRule | None:
 def propose(facts: dict, at: datetime, env: Env) -> Proposal:
     kind = facts["request_kind"]
     ctype = PARKING_OPERATIONS[kind]
-    situation = _situation(facts)
+    partners = _partners_in_use(facts, at, env)
+    situation = _situation(facts, partners)
     figures = None
     if kind == "midterm_cancel":
         figures = refund_figures(
@@ -855,7 +879,9 @@ def propose(facts: dict, at: datetime, env: Env) -> Proposal:
             steps,
             route=route,
             escalation=EscalationSpec(
-                board=route.channel_target or "아지트", body=body, mentions=mentions
+                board=route.channel_target or center_rules(env, at).agit_parking_board,
+                body=body,
+                mentions=mentions,
             ),
         )
 
@@ -869,6 +895,7 @@ def propose(facts: dict, at: datetime, env: Env) -> Proposal:
         # An Agit route, or a row whose procedure is an @mention: the post is created at the
         # decision with the route's mention rows (board: the channel's when it is Agit).
         board = route.channel_target if route.channel_kind == "agit" else ""
-        escalation = EscalationSpec(board=board or AGIT_BOARD, body=draft, mentions=mentions)
+        board = board or center_rules(env, at).agit_parking_board
+        escalation = EscalationSpec(board=board, body=draft, mentions=mentions)
     reason = f"{_channel_words(route)}: {route.procedure}{roles_note}"
     return proposal("follow_route", reason, steps, route=route, escalation=escalation)

@@ -3,6 +3,7 @@
 - :class:`LotRule`: seed 000 "정책 및 참고사항": a kind of lot (성북구 공영, 속초시 공영, 인천공항)
   that is not decided like the others, what the center does instead (``action``: one of the
   playbook's lot-rule outcomes) and the control center's name and phone.
+- :data:`DEFAULT_PARTNERS`: seed 001's 운영사 (``partners.Partner`` rows; code -> name).
 - :class:`SiteRule`: seed 001 table 7: a special site (63빌딩 환불정책, 케이트윈타워 handled like
   아마노) with its partner, the partner it is routed like (``Site.routes_like``) and its policy.
 
@@ -97,6 +98,27 @@ def lot_rules(env, at: datetime) -> tuple[LotRule, ...]:
     """``env.lot_rules(at)``; an Env written before the question existed gets today's rules."""
     ask = getattr(env, "lot_rules", None)
     return tuple(ask(at)) if ask is not None else DEFAULT_LOT_RULES
+
+
+#: Seed 001's 운영사 as ``partners/seed_data.py`` loads the ``partners.Partner`` rows (code ->
+#: name). ``DatabaseEnv`` answers the active rows a lead edits; this is only pure code's list.
+DEFAULT_PARTNERS: dict[str, str] = {
+    "kmpark": "케이엠파크",
+    "kmpns": "케이엠파킹앤스페이스",
+    "amano": "아마노코리아",
+    "hiparking": "하이파킹",
+    "nicepark": "한국전자금융(나이스파크)",
+    "skshieldus": "SK쉴더스",
+    "urbanport": "어반포트",
+    "other": "그 외",
+}
+
+
+def partner_names(env, at: datetime) -> dict[str, str]:
+    """``env.partner_names(at)``: the 운영사 in use (code -> name); an Env written before the
+    question existed gets today's list."""
+    ask = getattr(env, "partner_names", None)
+    return dict(ask(at)) if ask is not None else dict(DEFAULT_PARTNERS)
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,13 @@ Order of decision, as the seed reads every column:
 2. 첨부파일(고지서), 고객 계좌정보 기재 확인: no notice image or no bank account ->
    ``request_documents`` (every column starts with this check, 범칙금 included).
 3. 증빙자료 확인 (위반일시와 운행 건 GPS 경로): the service's evidence check result is passed in
-   (``evidence_result``). ``fail`` -> ``rejected_evidence_mismatch`` unless a manager overrode
-   it (``evidence_override``); an overridden mismatch is a 장소·시간 불일치 special-issue fine
-   and goes to the manager. ``unknown`` adds a manual check step, it does not reject.
+   (``evidence_result``). ``fail`` is the seed's 특이이슈 "장소, 시간 불일치 건" (② 3.: "장소/시간
+   불일치, 주정차위반 등 특이이슈 과태료에 해당하는 경우" -> 4. 특이이슈_과태료 → 담당자(관리자)
+   이관, 5. 시간소요 양해 SMS): ``transfer_to_manager``, with a step where the manager checks
+   the ride. The seed never rejects at the agent's desk; ``rejected_evidence_mismatch`` is
+   the manager's finding after that check (``evidence_rejected``: the fine is not of this ride).
+   The manager finding the ride right after all (``evidence_override``) keeps the transfer and
+   pays as a special-issue fine. ``unknown`` adds a manual check step, it does not reject.
 4. Category: 일반/위탁콜 -> ``payout``; 특이이슈/범칙금 -> ``transfer_to_manager``.
 
 Pure: the only non-fact inputs are ``at`` (payout batch time, dashcam deadline) and the payout
@@ -49,7 +53,8 @@ from .base import (
 from .center import CenterRules, center_rules
 
 CODE = "traffic_fine"
-VERSION = "2024.06.12-1"  # the seed's latest process date (주정차 위반 과태료 처리 프로세스)
+VERSION = "2024.06.12-2"  # the seed's latest process date (주정차 위반 과태료 처리 프로세스)
+#: -2: a place/time mismatch is the seed's 특이이슈 (transfer), rejected only by the manager
 TITLE = "과태료 처리 프로세스"
 #: Every outcome this playbook gives (DOMAIN.md), code -> Korean label: overrides pick from it.
 OUTCOMES = dict(codes.OUTCOMES)
@@ -203,6 +208,11 @@ class Facts(c.FactsSerializer):
         "담당자(관리자)가 불일치를 확인하고 처리하기로 함",
         default=False,
     )
+    evidence_rejected = c.boolean(
+        "증빙 불일치 확정 (담당자)",
+        "담당자(관리자)가 확인한 결과 이 운행 중 발생한 과태료가 아님 (반려)",
+        default=False,
+    )
 
     def validate_call_id(self, value: str) -> str:
         value = value.strip()
@@ -247,15 +257,25 @@ FACTS = Facts
 # --------------------------------------------------------------------------- decision
 
 
-def category(facts: dict) -> str:
+def is_place_time_mismatch(facts: dict) -> bool:
+    """The evidence check found the notice's time or place off the ride's record."""
+    return facts.get("evidence_result") == codes.EVIDENCE_FAIL
+
+
+def violation_kind(facts: dict) -> str:
+    """The fine's kind as the seed files it: a general fine whose time or place does not
+    match the ride is the seed's first special issue, "장소, 시간 불일치 건"."""
     kind = facts.get("violation_kind", codes.GENERAL)
-    if facts.get("evidence_result") == codes.EVIDENCE_FAIL and facts.get("evidence_override"):
-        # A mismatch a manager accepted is the seed's "장소, 시간 불일치 건": a special issue.
-        kind = codes.PLACE_TIME_MISMATCH if kind == codes.GENERAL else kind
+    if is_place_time_mismatch(facts) and kind == codes.GENERAL:
+        return codes.PLACE_TIME_MISMATCH
+    return kind
+
+
+def category(facts: dict) -> str:
     return codes.category_of(
         call_type=facts.get("call_type", codes.OWN),
         notice_type=facts.get("notice_type", codes.FINE),
-        violation_kind=kind,
+        violation_kind=violation_kind(facts),
     )
 
 
@@ -273,7 +293,8 @@ def decide(facts: dict) -> str:
         return codes.REJECTED_DUPLICATE
     if missing_documents(facts):
         return codes.REQUEST_DOCUMENTS
-    if facts.get("evidence_result") == codes.EVIDENCE_FAIL and not facts.get("evidence_override"):
+    if is_place_time_mismatch(facts) and facts.get("evidence_rejected"):
+        # The manager's finding after the transfer: not a fine of this ride.
         return codes.REJECTED_EVIDENCE_MISMATCH
     if category(facts) in (codes.CAT_SPECIAL, codes.CAT_PENALTY):
         return codes.TRANSFER_TO_MANAGER
@@ -288,7 +309,7 @@ def is_parking_dispute(facts: dict) -> bool:
 
 
 def _kind_label(facts: dict) -> str:
-    return codes.VIOLATION_KINDS.get(facts.get("violation_kind", codes.GENERAL), "")
+    return codes.VIOLATION_KINDS.get(violation_kind(facts), "")
 
 
 def _violation_line(facts: dict) -> str:
@@ -603,22 +624,24 @@ def _propose_documents(facts: dict, cat: str) -> Proposal:
 
 
 def _propose_mismatch(facts: dict, cat: str) -> Proposal:
+    """반려 (증빙 불일치): the manager checked the transferred 장소·시간 불일치 fine and found it
+    is not of this ride (or a lead chose this outcome). The customer is answered, nothing paid."""
     why = facts.get("evidence_reason") or "위반일시·장소가 운행 기록과 다릅니다."
     return _base(
         codes.REJECTED_EVIDENCE_MISMATCH,
-        f"증빙 불일치: {why} (담당자(관리자) 확인 후 승인 시 특이이슈 과태료로 처리)",
+        f"증빙 불일치: {why} (담당자(관리자) 확인 결과 해당 운행 중 발생한 과태료 아님)",
         cat,
         steps=tuple(
             _intake_steps(facts)
             + [
                 Step(
-                    "manager_review",
-                    "담당자(관리자) 확인: 불일치가 맞으면 반려, 운행 건이 맞으면 증빙 불일치 승인 "
-                    "(장소·시간 불일치 특이이슈로 처리)",
+                    "answer_mismatch",
+                    "[고객] 증빙 불일치 답변: 위반일시·장소가 운행 기록과 일치하지 않음",
                     MANAGER,
-                    kind="check",
-                    waits_on="team",
-                )
+                    MISMATCH_ANSWER,
+                    kind="say",
+                ),
+                _history_step(MANAGER),
             ]
         ),
         record=_record("증빙 불일치", facts, cat, [f"-처리내용: 증빙 불일치 ({why})"]),
@@ -824,6 +847,20 @@ def _propose_transfer(
             received_context(received_on=_received_on(facts, at)),
         ),
     ]
+    mismatch = is_place_time_mismatch(facts)
+    if mismatch and not facts.get("evidence_override"):
+        # ② [담당자(관리자) 처리] starts by checking the ride the agent could not match.
+        steps.append(
+            Step(
+                "manager_evidence_review",
+                "[담당자] 장소·시간 불일치 확인: 운행 건(GPS 경로)이 맞으면 특이이슈 과태료로 "
+                "지급 (증빙 불일치 승인), 운행 중 발생한 과태료가 아니면 반려 (증빙 불일치)",
+                MANAGER,
+                facts.get("evidence_reason", ""),
+                kind="check",
+                waits_on="team",
+            )
+        )
     figures: dict[str, Any] = {}
     if penalty:
         steps += [
@@ -885,6 +922,8 @@ def _propose_transfer(
     if dispute:
         why += " · 주정차 위반 기사 미인정"
     extra = ["-담당자(관리자) 이관"]
+    if mismatch:
+        extra.append(f"-증빙 확인: 장소·시간 불일치 ({facts.get('evidence_reason') or '-'})")
     if dispute:
         extra.append("-기사 미인정: 블랙박스 확인 필요")
     return _base(

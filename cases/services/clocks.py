@@ -237,8 +237,23 @@ def clocks_mark_overdue(*, now: datetime | None = None) -> list[int]:
                 clock.overdue_marked_at = now
                 audited_save(clock, None, reason="기한 초과 표시", clean=False)
                 marked.append(clock.pk)
+            _notify_marked([clock.pk for clock in chunk], now)
         if len(chunk) < OVERDUE_CHUNK:
             return marked
+
+
+def _notify_marked(clock_ids: list[int], now: datetime) -> None:
+    """In-app '처리 기한 초과' for each newly marked clock's assignee, in the marking's
+    transaction (a clock is marked once; the notification's key is the step, so a step whose
+    clock was replaced by a fact revision is still announced once)."""
+    if not clock_ids:
+        return
+    from notifications.notify import notify_step_overdue
+
+    for clock in StepClock.objects.filter(pk__in=clock_ids).select_related(
+        "case__assignee", "step"
+    ):
+        notify_step_overdue(clock=clock, at=now)
 
 
 @dataclass(frozen=True)

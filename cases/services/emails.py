@@ -247,6 +247,12 @@ def _finish(email: CaseEmail, status: str, *, error: str = "", reason: str) -> N
         if status == EmailStatus.SENT:
             locked.sent_at = timezone.now()
         audited_save(locked, None, reason=reason, clean=False)
+        if status == EmailStatus.FAILED:
+            # Issue 14.5: the writer and the case's assignee hear of it (in-app, e-mail copy
+            # if they chose it), in the transaction that records the failure.
+            from notifications.notify import notify_email_failed
+
+            notify_email_failed(email=locked)
 
 
 def case_email_deliver(*, email_id: int) -> EmailOutcome:

@@ -15,11 +15,14 @@ A reply is accepted only when
 Anything else is logged and answered without detail (``InboundResult.accepted`` False); the
 same Message-ID twice is stored once. On acceptance, in one transaction: the mail row; the
 clock of the step the answered mail carried out (``email_cpo``, ``follow_route``) stops with
-"회신 수신" (the CPO's / partner's answer time is over); after commit the assignee gets an
-e-mail. No playbook has a fact for the *content* of a CPO or partner answer (seed 003's
-``team_answer`` is the responsible team's Agit answer, seed 001 has none), and a free-text reply
-cannot be read into a choice safely, so no fact is revised here: the agent reads the reply and
-records the answer through the fact revision form (``case_revise_facts``) when one applies.
+"회신 수신" (the CPO's / partner's answer time is over); the fact the playbook waits for on that
+step (its ``AWAITED_REPLIES``: seed 003 ``email_cpo`` -> ``cpo_answer``, seed 001
+``follow_route`` -> ``partner_answer``) is revised with the reply's own text (quoted lines and
+signature cut) through ``case_revise_facts``, in the assignee's name with a note saying it was
+recorded from the mail; and the assignee is notified (in-app, e-mail if they chose it). A
+free-text reply is never read into a choice (seed 003's ``team_answer`` stays the agent's call).
+A revision the case refuses (no assignee allowed to revise it, a lead's override) is logged and
+leaves the stored reply, the stopped clock and the notification in place.
 """
 
 from __future__ import annotations
@@ -33,7 +36,6 @@ from datetime import UTC, datetime
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -207,48 +209,82 @@ def _store(
         received_at=mail.received_at or now,
     )
     audited_save(row, None, reason=f"회신 수신 ({source})", clean=False)
+    label = ""
     if locked.status != Status.CLOSED and answered is not None and answered.step_code:
+        # The fact first: a revision of a decided case re-plans its pending steps (a new row
+        # for the mail step), and the clock to stop is the one of the step as it now stands.
+        label = _record_awaited_fact(locked, answered, row, source)
         step = (
             CaseStep.objects.filter(case=locked, code=answered.step_code, status=StepStatus.PENDING)
-            .order_by("order")
+            .order_by("-order", "-pk")
             .first()
         )
         if step is not None:
             clock_stop(step=step, actor=None, at=now, reason=ClockStop.REPLY_RECEIVED)
-    from kmcs_site.broker import call_after_commit
+    from notifications.notify import notify_reply_received
 
-    call_after_commit(notify_assignee_of_reply, row.pk)
+    locked.refresh_from_db()
+    notify_reply_received(email=row, case=locked, fact_label=label, at=now)
     return row
 
 
-def notify_assignee_of_reply(email_id: int) -> None:
-    """Tell the case's assignee by e-mail that a reply arrived (there is no in-app inbox).
+#: How much of a reply goes into the awaited fact (the whole mail stays on the case).
+FACT_TEXT_LIMIT = 2000
+_QUOTE_HEADER = re.compile(r"^(On .+wrote:|20\d\d.+작성:|-----\s*Original Message\s*-----)\s*$")
 
-    Runs after commit; a mail error is logged, never raised (the reply is stored either way).
-    """
-    row = CaseEmail.objects.select_related("case__assignee").filter(pk=email_id).first()
-    if row is None:
-        return
-    assignee = row.case.assignee
-    if assignee is None or not assignee.is_active or not assignee.email:
-        return
-    from django.urls import reverse
 
-    url = settings.KMCS_SITE_URL.rstrip("/") + reverse(
-        "workspace:case", kwargs={"case_id": row.case_id}
-    )
+def reply_text(body: str, *, limit: int = FACT_TEXT_LIMIT) -> str:
+    """The answer itself: the reply's lines before the quoted mail ('>' lines, "On ... wrote:",
+    "----- Original Message -----") and the signature ("-- "), stripped and cut to ``limit``."""
+    kept: list[str] = []
+    for line in (body or "").replace("\r\n", "\n").split("\n"):
+        if line.startswith(">") or _QUOTE_HEADER.match(line.strip()) or line == "-- ":
+            break
+        kept.append(line.rstrip())
+    return "\n".join(kept).strip()[:limit]
+
+
+def awaited_fact(case: Case, step_code: str) -> str:
+    """The fact the case's playbook waits for on ``step_code`` ('' where it defines none)."""
+    from cases.services.intake import playbook_module
+
     try:
-        send_mail(
-            subject=f"[KMCS-{row.case_id}] 회신 도착: {row.subject}"[:300],
-            message=(
-                f"케이스 #{row.case_id}에 회신 메일이 도착했습니다.\n"
-                f"보낸 사람: {row.from_address}\n제목: {row.subject}\n\n{url}\n"
-            ),
-            from_email=settings.KMCS_NOTIFY_FROM_EMAIL,
-            recipient_list=[assignee.email],
+        module = playbook_module(case.playbook)
+    except Exception:  # an unknown playbook (a retired one): nothing to revise
+        return ""
+    return (getattr(module, "AWAITED_REPLIES", None) or {}).get(step_code, "")
+
+
+def _record_awaited_fact(case: Case, answered: CaseEmail, row: CaseEmail, source: str) -> str:
+    """Revise the awaited fact with the reply's text; its label, or '' when nothing was
+    revised (no awaited fact, empty answer, or the revision refused: logged)."""
+    from cases.exceptions import CaseError
+    from cases.services.intake import facts_serializer, playbook_module
+    from cases.services.revisions import case_revise_facts
+
+    fact = awaited_fact(case, answered.step_code)
+    text = reply_text(row.body)
+    if not fact or not text:
+        return ""
+    actor = case.assignee if case.assignee_id else None
+    if actor is None:
+        logger.warning("회신 메일 #%s: 담당자가 없는 케이스 #%s, 사실관계 미기록", row.pk, case.pk)
+        return ""
+    try:
+        with transaction.atomic():
+            case_revise_facts(
+                case=case,
+                actor=actor,
+                facts={fact: text},
+                note=f"회신 메일 자동 기록 ({source}, {row.from_address}, {row.message_id})"[:1000],
+            )
+    except CaseError as exc:
+        logger.warning(
+            "회신 메일 #%s: 케이스 #%s 사실관계 '%s' 미기록: %s", row.pk, case.pk, fact, exc
         )
-    except Exception:
-        logger.exception("회신 알림 메일 발송 실패: 케이스 #%s", row.case_id)
+        return ""
+    declared = facts_serializer(playbook_module(case.playbook)).fields
+    return str(getattr(declared.get(fact), "label", None) or fact)
 
 
 # --- the Mailgun routes webhook -------------------------------------------------------------

@@ -239,6 +239,11 @@ def case_revise_facts(
     audited_save(revision, actor, reason="사실관계 수정")
     if decided:
         _replan(locked, proposal, actor, at)
+    from notifications.notify import notify_facts_revised
+
+    notify_facts_revised(
+        case=locked, revision=revision, actor=actor, labels=_labels(declared, changed), at=at
+    )
     return FactRevisionResult(case=mirror(case, locked), revision=revision, proposal=proposal)
 
 

@@ -69,6 +69,9 @@ def case_assign(*, case: Case, assignee, actor, at=None) -> Case:
     _assign(locked, assignee, actor=actor, at=at)
     reason = f"배정: {assignee}" if assignee else "배정 해제"
     audited_save(locked, actor, reason=reason)
+    from notifications.notify import notify_case_assigned
+
+    notify_case_assigned(case=locked, actor=actor, at=at)
     return mirror(case, locked)
 
 

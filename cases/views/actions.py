@@ -113,6 +113,7 @@ class OverrideView(CaseActionView):
 class StepCompleteView(CaseActionView):
     action = "cases.casestep.change"
     form_class = StepForm
+    htmx_partial = True
 
     def perform(self, case: Case, form) -> str:
         step = case_step_complete(
@@ -126,6 +127,7 @@ class StepSendView(CaseActionView):
 
     action = "cases.casestep.send"
     form_class = StepForm
+    htmx_partial = True
 
     def perform(self, case: Case, form) -> str:
         step, released = case_step_send(
@@ -144,6 +146,7 @@ class StepMarkNAView(CaseActionView):
 
     action = "cases.casestep.mark_na"
     form_class = StepNAForm
+    htmx_partial = True
 
     def perform(self, case: Case, form) -> str:
         step = case_step_mark_na(

@@ -12,8 +12,8 @@ from django.views import View
 from cases.forms import HistoryFilterForm
 from cases.selectors import case_history_page
 from cases.views.base import ActionRequiredMixin, is_htmx
-from cases.views.history import HistoryFilters, history_fetcher, model_choices
-from cases.views.pagination import DEFAULT_PER_PAGE, PeekPage, page_number, peek_paginate
+from kmcs_site.history import HistoryFilters, history_fetcher, model_choices
+from kmcs_site.pagination import DEFAULT_PER_PAGE, PeekPage, page_number, peek_paginate
 
 
 class ReadOnlyView(ActionRequiredMixin, View):

@@ -79,6 +79,9 @@ class CaseActionView(ActionRequiredMixin, View):
 
     http_method_names = ["post"]
     form_class = None
+    #: htmx posts from the checklist get the live part of the case page back (steps, messages,
+    #: status, log, flash messages) instead of a redirect and a full reload (issue 14.6).
+    htmx_partial = False
 
     def get_form(self):
         return self.form_class(self.request.POST) if self.form_class is not None else None
@@ -94,12 +97,20 @@ class CaseActionView(ActionRequiredMixin, View):
         form = self.get_form()
         if form is not None and not form.is_valid():
             report_form_errors(request, form)
-            return redirect(case_url(case.pk))
+            return self.answer(request, case, failed=True)
         try:
             message = self.perform(case, form)
         except CaseError as exc:
             messages.error(request, exc.message)
-            return redirect(case_url(case.pk))
+            return self.answer(request, case, failed=True)
         if message:
             messages.success(request, message)
-        return redirect(self.success_url(case))
+        return self.answer(request, case)
+
+    def answer(self, request, case: Case, *, failed: bool = False):
+        """Back to the case page, or (htmx, ``htmx_partial``) its live part in place."""
+        if self.htmx_partial and is_htmx(request):
+            from cases.views.live import case_live_response
+
+            return case_live_response(request, case.pk)
+        return redirect(case_url(case.pk) if failed else self.success_url(case))

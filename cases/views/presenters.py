@@ -14,7 +14,15 @@ from typing import Any
 from rest_framework import fields as drf_fields
 
 from cases.exceptions import CaseError
-from cases.labels import figure_rows, format_figure, outcome_label, override_choices
+from cases.labels import (
+    WON_FACTS,
+    fact_label,
+    figure_rows,
+    format_fact,
+    format_figure,
+    outcome_label,
+    override_choices,
+)
 from cases.models import DONE_STATUSES, Case, StepKind, StepStatus
 from cases.playbooks import get_playbook
 from cases.playbooks.base import Proposal
@@ -205,8 +213,14 @@ def fact_rows(case: Case) -> list[tuple[str, str, str]]:
             value = format_figure("datetime", value)
         elif value not in (None, "") and isinstance(f, drf_fields.DateField):
             value = format_figure("date", value)
-        rows.append((name, str(f.label or name), _fact_value(value)))
-    rows += [(name, name, _fact_value(v)) for name, v in facts.items() if name not in fields]
+        elif name in WON_FACTS:
+            value = format_fact(name, value)
+        rows.append((name, fact_label(name, f), _fact_value(value)))
+    rows += [
+        (name, fact_label(name), _fact_value(format_fact(name, v) if name in WON_FACTS else v))
+        for name, v in facts.items()
+        if name not in fields
+    ]
     return rows
 
 

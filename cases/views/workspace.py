@@ -38,11 +38,12 @@ from cases.selectors import (
     case_queue_counts,
     case_queue_for,
 )
-from cases.services import case_create
+from cases.services.attachments import case_create_with_attachments
+from cases.views.attachments import case_attachment_context
 from cases.views.base import ActionRequiredMixin, case_url, is_htmx
-from cases.views.pagination import DEFAULT_PER_PAGE, page_number, peek_paginate
 from cases.views.presenters import case_page
 from cases.workspace_forms import QueueFilterForm
+from kmcs_site.pagination import DEFAULT_PER_PAGE, page_number, peek_paginate
 from kmcs_site.permissions import user_can
 
 
@@ -150,8 +151,12 @@ class CaseDetailView(ActionRequiredMixin, View):
             "unmask_form": UnmaskForm(),
         }
         context.update(case_email_context(request, case, page))
+        context.update(case_attachment_context(request, case))
         # A refused fact revision re-renders this page with its bound form (FactsRevisionView).
         context.update(case_story_context(request, case, getattr(request, "revision_form", None)))
+        from cases.views.search import case_related_context  # issue 14.2/14.3 panel
+
+        context.update(case_related_context(request, case))
         return render(request, "cases/workspace/case_detail.html", context)
 
 
@@ -290,12 +295,15 @@ class CaseCreateView(ActionRequiredMixin, View):
 
     def post(self, request, playbook):
         self.use_playbook(playbook)
-        form = self.form_class(request.POST)
+        form = self.form_class(request.POST, request.FILES)
         if not form.is_valid():
             return self.render_form(request, form)
         data = form.cleaned_data
         try:
-            result = case_create(
+            # Files sent with the inquiry are checked first and stored on the new case; their
+            # kinds set the playbook's "첨부 여부" facts (issue 14.4).
+            result = case_create_with_attachments(
+                uploads=form.attachment_uploads(),
                 playbook=self.module.CODE,
                 facts=form.facts(),
                 channel=data["channel"],
@@ -314,6 +322,14 @@ class CaseCreateView(ActionRequiredMixin, View):
             return self.render_form(request, form)
         level = messages.SUCCESS if result.created else messages.WARNING
         messages.add_message(request, level, result.message)
+        if result.answered_duplicate_of is not None:
+            # The duplicate guard offers the link (issue 14.3): the case page lists the
+            # original under "관련 케이스" with one-click 연결 / 병합.
+            messages.info(
+                request,
+                f"'관련 케이스'에서 원건 #{result.answered_duplicate_of.pk}와 연결하거나 "
+                "병합할 수 있습니다.",
+            )
         if case_list_visible_to(user=request.user).filter(pk=result.case.pk).exists():
             return redirect(case_url(result.case.pk))
         messages.info(request, "담당 서비스가 아닌 케이스라 목록에 보이지 않습니다.")

@@ -31,6 +31,7 @@ from .payouts import (
     payout_verify_pending,
 )
 from .rides import ride_import, ride_upsert
+from .settlement import payout_settle_manually
 
 __all__ = [
     "FineIntakeResult",
@@ -55,6 +56,7 @@ __all__ = [
     "payout_create",
     "payout_pay",
     "payout_reject",
+    "payout_settle_manually",
     "payout_transfers_reconcile",
     "payout_verify_pending",
     "penalty_complete",

@@ -254,9 +254,11 @@ def _fine_intake(
       the first. The database decides a race: the partial unique index on FineNotice lets one
       claim win and the other is stored as the duplicate (or, while the first case is still
       open, nothing is stored and the result points at it).
-    - ``rejected_evidence_mismatch`` is left for a manager to confirm or override
-      (:func:`fines.services.manager.notice_evidence_review`); every other outcome is decided
-      now (``cases.services.case_decide``), and ``payout`` creates the payout.
+    - A place/time mismatch is the seed's 특이이슈: decided now as ``transfer_to_manager`` (Agit
+      특이이슈_과태료 → 담당자 이관, 시간소요 양해 SMS); the manager then confirms the mismatch
+      (``rejected_evidence_mismatch``) or accepts the ride
+      (:func:`fines.services.manager.notice_evidence_review`). Every outcome is decided now
+      (``cases.services.case_decide``), and ``payout`` creates the payout.
     """
     from cases.services.intake import case_create
 
@@ -279,7 +281,8 @@ def _fine_intake(
                 call_type=v["call_type"],
                 notice_type=v["notice_type"],
                 violation_kind=v["violation_kind"],
-                category=traffic_fine.category(v),
+                # A place/time mismatch files the fine as a special issue (the manager's).
+                category=traffic_fine.category({**v, "evidence_result": evidence.result}),
                 violation_at=v["violation_at"],
                 violation_place=v.get("violation_place", ""),
                 violation_lat=v.get("violation_lat"),
@@ -359,7 +362,7 @@ def _finish_intake(notice, case, full, actor, decide, at, first) -> FineIntakeRe
     notice.outcome = proposal.outcome
     audited_save(notice, actor, reason="과태료 접수", validate_constraints=False)
     payout = None
-    if decide and proposal.outcome != codes.REJECTED_EVIDENCE_MISMATCH:
+    if decide:
         from .decisions import fine_decide
 
         payout = fine_decide(notice=notice, proposal=proposal, actor=actor, at=at)

@@ -28,9 +28,18 @@ def _manage(actor, message: str = "담당자(관리자)만 할 수 있는 처리
 def notice_evidence_review(
     *, notice: FineNotice, actor, accept_mismatch: bool, reason: str, at=None
 ):
-    """A manager reviews a ``rejected_evidence_mismatch`` proposal: confirm the rejection, or
-    override it (the ride is right after all: handled as a 장소·시간 불일치 special-issue fine).
-    Decides the case either way; returns the decided proposal."""
+    """The manager's check of a place/time mismatch (seed 004 ② [담당자(관리자) 처리]).
+
+    ``accept_mismatch``: the ride is right after all; the fine stays a 장소·시간 불일치
+    special-issue fine and the manager pays it (``evidence_override``). Otherwise the manager
+    confirms it is not a fine of this ride: ``rejected_evidence_mismatch`` (``evidence_rejected``)
+    and the customer gets the mismatch answer.
+
+    The agent's intake already decided the transfer (Agit post, 시간소요 양해 SMS): the finding
+    is a fact revision of that decided case, which re-plans what is left to do (steps done stay
+    done, the SMS already sent is not sent again). A case still undecided (taken in without
+    deciding) is decided with the finding. Returns the proposal the case now follows.
+    """
     from .decisions import fine_decide
 
     require(
@@ -39,28 +48,52 @@ def notice_evidence_review(
         message="증빙 불일치 승인·반려는 담당자(관리자)만 할 수 있습니다.",
     )
     at = now_or(at)
-    if not (reason or "").strip():
+    reason = (reason or "").strip()
+    if not reason:
         raise FactsInvalid({"reason": ["사유를 입력하세요."]})
     notice = _locked(notice)
     if notice.evidence_result != codes.EVIDENCE_FAIL:
         raise FineError("증빙 불일치 건이 아닙니다.")
-    if notice.case.decided_at is not None:
-        raise FineError("이미 결정된 케이스입니다.")
-    facts = dict(notice.case.facts)
+    case = notice.case
+    facts = dict(case.facts)
+    if facts.get("evidence_override") or facts.get("evidence_rejected"):
+        raise FineError("이미 담당자(관리자)가 증빙 불일치를 검토한 건입니다.")
+    word = "승인" if accept_mismatch else "확정 (반려)"
     if accept_mismatch:
         notice.evidence_override_by = actor
-        notice.evidence_override_reason = reason.strip()
+        notice.evidence_override_reason = reason
         notice.evidence_override_at = at
-        facts["evidence_override"] = True
-        notice.category = traffic_fine.category(facts)
+    change = {"evidence_override": True} if accept_mismatch else {"evidence_rejected": True}
+    facts.update(change)
+    notice.category = traffic_fine.category(facts)
+    if case.decided_at is None:
         store_case_facts(
-            case=notice.case, facts=facts, actor=actor, reason=f"증빙 불일치 승인: {reason.strip()}"
+            case=case, facts=facts, actor=actor, reason=f"증빙 불일치 {word}: {reason}"
         )
+        proposal = propose_for(facts, at)
         audited_save(
-            notice, actor, reason=f"증빙 불일치 승인: {reason.strip()}", validate_constraints=False
+            notice, actor, reason=f"증빙 불일치 {word}: {reason}", validate_constraints=False
         )
-    proposal = propose_for(facts, at)
-    fine_decide(notice=notice, proposal=proposal, actor=actor, at=at)
+        fine_decide(notice=notice, proposal=proposal, actor=actor, at=at)
+        return proposal
+    if case.outcome != codes.TRANSFER_TO_MANAGER:
+        raise FineError("담당자(관리자)에게 이관된 건이 아닙니다.")
+    from cases.playbooks.env import DatabaseEnv
+    from cases.services.revisions import case_revise_facts
+
+    revised = case_revise_facts(
+        case=case,
+        actor=actor,
+        facts=change,
+        note=f"증빙 불일치 {word}: {reason}",
+        at=at,
+        env=DatabaseEnv(),
+    )
+    proposal = revised.proposal
+    notice.outcome = proposal.outcome
+    audited_save(notice, actor, reason=f"증빙 불일치 {word}: {reason}", validate_constraints=False)
+    # The mismatch answer is the plan's step "answer_mismatch" (its script): it is saved on the
+    # case after the 시간소요 양해 SMS went out (seed 002's "SMS 선발송 후 답변내용 저장").
     return proposal
 
 

@@ -244,6 +244,10 @@ def payout_create(
         raise FineError(
             "이미 지급 건이 있습니다" + (f" (지급 #{other.pk})." if other else ".")
         ) from exc
+    if payout.status == PayoutStatus.PENDING_APPROVAL:
+        from notifications.notify import notify_payout_approval
+
+        notify_payout_approval(payout=payout, at=at)
     return payout
 
 

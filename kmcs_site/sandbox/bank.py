@@ -8,7 +8,8 @@ Routes (same paths and field names as the open-banking API):
   answers the first result and never transfers twice;
 - ``POST /v2.0/transfer/result`` 이체결과조회 by ``org_bank_tran_id`` (``rsp_code`` A0333 in
   the item: no such transfer);
-- ``GET /v2.0/account/transaction_list`` the contract account's withdrawals of a day;
+- ``GET /v2.0/account/transaction_list/acnt_num`` the contract account's withdrawals of a day
+  (``bank_code_std`` + ``account_num`` required);
 - ``GET /_sandbox/bank/transfers`` what was executed (tests count transfers here) and
   ``POST /_sandbox/bank/accounts`` registers an account's holder for 실명조회.
 
@@ -273,6 +274,9 @@ def transaction_list(request: SandboxRequest) -> SandboxResponse:
     if denied:
         return denied
     query = {k: v[0] for k, v in request.query.items()}
+    missing = [k for k in ("bank_code_std", "account_num", "from_date", "to_date") if not query.get(k)]
+    if missing:
+        return _error(400, "O0001", f"필수 항목 누락: {', '.join(missing)}")
     start, end = query["from_date"], query["to_date"]
     with core.LOCK:
         rows = [dict(e) for e in _state()["executed"] if start <= e["tran_date"] <= end]
@@ -310,7 +314,7 @@ ROUTES = [
     ("POST", r"^/v2\.0/inquiry/real_name$", real_name),
     ("POST", r"^/v2\.0/transfer/deposit/acnt_num$", deposit),
     ("POST", r"^/v2\.0/transfer/result$", transfer_result),
-    ("GET", r"^/v2\.0/account/transaction_list$", transaction_list),
+    ("GET", r"^/v2\.0/account/transaction_list/acnt_num$", transaction_list),
     ("GET", r"^/_sandbox/bank/transfers$", sandbox_transfers),
     ("POST", r"^/_sandbox/bank/accounts$", sandbox_accounts),
 ]

@@ -176,7 +176,10 @@ def one(request: SandboxRequest) -> SandboxResponse:
         return _answer(ok=False, code=-9999, message="sandbox failure", status=status)
     if not _authorised(request):
         return _answer(ok=False, code=-1001, message="Invalid secret key", status=401)
-    seq = (request.query.get("mtPr") or ["1"])[0]
+    # v3.0 (단일 검색) names it recipientSeq ("mtPr" before v2.4): required, as at NHN.
+    seq = (request.query.get("recipientSeq") or [""])[0]
+    if not seq:
+        return _answer(ok=False, code=-1000, message="recipientSeq is required", status=400)
     with core.LOCK:
         row = _find(request.match["request_id"], seq)
         row = dict(row) if row else None

@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "fines",
     # Center settings leads edit in the admin (cutoff, split, thresholds...; issue 15).
     "rules",
+    # In-app notifications and their optional e-mail copy (issue 14 item 5).
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -145,6 +147,41 @@ STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
+
+# Case attachments (issue 14.4): their own storage alias, the file system under MEDIA_ROOT by
+# default (never served by a public media URL: the workspace checks the case first). With
+# KMCS_ATTACHMENTS_S3_BUCKET set they go to an S3-compatible bucket through django-storages
+# (optional dependency: pip install -e '.[s3]'; README "Attachments on S3").
+KMCS_ATTACHMENTS_S3_BUCKET = env.str("KMCS_ATTACHMENTS_S3_BUCKET", default="")
+_ATTACHMENTS_STORAGE = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": MEDIA_ROOT, "base_url": None},
+}
+if KMCS_ATTACHMENTS_S3_BUCKET:
+    _ATTACHMENTS_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": KMCS_ATTACHMENTS_S3_BUCKET,
+            "endpoint_url": env.str("KMCS_ATTACHMENTS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("KMCS_ATTACHMENTS_S3_REGION", default="") or None,
+            "access_key": env.str("KMCS_ATTACHMENTS_S3_ACCESS_KEY", default="") or None,
+            "secret_key": env.str("KMCS_ATTACHMENTS_S3_SECRET_KEY", default="") or None,
+            "location": env.str("KMCS_ATTACHMENTS_S3_PREFIX", default="kmcs"),
+            # Private objects: files are streamed by the workspace, never linked to the bucket.
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "attachments": _ATTACHMENTS_STORAGE,
+}
+# Largest attachment accepted, and the most pixels an attached image may declare (a phone
+# screenshot is 1-5 Mpx, a photo 12-50 Mpx; a decompression bomb declares far more).
+KMCS_ATTACHMENT_MAX_BYTES = env.int("KMCS_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+KMCS_ATTACHMENT_MAX_PIXELS = env.int("KMCS_ATTACHMENT_MAX_PIXELS", default=50_000_000)
 
 # Celery. No broker configured = the embedded default: tasks run in-process, eagerly. Callers
 # always enqueue with transaction.on_commit, so "eager" still means "after commit".
@@ -246,6 +283,8 @@ KMCS_OPENBANKING_CLIENT_ID = env.str("KMCS_OPENBANKING_CLIENT_ID", default="")
 KMCS_OPENBANKING_CLIENT_SECRET = env.str("KMCS_OPENBANKING_CLIENT_SECRET", default="")
 KMCS_OPENBANKING_ORG_CODE = env.str("KMCS_OPENBANKING_ORG_CODE", default="M202600001")
 KMCS_OPENBANKING_CNTR_ACCOUNT = env.str("KMCS_OPENBANKING_CNTR_ACCOUNT", default="")
+# The contract account's bank (표준코드), for 거래내역조회 by account number; 097 = KFTC testbed.
+KMCS_OPENBANKING_CNTR_BANK_CODE = env.str("KMCS_OPENBANKING_CNTR_BANK_CODE", default="097")
 KMCS_OPENBANKING_PASS_PHRASE = env.str("KMCS_OPENBANKING_PASS_PHRASE", default="NONE")
 KMCS_OPENBANKING_CLIENT_NAME = env.str("KMCS_OPENBANKING_CLIENT_NAME", default="카카오모빌리티")
 KMCS_OPENBANKING_TIMEOUT = env.float("KMCS_OPENBANKING_TIMEOUT", default=10.0)
@@ -555,6 +594,13 @@ CELERY_BEAT_SCHEDULE["cases-email-requeue-stale"] = {
 }
 CELERY_BEAT_SCHEDULE["cases-agit-requeue-stale"] = {
     "task": "cases.tasks.agit_requeue_stale",
+    "schedule": 300.0,
+}
+# Notifications (issue 14 item 5): e-mail copies the broker lost or the mail server refused.
+# Their links use KMCS_SITE_URL (any host and port, e.g. http://10.0.0.5:8443); the pages use
+# the request's own host.
+CELERY_BEAT_SCHEDULE["notifications-email-requeue"] = {
+    "task": "notifications.notification_email_requeue",
     "schedule": 300.0,
 }
 # Dev sandbox (kmcs_site/sandbox/mail.py): where its inbound-mail simulator POSTs the signed

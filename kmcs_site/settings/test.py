@@ -11,6 +11,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = True
 MEDIA_ROOT = BASE_DIR / "var" / "test-media"  # noqa: F405
+STORAGES["attachments"]["OPTIONS"]["location"] = MEDIA_ROOT  # noqa: F405
 # No API throttling by default: the suite makes thousands of API requests from one address in
 # a minute. tests/api/test_api_probes.py sets low rates to test the throttles themselves.
 KMCS_API_THROTTLE_RATES = {"api_user": None, "api_ip": None}

@@ -115,6 +115,14 @@ def submit(page, selector: str) -> None:
         page.locator(selector).first.click()
 
 
+def htmx_submit(page, selector: str) -> None:
+    """Click a control whose form posts through htmx (issue 14.6: step ticks and sends) and
+    wait for its answer and the swap: no navigation, the page is patched in place."""
+    with page.expect_response(lambda r: r.request.method == "POST"):
+        page.locator(selector).first.click()
+    page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
+
+
 def login_attempt(page, username: str, password: str, *, admin: bool = False) -> None:
     """Fill and send the login form a person uses (the back-office login or the admin's)."""
     page.goto("/admin/login/" if admin else "/accounts/login/")

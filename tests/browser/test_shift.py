@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from .conftest import login, submit
+from .conftest import htmx_submit, login, submit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -61,6 +61,16 @@ def _form_value(element_type: str, value):
     return str(value)
 
 
+def png_bytes() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (60, 40), (30, 90, 200)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
 def fill_facts(page, scope: str, facts: dict, prefix: str = "") -> None:
     """Type each fact into the form as a person does (checkbox, select, date, text)."""
     for name, value in facts.items():
@@ -69,7 +79,13 @@ def fill_facts(page, scope: str, facts: dict, prefix: str = "") -> None:
             continue  # a fact the form does not ask (read-only / filled by the service)
         kind = field.first.evaluate("e => e.tagName.toLowerCase() + ':' + (e.type || '')")
         tag, element_type = kind.split(":", 1)
-        if element_type == "checkbox":
+        if element_type == "file":
+            # A "첨부 여부" fact is answered by attaching the evidence (issue 14.4).
+            if value is True:
+                field.first.set_input_files(
+                    {"name": f"{name}.png", "mimeType": "image/png", "buffer": png_bytes()}
+                )
+        elif element_type == "checkbox":
             field.first.set_checked(bool(value))
         elif tag == "select":
             field.first.select_option(_form_value(element_type, value))
@@ -138,11 +154,12 @@ def work_the_steps(page, case_id: int) -> list[str]:
         item = page.locator(f"#step-{step.order}")
         send = item.locator("form[action$='/steps/send/'] button")
         complete = item.locator("form[action$='/steps/'] button")
+        # The step buttons post through htmx: the page is patched in place (issue 14.6).
         if send.count():
-            submit(page, f"#step-{step.order} form[action$='/steps/send/'] button")
+            htmx_submit(page, f"#step-{step.order} form[action$='/steps/send/'] button")
             assert "발송" in flash(page), flash(page)
         elif complete.count():
-            submit(page, f"#step-{step.order} form[action$='/steps/'] button")
+            htmx_submit(page, f"#step-{step.order} form[action$='/steps/'] button")
         else:
             pytest.fail(f"step {step.code} offers nothing: {item.inner_text()}")
         step.refresh_from_db()

@@ -72,9 +72,9 @@ def test_driver_nonride_cancel_approved_end_to_end(staff, django_capture_on_comm
     assert case.consultation_type == ConsultationType.objects.get(
         path_label="대리_기사 ▶ 요금/포인트 ▶ 결제취소 ▶ 콜타입"
     )
-    assert case.billing_memo == driver_nonride_cancel.BILLING_MEMO_APPROVED
+    assert case.billing_memo == "챗보드 IN / 기사_미운행건 결제취소 / 고객 SMS"  # center setting
     assert case.record_title == "처리완료" and case.record_inquiry == "미운행건 결제취소 요청"
-    assert case.escalation_posts.get().board == driver_nonride_cancel.AGIT_BOARD
+    assert case.escalation_posts.get().board == "[운영] 대리 CS 대응"  # center setting
     templates = set(OutboundMessage.objects.values_list("template__name", "audience"))
     assert templates == {
         (driver_nonride_cancel.TPL_DRIVER_APPROVED, "driver"),

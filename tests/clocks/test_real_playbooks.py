@@ -52,12 +52,14 @@ def steps_by_code(proposal):
 
 
 def test_ev_team_answers_carry_the_team_service_level():
+    """The levels are center settings (rules.CenterSettings ev_*_rule, issue 15 A.3); StaticEnv
+    carries today's values: 3 business days for the team and the CPO."""
     p = evaluate("ev_charging", EV_FACTS, kst(2025, 10, 1, 10), StaticEnv())
     steps = steps_by_code(p)
-    assert p.version == ev_charging.VERSION == "2025.04.09-2"
-    assert steps["email_cpo"].due_rule == "service_level:cpo"
-    assert steps["post_agit"].due_rule == "service_level:team"
-    assert steps["notify_customer"].due_rule == "service_level:team"
+    assert p.version == ev_charging.VERSION == "2025.04.09-3"
+    assert steps["email_cpo"].due_rule == "business_days:3"
+    assert steps["post_agit"].due_rule == "business_days:3"
+    assert steps["notify_customer"].due_rule == "business_days:3"
     # every waiting step now has a rule the clocks can compute
     for step in p.steps:
         if step.waits_on:

@@ -234,12 +234,15 @@ def test_consigned_fine_pays_without_driver_sms_and_files_the_cmnp_form(intake):
     ]
 
 
-def test_evidence_mismatch_waits_for_the_manager(intake):
+def test_evidence_mismatch_is_transferred_to_the_manager(intake):
+    """Seed 004 ② "3. ... 장소/시간 불일치, 주정차위반 등 특이이슈 과태료에 해당하는 경우 4. ...
+    특이이슈_과태료 → 담당자(관리자) 이관": decided at intake as a transfer, nothing paid."""
     result = intake(violation_lat=35.1796, violation_lng=129.0756)  # Busan
-    assert result.outcome == "rejected_evidence_mismatch"
+    assert result.outcome == "transfer_to_manager"
     assert result.notice.evidence_result == "fail"
+    assert result.notice.category == "special"
     result.case.refresh_from_db()
-    assert result.case.status == "new"  # not decided: a manager confirms or overrides
+    assert result.case.status == "decided"  # the manager then confirms or accepts the ride
     assert not FinePayout.objects.exists()
 
 

@@ -212,14 +212,21 @@ def test_explicit_has_account_flag_is_honoured():
     assert p.outcome == "payout"
 
 
-def test_evidence_fail_is_rejected_unless_a_manager_overrides():
+def test_evidence_fail_is_a_special_issue_the_manager_rejects_or_accepts():
+    """Seed 004 ② "예시) 장소, 시간 불일치 건 / ...": a mismatch is transferred, the agent never
+    rejects it; only the manager's finding (evidence_rejected) gives the rejection."""
     p = propose(evidence_result="fail", evidence_reason="위반일시가 운행 시간과 맞지 않습니다.")
-    assert p.outcome == "rejected_evidence_mismatch"
-    assert p.result_type == "rejected_unable"
-    assert p.steps[-1].code == "manager_review" and p.steps[-1].roles == MANAGER
+    assert p.outcome == "transfer_to_manager"
+    assert p.consultation_type == TRAFFIC_FINE["special"]
+    review = next(s for s in p.steps if s.code == "manager_evidence_review")
+    assert review.roles == MANAGER and review.waits_on == "team"
+    rejected = propose(evidence_result="fail", evidence_rejected=True)
+    assert rejected.outcome == "rejected_evidence_mismatch"
+    assert rejected.result_type == "rejected_unable"
     overridden = propose(evidence_result="fail", evidence_override=True)
     assert overridden.outcome == "transfer_to_manager"
     assert overridden.consultation_type == TRAFFIC_FINE["special"]
+    assert "manager_evidence_review" not in [s.code for s in overridden.steps]
 
 
 def test_evidence_unknown_does_not_reject_but_asks_for_a_manual_check():

@@ -150,3 +150,52 @@ def test_special_issue_done_sms_follows_its_switch(intake, staff):
     assert done_template("special") == DONE
     assert done_template("general") == DONE_GENERAL
     assert done_template("consigned") == DONE_GENERAL
+
+
+# --- ② "예시) 장소, 시간 불일치 건 / ..." "3. (첨부파일) 과태료 증빙자료 확인 ㄴ 장소/시간 불일치,
+# 주정차위반 등 특이이슈 과태료에 해당하는 경우 4. 아지트 작성 : [운영] 대리CS대응 → 특이이슈_과태료 →
+# 담당자(관리자) 이관 ... 5. [고객] 담당부서 전달 시간소요 양해 SMS 발송"
+
+BUSAN = {"violation_lat": 35.1796, "violation_lng": 129.0756}
+DELAY = "대리_챗봇게시판_과태료_담당부서전달_시간소요양해"
+
+
+def test_a_place_time_mismatch_is_the_seeds_special_issue_transfer(intake):
+    from cases.models import EscalationPost
+    from fines.models import FinePayout
+
+    result = intake(**BUSAN)
+    assert result.notice.evidence_result == "fail"
+    # 담당자(관리자) 이관, filed as a special-issue fine: never rejected at the agent's desk.
+    assert result.outcome == "transfer_to_manager"
+    assert result.notice.category == "special"
+    assert result.case.facts.get("evidence_rejected") is not True
+    post = EscalationPost.objects.get(case=result.case)
+    assert (post.board, post.template) == ("[운영] 대리CS대응", "특이이슈_과태료")
+    assert "장소·시간 불일치" in post.body
+    assert list(
+        OutboundMessage.objects.filter(object_id=result.case.pk).values_list(
+            "template__name", flat=True
+        )
+    ) == [DELAY]
+    assert "manager_evidence_review" in step_codes(result.case)
+    assert not FinePayout.objects.exists()
+
+
+def test_the_managers_finding_rejects_without_sending_the_delay_sms_again(intake, staff):
+    from fines.models import FinePayout
+
+    result = intake(**BUSAN)
+    proposal = services.notice_evidence_review(
+        notice=result.notice, actor=staff.manager, accept_mismatch=False, reason="운행 경로와 다름"
+    )
+    assert proposal.outcome == "rejected_evidence_mismatch"
+    result.case.refresh_from_db()
+    assert result.case.outcome == "rejected_evidence_mismatch"
+    assert "answer_mismatch" in step_codes(result.case)
+    answer = CaseStep.objects.get(case=result.case, code="answer_mismatch")
+    assert answer.script == traffic_fine.MISMATCH_ANSWER
+    assert (
+        OutboundMessage.objects.filter(object_id=result.case.pk, template__name=DELAY).count() == 1
+    )
+    assert not FinePayout.objects.exists()

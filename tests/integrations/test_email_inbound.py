@@ -73,7 +73,8 @@ def reply_fields(case, out, **over):
 
 
 def cpo_clock(case):
-    return StepClock.objects.get(case=case, step_code="email_cpo")
+    # The newest: recording the CPO's answer (fact cpo_answer) re-plans the pending steps.
+    return StepClock.objects.filter(case=case, step_code="email_cpo").order_by("-pk").first()
 
 
 def state(case):
@@ -90,6 +91,10 @@ def test_good_signature_lands_on_the_case_stops_the_clock_and_tells_the_assignee
 ):
     case, out = sent_case
     assert cpo_clock(case).stopped_at is None
+    # The assignee chose e-mail copies of their notifications (issue 14.5).
+    from notifications.services import preference_set
+
+    preference_set(user=people.agent, email_enabled=True, actor=people.agent)
     djmail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         answer = client.post(mailgun, signed(reply_fields(case, out)))
@@ -102,9 +107,13 @@ def test_good_signature_lands_on_the_case_stops_the_clock_and_tells_the_assignee
     assert reply.step_code == "email_cpo"
     clock = cpo_clock(case)
     assert clock.stopped_at is not None and clock.stop_reason == ClockStop.REPLY_RECEIVED
-    # the assignee hears of it by e-mail
+    # the CPO's answer is the fact seed 003 waits for (AWAITED_REPLIES, via case_revise_facts)
+    case.refresh_from_db()
+    assert case.facts["cpo_answer"] == reply_fields(case, out)["body-plain"]
+    # the assignee hears of it in the app and, as they chose, by e-mail
+    assert people.agent.notifications.get().kind == "reply_received"
     assert [m.to for m in djmail.outbox] == [[people.agent.email]]
-    assert f"[KMCS-{case.pk}]" in djmail.outbox[0].subject
+    assert f"케이스 #{case.pk}" in djmail.outbox[0].subject
     # the same Message-ID again (new token): stored once
     again = client.post(mailgun, signed(reply_fields(case, out), token="tok-2"))
     assert again.status_code == 200

@@ -226,7 +226,7 @@ def test_overriding_a_needs_review_case_to_approved_plans_the_seed_002_approval(
     assert case.billing_memo == "챗보드 IN / 기사_미운행건 결제취소 / 고객 SMS"
     assert "지도 확인함" in case.operations_memo
     post = EscalationPost.objects.get(case=case)
-    assert (post.board, post.template) == (dnc.AGIT_BOARD, dnc.AGIT_TEMPLATE)
+    assert (post.board, post.template) == ("[운영] 대리 CS 대응", "챗보드_요금조정(광주KMCC)")
     messages = case.outbound_messages.order_by("audience")
     assert [(m.template.name, m.audience, m.status, m.step.code) for m in messages] == [
         (dnc.TPL_CUSTOMER_APPROVED, "customer", "planned", "send_sms"),

@@ -12,7 +12,7 @@ from cases.playbooks.base import StaticEnv
 from cases.playbooks.center import CenterRules
 from cases.playbooks.env import DatabaseEnv
 from fines.schedule import PayoutPolicy, scheduled_payout_at
-from rules.models import CenterSettings
+from rules.models import BOARD_FIELDS, MEMO_PLACEHOLDERS, SERVICE_LEVEL_FIELDS, CenterSettings
 from rules.selectors import center_rules
 
 pytestmark = pytest.mark.django_db
@@ -37,6 +37,11 @@ def form(row: CenterSettings, **over) -> dict:
         "evidence_parking_window_hours": row.evidence_parking_window_hours,
         "coupon_link": row.coupon_link,
         "deposit_account": row.deposit_account,
+        # every other field of the form as the row has it (service levels, boards, memos)
+        **{
+            name: getattr(row, name)
+            for name in (*SERVICE_LEVEL_FIELDS, *BOARD_FIELDS, *MEMO_PLACEHOLDERS)
+        },
         "note": "",
         "_save": "저장",
     }
@@ -56,7 +61,8 @@ def test_todays_values_are_loaded_with_history(row):
     assert (rules.dispute_driver_share_pct, rules.dispute_company_share_pct) == (50, 50)
     assert rules.dashcam_wait_days == 14
     assert rules.coupon_link == "https://t.kakao.com/launch?page=coupon"
-    assert row.history.count() == 1
+    # 0002 loaded the row; 0006 added the service levels, boards and memos (issue 15 round 4)
+    assert row.history.count() == 2
     assert DatabaseEnv().center_rules(kst(2025, 6, 1)) == rules
     assert StaticEnv().center_rules(kst(2025, 6, 1)) == CenterRules()
 

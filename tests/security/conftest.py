@@ -168,6 +168,16 @@ def world(people, make_case):
         case=case, actor=agent, to=["ops@partner.example"], subject="확인 요청", body="확인 부탁"
     )
 
+    # A case attachment (issue 14.4): the download views' object.
+    from cases.services.attachments import case_attachment_add
+
+    attachment = case_attachment_add(
+        case=case,
+        actor=agent,
+        upload=SimpleUploadedFile("capture.png", png_bytes(), content_type="image/png"),
+        kind="other",
+    ).attachment
+
     ride = fines.ride_upsert(
         call_id="930500",
         actor=agent,
@@ -246,6 +256,7 @@ def world(people, make_case):
     return SimpleNamespace(
         case=case,
         case_b=case_b,
+        attachment=attachment,
         ride=ride,
         notice=fine.notice,
         payout=fine.payout,

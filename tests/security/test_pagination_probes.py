@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from cases.views.pagination import MAX_PAGE, page_number
+from kmcs_site.pagination import MAX_PAGE, page_number
 
 pytestmark = pytest.mark.django_db
 

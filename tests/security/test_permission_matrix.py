@@ -220,6 +220,10 @@ def classify(route: Route) -> str | None:
     if route.name in PROVIDER_WEBHOOKS:
         return "provider-webhook"
     cls = view_class(route.callback)
+    if route.name.startswith("notifications:") and cls is not None and cls.action in ACTIONS:
+        # A person's own notifications (issue 14.5): no case to come back to, so their own
+        # family below (test_notification_views), expected answers from ACTIONS as the rest.
+        return "notifications"
     if cls is not None and issubclass(cls, ActionRequiredMixin) and cls.action in ACTIONS:
         return "action-view"
     if cls is not None and issubclass(cls, APIView):
@@ -558,6 +562,8 @@ def _kwargs_for(route: Route, world) -> dict:
         kwargs["case_id"] = world.case.pk
     if "<str:playbook>" in route.route:
         kwargs["playbook"] = "driver_nonride_cancel"
+    if "<int:attachment_id>" in route.route:
+        kwargs["attachment_id"] = world.attachment.pk
     return kwargs
 
 
@@ -600,6 +606,57 @@ def test_action_views(checker, world, people):
                 if allowed:
                     # Pages accept no other method than they declare.
                     checker.check(role, "delete", url, 405)
+    checker.assert_clean(minimum=len(routes) * len(ROLES))
+
+
+# --- notifications: a person's own (issue 14.5) ------------------------------------------------
+
+
+def test_notification_views(checker, people):
+    """Every notifications URL x every role, expected from ACTIONS: refused -> 403, nobody ->
+    the login page, allowed -> the page (200) or, for a POST, back to the list (302). Each role
+    acts on a notification of its own; then agent A guesses agent B's notification (404, as
+    for an id that does not exist) and it stays unread."""
+    from notifications.models import Kind, Notification
+    from notifications.services import notification_create
+
+    own = {
+        role: notification_create(recipient=user, kind=Kind.CASE_ASSIGNED, title="t", path="/")
+        for role, user in people.items()
+        if user is not None
+    }
+    routes = [r for r in all_routes() if classify(r) == "notifications"]
+    assert {r.name for r in routes} >= {
+        "notifications:list",
+        "notifications:read",
+        "notifications:read_all",
+        "notifications:preferences",
+    }
+    for route in routes:
+        cls = view_class(route.callback)
+        for role in ROLES:
+            kwargs = {}
+            if "<int:notification_id>" in route.route:
+                mine = own.get(role) or next(iter(own.values()))
+                kwargs["notification_id"] = mine.pk
+            url = reverse(route.name, kwargs=kwargs)
+            allowed = may(role, cls.action)
+            if "get" in cls.http_method_names:
+                checker.check(role, "get", url, expected(role, allowed))
+                if allowed:
+                    checker.check(role, "delete", url, 405)
+            if "post" in cls.http_method_names:
+                response = checker.check(role, "post", url, expected(role, allowed, ok=302))
+                if allowed and response.status_code == 302:
+                    location = response["Location"]
+                    if not location.startswith(("/notifications/", reverse("notifications:list"))):
+                        checker.problems.append(f"{role:12} POST {url}: went to {location}")
+    theirs = own["agent_b"]
+    Notification.objects.filter(pk=theirs.pk).update(read_at=None)
+    url = reverse("notifications:read", kwargs={"notification_id": theirs.pk})
+    checker.check("agent", "post", url, 404)
+    checker.check("agent", "post", reverse("notifications:read", args=[999_999]), 404)
+    assert Notification.objects.get(pk=theirs.pk).read_at is None
     checker.assert_clean(minimum=len(routes) * len(ROLES))
 
 
@@ -946,3 +1003,85 @@ def test_provider_webhooks_answer_every_role_alike(checker):
             checker.check(role, "post", url, 403)
             checker.check(role, "get", url, 405)
     checker.assert_clean(minimum=len(PROVIDER_WEBHOOKS) * len(ROLES) * 2)
+
+
+# --- search, history, related cases (issue 14.1-14.3) -------------------------------------------
+#: Written out as the issue states it: whoever works cases searches, links and merges; the
+#: auditor reads the history pages (no search box), the integration has no screen at all.
+SEARCH_RELATION_ACTIONS = {
+    "workspace.search.read": {"agent", "team_lead", "deputy_lead", "manager"},
+    "cases.case.link": {"agent", "team_lead", "deputy_lead", "manager"},
+    "cases.case.merge": {"agent", "team_lead", "deputy_lead", "manager"},
+}
+
+
+def test_search_link_merge_role_by_role(checker, world, people):
+    """Every role: the table, the search POST (a token in the URL, never the phone), and the
+    object rule of link / merge on the agent's case and on agent B's."""
+    from .conftest import CUSTOMER_PHONE
+
+    search = reverse("workspace:search")
+    for role in ROLES:
+        for action, roles in SEARCH_RELATION_ACTIONS.items():
+            assert may(role, action) is (role in roles), (role, action)
+        allowed = may(role, "workspace.search.read")
+        response = checker.check(
+            role, "post", search, expected(role, allowed, ok=302), {"q": CUSTOMER_PHONE}
+        )
+        if allowed and response.status_code == 302:
+            location = response["Location"]
+            if not location.startswith(search + "?t=") or "1234" in location:
+                checker.problems.append(f"{role:12} search redirect: {location}")
+        user = people[role]
+        if user is None:
+            continue
+        from kmcs_site.permissions import user_can
+
+        for action in ("cases.case.link", "cases.case.merge"):
+            mine = user_can(user, action, world.case)
+            theirs = user_can(user, action, world.case_b)
+            checker.checked += 2
+            if mine is not may(role, action) or theirs is not (
+                may(role, action) and role != "agent"
+            ):
+                checker.problems.append(f"{role:12} {action}: own {mine}, agent B's {theirs}")
+    checker.assert_clean(minimum=len(ROLES) * 3)
+
+
+def test_agent_finds_sees_and_links_none_of_another_agents_cases(world, people, client_for):
+    """Agent A: agent B's case (same customer phone, same driver) is not in A's search results
+    nor in the history panel of A's case; linking or merging with it is refused exactly as for a
+    case number that does not exist, and nothing is written."""
+    from html import unescape
+
+    from cases.models import Case, CaseLink
+
+    from .conftest import CUSTOMER_PHONE
+
+    other = world.case_b
+    missing = Case.objects.order_by("-pk").first().pk + 1000
+    web, lead = client_for(people["agent"]), client_for(people["team_lead"])
+
+    def found(client, text):
+        location = client.post(reverse("workspace:search"), {"q": text})["Location"]
+        return {case.pk for case in client.get(location).context["cases"]}
+
+    for text in (CUSTOMER_PHONE, other.call_id, str(other.pk), "drv-9001"):
+        assert other.pk not in found(web, text), text
+        assert other.pk in found(lead, text), text
+    own_page = reverse("workspace:case", args=[world.case.pk])
+    history = {row.case.pk for row in web.get(own_page).context["related"].history}
+    assert other.pk not in history
+    assert other.pk in {row.case.pk for row in lead.get(own_page).context["related"].history}
+    link = reverse("workspace:case_link", args=[world.case.pk])
+    merge = reverse("workspace:case_merge", args=[world.case.pk])
+    for url, field, extra in ((link, "other", {"kind": "follow_up"}), (merge, "original", {})):
+        answers = []
+        for number in (other.pk, missing):
+            response = web.post(url, {field: number, **extra}, follow=True)
+            text = unescape(response.content.decode())
+            answers.append(text.count(f"케이스 #{number}를 찾을 수 없습니다."))
+        assert answers == [1, 1], (url, answers)
+    assert not CaseLink.objects.exists()
+    assert Case.objects.get(pk=world.case.pk).status != "closed"
+    CHECKED["test_agent_finds_sees_and_links_none_of_another_agents_cases"] = 14

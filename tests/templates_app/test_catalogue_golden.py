@@ -55,6 +55,11 @@ SAMPLES = {
     "used_at": datetime(2025, 4, 9, 14, 30, tzinfo=SEOUL),
     "station": "판교역 충전소",
     "payout_on": date(2024, 11, 21),
+    # issue 15 A.2: values from the rows (rules.CenterSettings / the 성북구 rules.LotRule), the
+    # seed's own, so the golden texts below are the seed's word for word
+    "coupon_link": "https://t.kakao.com/launch?page=coupon",
+    "center_name": "성북구통합관제센터",
+    "center_phone": "02-6925-0023",
 }
 
 #: The longest values a case can carry, per type: the 1,000-character rule must hold for them.

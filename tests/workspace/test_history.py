@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.views.history import audited_models
+from kmcs_site.history import audited_models
 from tests.workspace.conftest import CUSTOMER_PHONE, DRIVER_PHONE
 
 pytestmark = pytest.mark.django_db
@@ -182,7 +182,7 @@ def test_htmx_asks_for_the_table_alone(staff, client_for, make_case):
 
 
 def test_display_value_masks_personal_data():
-    from cases.views.history import HIDDEN, display_value, mask_text
+    from kmcs_site.history import HIDDEN, display_value, mask_text
 
     assert display_value(None, "customer_phone", "01000001234") == "010-****-1234"
     assert display_value(None, "recipient", "010-0000-5678") == "010-****-5678"
@@ -196,7 +196,7 @@ def test_display_value_masks_personal_data():
 
 
 def test_sealed_values_are_never_shown():
-    from cases.views.history import HIDDEN, display_value
+    from kmcs_site.history import HIDDEN, display_value
 
     class Sealed:  # the shape of fines.fields.Sealed
         def __str__(self):
@@ -208,7 +208,7 @@ def test_sealed_values_are_never_shown():
 def test_pages_across_every_audited_model_follow_one_newest_first_order(staff, make_case):
     """Each table gives only its newest offset+limit keys before the union is sorted (on
     PostgreSQL): the pages must still be exactly the slices of the one global order."""
-    from cases.views.history import HistoryFilters, history_page_keys
+    from kmcs_site.history import HistoryFilters, history_page_keys
 
     for i in range(4):
         make_case(assignee=staff.agent if i % 2 else None)

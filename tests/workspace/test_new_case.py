@@ -41,8 +41,11 @@ def test_every_writable_fact_becomes_a_labelled_field(code):
     facts = module.FACTS().fields
     expected = {n for n, f in facts.items() if not f.read_only and n != "channel"}
     assert {s.name for s in form.fact_fields} == expected
+    attached = {s.name for s in form.fact_fields if s.kind == "attachment"}
     for name in expected:
-        assert form.fields[name].label == facts[name].label
+        # A "… 첨부 여부" fact is a file field named for the file (issue 14.4).
+        label = facts[name].label.removesuffix(" 여부") if name in attached else facts[name].label
+        assert form.fields[name].label == label
 
 
 def test_form_renders_korean_labels_help_and_choices(staff, client_for):

@@ -23,7 +23,7 @@ HISTORY_FIXED_QUERIES = 6
 
 
 def history_max_queries() -> int:
-    from cases.views.history import audited_models
+    from kmcs_site.history import audited_models
 
     return HISTORY_FIXED_QUERIES + len(audited_models())
 

@@ -474,7 +474,10 @@ def test_struck_expiry_line_is_not_said_unless_a_lead_sets_one():
         env=StaticEnv(campaigns=(with_expiry,)),
     )
     assert board.messages[-1].template == "주차_T주차권구매권유_쿠폰지급_결제취소_사용기한"
-    assert board.messages[-1].context == {"coupon_expires_on": date(2025, 3, 31)}
+    assert board.messages[-1].context == {
+        "coupon_expires_on": date(2025, 3, 31),
+        "coupon_link": "https://t.kakao.com/launch?page=coupon",  # the center setting's value
+    }
 
 
 def test_coupon_in_every_decision_branch_during_the_campaign():
@@ -504,6 +507,7 @@ def test_onsite_check_sends_the_seed_sms_with_coupon_instead_of_chat():
         "inquired_on": date(2024, 12, 5),
         "lot_label": "서울 강남구 소재 주차장",
         "reason": "입차 후 구매",
+        "coupon_link": "https://t.kakao.com/launch?page=coupon",  # the center setting's value
     }
     codes = step_codes(p)
     assert "offer_coupon" not in codes  # ④ goes by SMS
@@ -544,7 +548,8 @@ def test_board_answers_are_messages_with_the_branch_and_coupon_templates():
         "excess_time": "1시간 15분",
         "excess_fee": 4000,
     }
-    assert p.messages[1].context == {}  # "사용기한 : ~~24.12.31까지~~" is struck
+    # "사용기한 : ~~24.12.31까지~~" is struck; the link is the center setting's value
+    assert p.messages[1].context == {"coupon_link": "https://t.kakao.com/launch?page=coupon"}
 
 
 # --------------------------------------------------------------------------- facts
