@@ -21,7 +21,12 @@ PHONE = "010-2468-1357"
 @pytest.fixture
 def cases(reference_data, make_user):
     from cases.labels import outcome_label
-    from cases.services import case_create, case_decide, staff_profile_set_services
+    from cases.services import (
+        case_assign,
+        case_create,
+        case_decide,
+        staff_profile_set_services,
+    )
     from tests.workspace.conftest import driver_facts
 
     lead = make_user("team_lead", username="lead_search")
@@ -38,7 +43,10 @@ def cases(reference_data, make_user):
             driver_phone="010-1111-0000",
         )
 
-    earlier = case_decide(case=file("970001").case, actor=lead)
+    # The refund of last week, decided by this agent (an agent sees only the cases they work).
+    earlier = file("970001").case
+    case_assign(case=earlier, assignee=agent, actor=lead)
+    earlier = case_decide(case=earlier, actor=agent)
     original = file("970002").case
     repeat = file("970002")
     assert repeat.answered_duplicate_of == original
@@ -64,9 +72,8 @@ def test_search_history_link_and_merge(open_page, cases):
         page.press("#site-search", "Enter")
     assert "/work/search/?t=" in page.url
     assert "2468" not in page.url and "1357" not in page.url
-    results = page.locator("table").first.inner_text()
-    for case in (earlier, original, repeat):
-        assert f"#{case.pk}" in results or str(case.pk) in results
+    found = page.locator("#case-table td.card-title").all_inner_texts()
+    assert sorted(found) == sorted(f"#{case.pk}" for case in (earlier, original, repeat))
     assert "010-****-1357" in page.locator("#search-summary").inner_text()
     screens.shot("results-by-phone")
 
@@ -74,12 +81,13 @@ def test_search_history_link_and_merge(open_page, cases):
     page.fill("#site-search", "반포한강")
     submit(page, "form.search-box [type=submit]")
     assert "/work/search/?t=" in page.url
-    assert str(original.pk) in page.locator("table").first.inner_text()
+    found = page.locator("#case-table td.card-title").all_inner_texts()
+    assert sorted(found) == sorted(f"#{case.pk}" for case in (earlier, original, repeat))
 
     # 2. The case page: the customer's other cases with outcome and date, phone masked.
     page.goto(f"/work/cases/{original.pk}/")
     history = page.locator("#reference-history")
-    row = history.locator("tr", has_text=f"#{earlier.pk}")
+    row = history.locator("tr").filter(has=page.locator(f"a[href='/work/cases/{earlier.pk}/']"))
     assert cases["outcome"] and cases["outcome"] in row.inner_text()
     assert earlier.created_at.strftime("%Y-") in row.inner_text()
     assert "010-****-1357" in row.inner_text() and PHONE not in history.inner_text()
