@@ -62,8 +62,6 @@ class ImapServer:
             self.port = self._server.sockets[0].getsockname()[1]
             ready.set()
             self._loop.run_forever()
-            self._server.close()
-            self._loop.run_until_complete(self._server.wait_closed())
             self._loop.close()
 
         self._thread = threading.Thread(target=run, name="test-imap", daemon=True)
@@ -73,10 +71,21 @@ class ImapServer:
         return self
 
     def stop(self) -> None:
+        """Close the listener and every open session inside the loop, then end the thread."""
         if self._loop is not None:
+            done = asyncio.run_coroutine_threadsafe(self._shutdown(), self._loop)
+            done.result(5)
             self._loop.call_soon_threadsafe(self._loop.stop)
         if self._thread is not None:
             self._thread.join(5)
+
+    async def _shutdown(self) -> None:
+        self._server.close()
+        sessions = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in sessions:
+            task.cancel()
+        await asyncio.gather(*sessions, return_exceptions=True)
+        await self._server.wait_closed()
 
     # --- the protocol --------------------------------------------------------------------------
 
