@@ -58,7 +58,9 @@ def payout_settle_manually(
         )
     transfer = BankTransfer.objects.select_for_update(of=("self",)).filter(payout=locked).first()
     if transfer is None or transfer.state != BankTransfer.State.PENDING:
-        raise FineError("이 지급 건에는 결과를 기다리는 이체 기록이 없습니다. 새로고침 후 확인하세요.")
+        raise FineError(
+            "이 지급 건에는 결과를 기다리는 이체 기록이 없습니다. 새로고침 후 확인하세요."
+        )
     label = OUTCOMES[outcome]
     transfer.completed_at = at
     transfer._history_user = actor

@@ -274,7 +274,9 @@ def transaction_list(request: SandboxRequest) -> SandboxResponse:
     if denied:
         return denied
     query = {k: v[0] for k, v in request.query.items()}
-    missing = [k for k in ("bank_code_std", "account_num", "from_date", "to_date") if not query.get(k)]
+    missing = [
+        k for k in ("bank_code_std", "account_num", "from_date", "to_date") if not query.get(k)
+    ]
     if missing:
         return _error(400, "O0001", f"필수 항목 누락: {', '.join(missing)}")
     start, end = query["from_date"], query["to_date"]
