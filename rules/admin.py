@@ -59,7 +59,8 @@ class CenterSettingsForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name in BOARD_FIELDS:  # the form strips blanks: say which rule, not "필수 항목"
-            self.fields[name].error_messages["required"] = BOARD_REQUIRED
+            if name in self.fields:  # an auditor's form has none (read-only)
+                self.fields[name].error_messages["required"] = BOARD_REQUIRED
 
 
 @admin.register(CenterSettings)
