@@ -24,6 +24,8 @@ class Kind(models.TextChoices):
     FACTS_REVISED = "facts_revised", _("사실관계 수정")
     MESSAGE_FAILED = "message_failed", _("발송 실패")  # SMS or case e-mail
     PAYOUT_APPROVAL = "payout_approval", _("지급 승인 요청")
+    #: A transfer the bank could not answer for: a lead asks the bank and settles it by hand.
+    PAYOUT_CHECK = "payout_check", _("지급 확인 필요")
     REPLY_RECEIVED = "reply_received", _("회신 메일 수신")
 
 

@@ -171,6 +171,43 @@ def notify_payout_approval(*, payout, at=None) -> list:
     return made
 
 
+def notify_payout_check(*, payout_ids: list[int], at=None) -> list:
+    """'지급 확인 필요': every active lead (팀장·부팀장, who settle it by hand), once per payout
+    and transfer request (a transfer sent again after the bank said "none" is news again)."""
+    from django.contrib.auth import get_user_model
+
+    from fines.models import BankTransfer
+    from kmcs_site.permissions import LEADS
+
+    leads = list(
+        get_user_model()
+        .objects.filter(is_active=True, groups__name__in=[r.value for r in LEADS])
+        .distinct()
+        .order_by("pk")
+    )
+    transfers = BankTransfer.objects.filter(payout_id__in=payout_ids).select_related("payout")
+    made = []
+    for transfer in transfers.order_by("payout_id"):
+        payout = transfer.payout
+        for user in leads:
+            row = notification_create(
+                recipient=user,
+                kind=Kind.PAYOUT_CHECK,
+                title=f"과태료 지급 #{payout.pk} 확인 필요 ({payout.amount:,}원)",
+                body=(
+                    "은행 이체결과조회로도 결과를 알 수 없습니다. 다시 보내지 않았습니다. "
+                    "은행에 확인한 뒤 '확인 필요 건 수동 확인'으로 기록하세요.\n"
+                    f"마지막 조회 오류: {transfer.last_inquiry_error or '-'}"
+                ),
+                path=reverse("admin:fines_finepayout_change", args=[payout.pk]),
+                dedupe_key=f"payout_check:{payout.pk}:{transfer.requested_at:%Y%m%d%H%M%S}",
+                at=at,
+            )
+            if row is not None:
+                made.append(row)
+    return made
+
+
 def notify_reply_received(*, email, case, fact_label: str = "", at=None):
     """'회신 메일 수신': the assignee, once per stored reply."""
     if not case.assignee_id:

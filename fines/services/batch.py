@@ -247,6 +247,9 @@ def _alert_leads(payout_ids: list[int]) -> None:
     from kmcs_site.permissions import LEADS
 
     log.error("payouts still unknown at the bank after reconciliation: %s", payout_ids)
+    from notifications.notify import notify_payout_check
+
+    notify_payout_check(payout_ids=payout_ids)  # in the app too (issue 14.5), once per transfer
     recipients = sorted(
         {
             email

@@ -146,3 +146,19 @@ def test_only_leads_settle_and_only_payouts_in_needs_reconciliation(bank, intake
     )
     with pytest.raises(FineError, match="확인 필요 건만"):
         payout_settle_manually(payout=paid, actor=staff.lead, outcome="not_paid", note="x")
+
+
+def test_the_leads_are_told_in_the_app_once_per_transfer(bank, intake, staff, client):
+    """'지급 확인 필요' (issue 14.5): the leads who settle it, not the manager or the agents;
+    the reconciliation asking again tells nobody twice; the link opens the payout."""
+    from notifications.models import Kind, Notification
+
+    payout = stuck_payout(bank, intake, sent=True)
+    told = Notification.objects.filter(kind=Kind.PAYOUT_CHECK)
+    assert {n.recipient_id for n in told} == {staff.lead.pk, staff.deputy.pk}
+    assert services.payout_transfers_reconcile(older_than=0) == []
+    assert told.count() == 2
+    row = told.get(recipient=staff.lead)
+    assert f"#{payout.pk}" in row.title and "수동 확인" in row.body
+    client.force_login(staff.lead)
+    assert client.get(row.path).status_code == 200
