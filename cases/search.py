@@ -191,24 +191,33 @@ class HistoryRow:
         return self.case.masked_customer_phone
 
 
-def case_reference_history(*, user, case: Case, limit: int = HISTORY_LIMIT) -> list[HistoryRow]:
-    """The other cases ``user`` may see that share the customer's phone, the driver, the call
-    ID, the TID or the car number with ``case``, newest first: one query (the user's roles and
-    services are cached per request). Outcomes are Korean labels; phones stay masked (the
-    template shows ``masked_customer_phone`` only)."""
+def reference_history_queryset(*, user, case: Case, limit: int = HISTORY_LIMIT):
+    """The rows of :func:`case_reference_history` as one queryset (None when ``case`` carries
+    no reference): what the page runs and what ``bench/search_plan.py`` explains."""
     from cases.selectors import case_list_visible_to
-    from cases.timeline import outcome_label
 
     condition = reference_condition(case)
     if condition is None:
-        return []
-    rows = (
+        return None
+    return (
         case_list_visible_to(user=user)
         .alias(car_upper=Upper(KeyTextTransform("car_number", "facts")))
         .filter(condition)
         .exclude(pk=case.pk)
         .order_by("-created_at", "-pk")[:limit]
     )
+
+
+def case_reference_history(*, user, case: Case, limit: int = HISTORY_LIMIT) -> list[HistoryRow]:
+    """The other cases ``user`` may see that share the customer's phone, the driver, the call
+    ID, the TID or the car number with ``case``, newest first: one query (the user's roles and
+    services are cached per request). Outcomes are Korean labels; phones stay masked (the
+    template shows ``masked_customer_phone`` only)."""
+    from cases.timeline import outcome_label
+
+    rows = reference_history_queryset(user=user, case=case, limit=limit)
+    if rows is None:
+        return []
     return [
         HistoryRow(
             case=other,
