@@ -14,11 +14,14 @@ from cases.playbooks import driver_nonride_cancel as nonride
 from cases.playbooks import ev_charging as ev
 from cases.playbooks import evaluate
 from cases.playbooks import parking_double_payment as pdp
+from cases.playbooks.base import Campaign
 from cases.playbooks.env import MemoEnv
 from rules.models import CenterSettings
+from rules.models import LotRule as LotRuleRow
 
 from .test_center_settings import form
 from .test_lot_and_site_rules import facts as parking_facts
+from .test_lot_and_site_rules import lot_form
 
 pytestmark = pytest.mark.django_db
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -233,3 +236,50 @@ def test_a_board_change_for_later_leaves_todays_proposal_alone(client, make_user
     assert evaluate(ev.CODE, ev_facts(), AT, MemoEnv()).escalation.board == "전기차충전cs"
     may = datetime(2025, 5, 2, 10, 0, tzinfo=SEOUL)
     assert evaluate(ev.CODE, ev_facts(), may, MemoEnv()).escalation.board == "전기차충전cs_신규"
+
+
+def _sms(proposal, template_code):
+    """The text the customer would receive: the stored approved version rendered with the
+    proposal's context (what the outbox queues)."""
+    from templates_app.models import SmsTemplate
+    from templates_app.render import render_sms
+    from templates_app.services import template_approved_version
+
+    spec = next(m for m in proposal.messages if m.template == template_code)
+    version = template_approved_version(SmsTemplate.objects.get(code=template_code))
+    return render_sms(body=version.body, variables=version.variables, context=spec.context).text
+
+
+def test_the_coupon_link_and_control_center_phone_reach_the_sms_from_the_rows(client, make_user):
+    """Seed 000: "성북구통합관제센터(02-6925-0023)로 문의해 주시면", "쿠폰 발급이 완료되면 아래의
+    링크에서 확인하실 수 있어요. https://t.kakao.com/launch?page=coupon": template variables
+    filled from the rows a lead edits, so a new number or link needs no template edit."""
+    board = dict(channel="chatbot_board", lot_name="성신여대입구 공영주차장")
+    seongbuk = evaluate(pdp.CODE, parking_facts(**board), AT, MemoEnv())
+    code = pdp.TPL_BOARD["refer_control_center"]
+    assert "성북구통합관제센터(02-6925-0023)로 문의해 주시면" in _sms(seongbuk, code)
+
+    lead = make_user("team_lead", username="lead")
+    client.force_login(lead)
+    row = LotRuleRow.objects.get(code="seongbuk")
+    response = client.post(
+        reverse("admin:rules_lotrule_change", args=[row.pk]),
+        lot_form(row, center_phone="02-0000-0023"),
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    _row, response = edit(client, lead, coupon_link="https://t.kakao.com/launch?page=coupon2")
+    assert response.status_code == 302, response.content.decode()[:2000]
+
+    seongbuk = evaluate(pdp.CODE, parking_facts(**board), AT, MemoEnv())
+    assert "성북구통합관제센터(02-0000-0023)로 문의해 주시면" in _sms(seongbuk, code)
+    coupon = Campaign("parking_ticket_coupon", "T 주차권 쿠폰", AT.date(), AT.date())
+
+    # the link is the center setting in force (the database), the coupon campaign is on
+    class Env(MemoEnv):
+        def active_campaign(self, code, at):
+            return coupon if code == coupon.code else None
+
+    cancel = evaluate(pdp.CODE, other_lot(channel="chatbot_board"), AT, Env())
+    texts = [_sms(cancel, m.template) for m in cancel.messages]
+    assert any("https://t.kakao.com/launch?page=coupon2" in t for t in texts), texts
+    assert not any("page=coupon\n" in t for t in texts)
