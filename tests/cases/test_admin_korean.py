@@ -358,3 +358,19 @@ def test_admin_pages_cost_a_fixed_number_of_queries(client, staff, django_assert
         # A longer history (and one more version of the case) costs no extra query.
         for amount in (13000, 14000, 15000):
             case_revise_facts(case=case, actor=staff.lead, facts={"fare_amount": amount})
+
+
+def test_the_compiled_korean_catalogue_matches_its_source():
+    # locale/ko/LC_MESSAGES/django.mo is committed: a .po edit without `msgfmt` would be lost.
+    import gettext
+
+    from django.conf import settings
+
+    folder = Path(settings.LOCALE_PATHS[0]) / "ko" / "LC_MESSAGES"
+    source = (folder / "django.po").read_text(encoding="utf-8")
+    with open(folder / "django.mo", "rb") as handle:
+        compiled = gettext.GNUTranslations(handle)
+    pairs = re.findall(r'^msgid "(.+)"\nmsgstr "(.+)"$', source, flags=re.M)
+    assert len(pairs) > 40
+    for msgid, msgstr in pairs:
+        assert compiled.gettext(msgid) == msgstr, msgid
