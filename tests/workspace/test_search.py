@@ -142,6 +142,16 @@ def test_a_full_phone_is_not_looked_for_in_free_text(staff, world):
     assert _found(staff.lead, "010-3333-7777") == {world["parking"].pk}
 
 
+def test_four_digits_are_a_phone_or_car_number_end_not_text(staff, world):
+    """ "7777" is the end of a phone (or of a car number): a note quoting 7777 is not a match
+    (a 4-digit LIKE over the long texts read most of the table, bench/search_plan.py)."""
+    from cases.services import case_record_update
+
+    case_record_update(case=world["ev"], actor=staff.lead, record_notes="영수증 번호 7777 확인")
+    assert _found(staff.lead, "7777") == {world["parking"].pk}
+    assert _found(staff.lead, "3456") == {world["parking"].pk}  # 12가3456
+
+
 def test_one_character_is_not_a_text_search(staff, world):
     assert _found(staff.lead, "주") == set()
 
