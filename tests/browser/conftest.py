@@ -120,7 +120,9 @@ def htmx_submit(page, selector: str) -> None:
     wait for its answer and the swap: no navigation, the page is patched in place."""
     with page.expect_response(lambda r: r.request.method == "POST"):
         page.locator(selector).first.click()
-    page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+    )
 
 
 def login_attempt(page, username: str, password: str, *, admin: bool = False) -> None:

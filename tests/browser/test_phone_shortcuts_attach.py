@@ -277,9 +277,10 @@ def test_driver_approval_with_the_keyboard(people, open_page):
 
     # The Agit post and the record are the seed's own steps (a link typed, a tick).
     for post in EscalationPost.objects.filter(case=case):
-        page.fill(f"#posts form[action$='/posts/link/'] [name=link_url]", "https://agit.example/p/1")
-        page.locator("#posts form[action$='/posts/link/'] [name=link_url]").press("Enter")
-        page.wait_for_load_state()
+        link = page.locator("#posts form[action$='/posts/link/'] [name=link_url]").first
+        link.fill("https://agit.example/p/1")
+        with page.expect_navigation():
+            link.press("Enter")
         keys += 1
         post.refresh_from_db()
         assert post.link_url
@@ -301,13 +302,15 @@ class Counter:
         self.page = page
         self.clicks = 0
         self.loads = 0
+        self.trail: list[str] = []
         page.on("load", lambda _page: self._loaded())
 
     def _loaded(self):
         self.loads += 1
 
-    def click(self, selector: str, *, navigates: bool = True) -> None:
+    def click(self, selector: str, *, navigates: bool = True, what: str = "") -> None:
         self.clicks += 1
+        self.trail.append(what or self.page.locator(selector).first.inner_text().strip())
         if navigates:
             submit(self.page, selector)
         else:
@@ -320,26 +323,31 @@ def work_with_the_mouse(page, case_id: int) -> Counter:
 
     page.goto("/work/")
     count = Counter(page)
-    count.click(f"#case-table a[href='/work/cases/{case_id}/']")
-    if page.locator("#status [data-shortcut=take]").count():
-        count.click("#status [data-shortcut=take]")
+    take = f"#case-table form[action='/work/cases/{case_id}/take/'] button"
+    if page.locator(take).count():
+        count.click(take, what="가져오기 (큐에서: 가져오고 케이스 열림)")
+    else:
+        count.click(f"#case-table a[href='/work/cases/{case_id}/']", what="케이스 열기")
     count.click("#proposal [data-shortcut=decide]")
     for _ in range(30):
         step = CaseStep.objects.filter(case_id=case_id, status="pending").order_by("order").first()
         if step is None:
             break
         item = f"#step-{step.order}"
-        if page.locator(f"{item} [data-shortcut=send]").count():
-            count.click(f"{item} [data-shortcut=send]", navigates=False)
-        elif page.locator(f"{item} [data-shortcut=tick]").count():
-            count.click(f"{item} [data-shortcut=tick]", navigates=False)
-        elif step.code == "save_answer" and page.locator("#answer-form").count():
+        # What a person does at each step: the answer is saved (the step follows), the Agit
+        # post's link is saved (the step follows), an SMS step sends, any other step is ticked.
+        if step.code == "save_answer" and page.locator("#answer-form").count():
             page.fill("#answer-form textarea", "안내드렸습니다.")
             count.click("#answer-form [data-shortcut=answer]")
         elif step.kind == "post" and page.locator("#posts form[action$='/posts/link/']").count():
             form = "#posts form[action$='/posts/link/']"
             page.locator(f"{form} [name=link_url]").first.fill(f"https://agit.example/{case_id}")
             count.click(f"{form} button")
+            continue  # a step may wait for more than one post's link
+        elif page.locator(f"{item} [data-shortcut=send]").count():
+            count.click(f"{item} [data-shortcut=send]", navigates=False)
+        elif page.locator(f"{item} [data-shortcut=tick]").count():
+            count.click(f"{item} [data-shortcut=tick]", navigates=False)
         else:
             pytest.fail(f"{step.code}: {page.locator(item).inner_text()[:300]}")
         step.refresh_from_db()
@@ -365,11 +373,15 @@ def test_clicks_per_seed_case(people, open_page):
         count = work_with_the_mouse(page, case.pk)
         case.refresh_from_db()
         label = outcome_label(playbook, case.outcome)
-        rows.append((seed, playbook, label, count.clicks, count.loads))
-    table = ["| seed | playbook | outcome | clicks | full page loads |", "| --- | --- | --- | --- | --- |"]
-    table += [f"| {s} | {p} | {o} | {c} | {n} |" for s, p, o, c, n in rows]
+        rows.append((seed, playbook, label, count.clicks, count.loads, " → ".join(count.trail)))
+    table = [
+        "| seed | playbook | outcome | clicks | full page loads | what is clicked |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    table += [f"| {s} | {p} | {o} | {c} | {n} | {t} |" for s, p, o, c, n, t in rows]
     SHOTS.mkdir(parents=True, exist_ok=True)
     (SHOTS / "click-counts.md").write_text("\n".join(table) + "\n")
     driver = next(r for r in rows if r[1] == "driver_nonride_cancel")
-    assert driver[3] <= 11 and driver[4] < driver[3], driver
+    # Today's count was 11 clicks and 11 page loads (issue 14.6).
+    assert driver[3] <= 10 and driver[4] <= 6, driver
     assert all(re.search(r"[가-힣]", str(r[2])) for r in rows), rows
