@@ -1,5 +1,6 @@
-"""Admin for team leads: cases (with the decide / assign / close actions), consultation types,
-campaigns, agent profiles and the unmask log.
+"""Admin for team leads: cases (with the decide / assign / close actions); consultation types,
+campaigns, agent profiles and the unmask log in ``cases.admin_reference``, the case admin's
+inlines, forms and filters in ``cases.admin_parts`` (re-exported here).
 
 Thin by design: every change goes through ``cases.services`` (the same rules as the agent
 workspace and the API), every permission through ``kmcs_site.permissions`` (AuditedAdmin), and
@@ -8,10 +9,8 @@ the case list is the visibility selector, so an agent who opens the admin sees o
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.contrib.auth import get_user_model
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -27,27 +26,28 @@ from cases.admin_display import (
     rows_html,
     steps_html,
 )
+from cases.admin_parts import (
+    AssigneeListFilter,
+    AssignForm,
+    CaseRecordForm,
+    CaseStepInline,
+    ContactAttemptInline,
+    EscalationPostInline,
+    OutcomeListFilter,
+    UnmaskForm,
+)
 from cases.admin_search import CaseAdminSearchMixin, PhoneSearchFilter
 from cases.exceptions import CaseError, FactsInvalid
 from cases.forms import OverrideForm
-from cases.labels import figure_rows, outcome_filter_choices, outcome_label
+from cases.labels import figure_rows, outcome_label
 from cases.models import (
     DONE_STATUSES,
-    Campaign,
     Case,
-    CaseStep,
-    ConsultationType,
-    ContactAttempt,
-    EscalationPost,
-    Service,
-    StaffProfile,
     Status,
-    UnmaskLog,
 )
 from cases.proposals import proposal_fingerprint
 from cases.selectors import case_list_visible_to, case_message_previews
 from cases.services import (
-    campaign_save,
     case_assign,
     case_decide,
     case_phone_unmask,
@@ -55,148 +55,14 @@ from cases.services import (
     case_record_update,
     case_take,
     case_transition,
-    consultation_type_add,
-    consultation_type_set_active,
-    staff_profile_set_services,
 )
-from kmcs_site.admin import AuditedAdmin, RoleAdminMixin
+from kmcs_site.admin import AuditedAdmin
 from kmcs_site.pagination import CappedCountPaginator
-from kmcs_site.permissions import ALL_AGENTS, user_can
+from kmcs_site.permissions import user_can
 
 #: The decide confirmation renders every message of every selected case: keep it readable.
 DECIDE_BATCH_LIMIT = 20
 CLOSED_READ_ONLY = _("종결된 케이스는 읽기 전용입니다. 수정하려면 먼저 재오픈해 주세요.")
-
-
-# --- inlines: read-only views of what services wrote -----------------------------------------
-class ReadOnlyInline(RoleAdminMixin, admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class CaseStepInline(ReadOnlyInline):
-    model = CaseStep
-    fields = ("order", "label", "roles", "kind", "waits_on", "status", "done_by", "done_at")
-    readonly_fields = fields
-    ordering = ("order",)
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("done_by")
-
-
-class EscalationPostInline(ReadOnlyInline):
-    model = EscalationPost
-    fields = ("board", "template", "reason", "body", "link", "created_by", "created_at")
-    readonly_fields = fields
-
-    @admin.display(description=_("아지트 링크"))
-    def link(self, post):
-        if not post.link_url:
-            return "미작성"
-        return format_html(
-            '<a href="{}" rel="noopener" target="_blank">{}</a>', post.link_url, post.link_url
-        )
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("created_by")
-
-
-class ContactAttemptInline(ReadOnlyInline):
-    model = ContactAttempt
-    fields = ("at", "target", "result", "is_special", "note", "by", "escalation_post")
-    readonly_fields = fields
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("by", "escalation_post")
-
-
-# --- forms of the intermediate pages ------------------------------------------------------
-def assignable_users():
-    """Active users in an agent-and-up role (auditors and integrations are never assignees)."""
-    return (
-        get_user_model()
-        .objects.filter(is_active=True, groups__name__in=sorted(ALL_AGENTS))
-        .distinct()
-        .order_by("username")
-    )
-
-
-class AssignForm(forms.Form):
-    assignee = forms.ModelChoiceField(
-        label=_("담당 상담사"),
-        queryset=get_user_model().objects.none(),
-        required=False,
-        empty_label=_("(배정 해제)"),
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = assignable_users()
-
-
-class UnmaskForm(forms.Form):
-    field = forms.ChoiceField(
-        label=_("항목"),
-        choices=[("customer_phone", _("고객 전화번호")), ("driver_phone", _("기사 전화번호"))],
-    )
-    reason = forms.CharField(label=_("조회 사유"), max_length=300)
-
-
-class CaseRecordForm(forms.ModelForm):
-    """The few fields a lead edits here; saved through case_record_update."""
-
-    class Meta:
-        model = Case
-        fields = (
-            "consultation_type",
-            "record_title",
-            "record_inquiry",
-            "record_notes",
-            "operations_memo",
-            "billing_memo",
-        )
-
-
-# --- list filters that never scan the cases table -------------------------------------------
-def declared_outcome_codes() -> tuple[str, ...]:
-    """Every outcome code the playbooks declare (their ``OUTCOMES``), playbook by playbook."""
-    return tuple(code for code, _label in outcome_filter_choices())
-
-
-class OutcomeListFilter(admin.AllValuesFieldListFilter):
-    """The outcome filter's choices from the playbooks' declared outcomes with their Korean
-    labels, not from a ``SELECT DISTINCT outcome`` over every case (a full scan per page)."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)  # builds a lazy DISTINCT queryset, never evaluated
-        self.lookup_choices = declared_outcome_codes()
-
-    def choices(self, changelist):
-        labels = dict(outcome_filter_choices())
-        for choice in super().choices(changelist):
-            display = str(choice["display"])
-            code = display.rsplit(" (", 1)[0] if display not in labels else display
-            if code in labels:
-                choice = {**choice, "display": display.replace(code, labels[code], 1)}
-            yield choice
-
-
-class AssigneeListFilter(admin.RelatedFieldListFilter):
-    """Assignee choices from the staff who can be assigned (one small query on users), not
-    ``RelatedOnlyFieldListFilter``'s ``SELECT DISTINCT assignee_id`` over every case."""
-
-    def field_choices(self, field, request, model_admin):
-        return [(user.pk, str(user)) for user in assignable_users()]
 
 
 # --- cases ---------------------------------------------------------------------------------
@@ -730,135 +596,12 @@ class CaseAdmin(CaseAdminSearchMixin, AuditedAdmin):
         self._report(request, done, "종결", errors)
 
 
-# --- reference data ------------------------------------------------------------------------
-class ConsultationTypeForm(forms.ModelForm):
-    class Meta:
-        model = ConsultationType
-        fields = ("parent", "name", "is_leaf", "is_active")
-
-
-@admin.register(ConsultationType)
-class ConsultationTypeAdmin(AuditedAdmin):
-    """Leads add types under a node and switch them off; renaming is not offered, because
-    playbooks name their types by path (cases/consultation_types.py)."""
-
-    form = ConsultationTypeForm
-    paginator = CappedCountPaginator
-    list_display = ("path_label", "level", "is_leaf", "is_active")
-    list_filter = ("level", "is_leaf", "is_active")
-    search_fields = ("path_label",)
-    list_select_related = ("parent",)
-    ordering = ("path_label",)
-
-    def get_readonly_fields(self, request, obj=None):
-        if obj is None:
-            return ("level", "path_label")
-        return ("parent", "name", "is_leaf", "level", "path_label")
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # cases keep their type; switch it off instead
-
-    def save_model(self, request, obj, form, change):
-        if change:
-            saved = consultation_type_set_active(
-                node=obj, is_active=form.cleaned_data["is_active"], actor=request.user
-            )
-        else:
-            saved = consultation_type_add(
-                parent=form.cleaned_data["parent"],
-                name=form.cleaned_data["name"],
-                is_leaf=form.cleaned_data["is_leaf"],
-                actor=request.user,
-            )
-        obj.pk = saved.pk
-        obj.refresh_from_db()
-
-
-@admin.register(Campaign)
-class CampaignAdmin(AuditedAdmin):
-    """An extension is an edit of the end date; the history tab shows who moved it."""
-
-    list_display = ("code", "name", "starts_on", "ends_on", "coupon_expires_on", "active_today")
-    search_fields = ("code", "name")
-    paginator = CappedCountPaginator
-    ordering = ("-starts_on",)
-
-    def get_readonly_fields(self, request, obj=None):
-        return ("code",) if obj is not None else ()
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description=_("오늘 진행 중"), boolean=True)
-    def active_today(self, campaign):
-        today = timezone.localdate()
-        return campaign.starts_on <= today <= campaign.ends_on
-
-    def save_model(self, request, obj, form, change):
-        saved = campaign_save(campaign=obj, actor=request.user)
-        obj.pk = saved.pk
-        obj.refresh_from_db()
-
-
-class StaffProfileForm(forms.ModelForm):
-    services = forms.MultipleChoiceField(
-        label=_("담당 서비스"),
-        choices=Service.choices,
-        widget=forms.CheckboxSelectMultiple,
-        required=False,
-    )
-
-    class Meta:
-        model = StaffProfile
-        fields = ("user", "services")
-
-
-@admin.register(StaffProfile)
-class StaffProfileAdmin(AuditedAdmin):
-    form = StaffProfileForm
-    list_display = ("user", "services_label")
-    list_select_related = ("user",)
-    search_fields = ("user__username",)
-    paginator = CappedCountPaginator
-
-    def get_readonly_fields(self, request, obj=None):
-        return ("user",) if obj is not None else ()
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description=_("담당 서비스"))
-    def services_label(self, profile):
-        return ", ".join(str(Service(s).label) for s in profile.services if s in Service.values)
-
-    def save_model(self, request, obj, form, change):
-        saved = staff_profile_set_services(
-            user=obj.user, services=form.cleaned_data["services"], actor=request.user
-        )
-        obj.pk = saved.pk
-        obj.refresh_from_db()
-
-
-@admin.register(UnmaskLog)
-class UnmaskLogAdmin(RoleAdminMixin, admin.ModelAdmin):
-    """Who saw a full phone number, when, why. Nobody edits or deletes it."""
-
-    list_display = ("at", "case", "field", "by", "reason")
-    list_filter = ("field", "at")
-    list_select_related = ("case", "by")
-    show_full_result_count = False
-    paginator = CappedCountPaginator
-    readonly_fields = ("case", "field", "reason", "by", "at")
-
-    def has_add_permission(self, request, *args):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-# Case e-mail (issue 16): its admin lives in its own module, registered on import.
+# Reference data and case e-mail (issue 16): their admins live in their own modules,
+# registered on import.
 from cases.admin_email import CaseEmailAdmin  # noqa: E402,F401
+from cases.admin_reference import (  # noqa: E402,F401
+    CampaignAdmin,
+    ConsultationTypeAdmin,
+    StaffProfileAdmin,
+    UnmaskLogAdmin,
+)

@@ -211,7 +211,7 @@ def classify(route: Route) -> str | None:
         if route.route.endswith("<path:object_id>/") or route.route.endswith("(?P<url>.*)$"):
             return "admin-helper"
         return None
-    if route.name in ("landing", "login", "logout"):
+    if route.name in ("landing", "login", "logout", "favicon"):
         return route.name
     if route.name in PROVIDER_CALLBACKS:
         return "provider-callback"  # no session: an HMAC signature (test_provider_callbacks)
@@ -660,7 +660,7 @@ def test_notification_views(checker, people):
     checker.assert_clean(minimum=len(routes) * len(ROLES))
 
 
-def test_landing_login_logout(checker):
+def test_landing_login_logout_favicon(checker):
     for role in ROLES:
         if may(role, "workspace.home.admin"):
             want, place = 302, reverse("admin:index")
@@ -676,7 +676,9 @@ def test_landing_login_logout(checker):
         # Logged-in users are sent on from the login page; everyone may log out (POST).
         checker.check(role, "get", reverse("login"), 200 if role == "anonymous" else 302)
         checker.check(role, "post", reverse("logout"), LOGIN)
-    checker.assert_clean(minimum=len(ROLES) * 3)
+        # The browser's /favicon.ico: a redirect to the static icon for everyone (no data).
+        checker.check(role, "get", reverse("favicon"), 301)
+    checker.assert_clean(minimum=len(ROLES) * 4)
 
 
 # --- API ---------------------------------------------------------------------------------------
