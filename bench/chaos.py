@@ -68,7 +68,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-QUEUE = "kmcs"
+#: Every queue the tasks are routed to (settings.KMCS_CELERY_QUEUES, issue 17.6): the chaos
+#: worker consumes them all, so SMS, e-mail, payouts and clocks go through their own queues.
+QUEUE = "kmcs,sms,email,payouts,clocks"
 
 
 def _die_with_parent() -> None:

@@ -68,3 +68,11 @@ def agit_requeue_stale() -> int:
     from cases.services.agit import agit_requeue_stale as sweep
 
     return sweep()
+
+
+@shared_task(name="cases.tasks.dashboard_summary_refresh")
+def dashboard_summary_refresh() -> dict:
+    """Beat, every minute: re-count the days of the cases written since the last run (17.4)."""
+    from cases.dashboard.summary import summary_refresh
+
+    return summary_refresh()

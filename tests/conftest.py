@@ -84,7 +84,8 @@ def celery_live_worker(transactional_db):
     app.conf.broker_url = broker
     # Start from an empty queue so an earlier run's leftovers cannot satisfy a test.
     with app.connection_for_write() as conn:
-        conn.default_channel.queue_purge(settings.CELERY_TASK_DEFAULT_QUEUE)
+        for queue in settings.KMCS_CELERY_QUEUES:
+            conn.default_channel.queue_purge(queue)
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -97,7 +98,7 @@ def celery_live_worker(transactional_db):
             "--concurrency=2",
             "--pool=prefork",
             "-Q",
-            settings.CELERY_TASK_DEFAULT_QUEUE,
+            ",".join(settings.KMCS_CELERY_QUEUES),  # every queue (kinds are routed: 17.6)
             "--without-heartbeat",
             "--without-gossip",
             "--without-mingle",

@@ -33,6 +33,7 @@ from django.db.models.expressions import Window
 from django.db.models.functions import RowNumber, Trunc
 from django.utils import timezone
 
+from cases.dashboard.summary import timeline_rows
 from cases.models import OPEN_STATUSES, Case, Channel, PlaybookCode, Status, StepClock, WaitingOn
 from kmcs_site.business_time import SEOUL
 
@@ -361,13 +362,10 @@ def dashboard_figures(*, filters: Filters, now: datetime | None = None) -> Dashb
     playbook_labels = {code: _playbook_label(code) for code in PlaybookCode.values}
     channel_labels = {code: str(label) for code, label in Channel.choices}
 
-    # 1: one scan of the range: cases by bucket, playbook, channel and outcome (a few
+    # 1: one read of the range: cases by bucket, playbook, channel and outcome (a few
     # thousand rows at most: buckets x 5 playbooks x 4 channels x their outcomes)
-    timeline = list(
-        cases.annotate(bucket=bucket)
-        .values("bucket", "playbook", "channel", "outcome")
-        .annotate(n=Count("pk"))
-    )
+    # (days the summary covers are summed from it: cases.dashboard.summary, issue 17.4)
+    timeline = timeline_rows(cases, filters, bucket)
     by_playbook = _series(
         ({"bucket": r["bucket"], "key": r["playbook"], "n": r["n"]} for r in timeline),
         filters,

@@ -20,6 +20,7 @@ from cases.dashboard.forms import MAX_YEARS, DashboardFilterForm
 from cases.dashboard.selectors import clock_row, overdue_clocks_for
 from cases.services.clocks import case_clocks_pause, case_clocks_resume
 from cases.views.base import ActionRequiredMixin, CaseActionView
+from kmcs_site.db_router import PIN_COOKIE, replica_context
 from kmcs_site.permissions import user_can
 
 OVERDUE_PAGE_SIZE = 50
@@ -37,7 +38,10 @@ class DashboardView(ActionRequiredMixin, View):
             return render(request, self.template_name, context, status=400)
         data = form.cleaned_data
         filters = Filters(data["date_from"], data["date_to"], data.get("playbook") or "")
-        figures = dashboard_figures(filters=filters, now=timezone.now())
+        # Read from the replica when one is configured (issue 17.7), unless this user just
+        # wrote (kmcs_site.db_router: read-your-own-write).
+        with replica_context(pinned=bool(request.COOKIES.get(PIN_COOKIE))):
+            figures = dashboard_figures(filters=filters, now=timezone.now())
         context.update(figures=figures, charts=figures.charts())
         return render(request, self.template_name, context)
 

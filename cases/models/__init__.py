@@ -28,6 +28,7 @@ from cases.models.relation import CaseLink, LinkKind
 from cases.models.revision import FactRevision
 from cases.models.staff import StaffProfile
 from cases.models.step import CaseStep
+from cases.models.summary import CaseDaySummary, SummaryState
 from cases.models.unmask import UnmaskLog
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "Campaign",
     "Case",
     "CaseAttachment",
+    "CaseDaySummary",
     "CaseEmail",
     "CaseLink",
     "CaseStep",
@@ -60,6 +62,7 @@ __all__ = [
     "ResultType",
     "Service",
     "StaffProfile",
+    "SummaryState",
     "Status",
     "StepClock",
     "StepKind",

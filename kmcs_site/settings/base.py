@@ -121,6 +121,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
     )
+# Read replica (issue 17.7; kmcs_site/db_router.py): a PostgreSQL streaming replica for the
+# dashboard, audit pages, exports and search. Unset = every read on the primary.
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+KMCS_REPLICA_PIN_SECONDS = env.int("KMCS_REPLICA_PIN_SECONDS", default=10)
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = env.db_url_config(DATABASE_REPLICA_URL)
+    DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
+    # Tests: no test database is created on the (read-only) replica; tests/perf/test_replica.py
+    # points this alias at the replica's copy of the primary's test database.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["kmcs_site.db_router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
@@ -193,6 +204,19 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "kmcs"
+# Queues by kind (issue 17.6): SMS, e-mail, payouts and clocks each have their own queue, so a
+# slow SMS gateway never delays a payout batch or the overdue marks, and each kind gets its own
+# worker pool and concurrency (README "Workers per queue"). Everything else (Agit posts, the
+# dashboard summary) stays on the default queue. Patterns are Celery's globs on task names.
+KMCS_CELERY_QUEUES = (CELERY_TASK_DEFAULT_QUEUE, "sms", "email", "payouts", "clocks")
+CELERY_TASK_ROUTES = {
+    "templates_app.*": {"queue": "sms"},
+    "cases.tasks.case_email_send": {"queue": "email"},
+    "cases.tasks.email_requeue_stale": {"queue": "email"},
+    "notifications.notification_email_*": {"queue": "email"},
+    "fines.tasks.*": {"queue": "payouts"},
+    "cases.tasks.clocks_*": {"queue": "clocks"},
+}
 # A dead broker must never fail or hang a user's request (issue 12; kmcs_site/broker.py): what a
 # request hands to Celery is already saved (outbox row, payout row) and a sweeper sends it later.
 # So a publish from a request tries once (publish(..., retry=False)), its connection attempt is
@@ -505,6 +529,9 @@ from datetime import timedelta  # noqa: E402
 INSTALLED_APPS += ["axes"]
 # Last, as django-axes asks: it turns the lockout signal raised during login into the page.
 MIDDLEWARE += ["axes.middleware.AxesMiddleware"]
+# Read-your-own-write with a replica (issue 17.7): a writing request pins its user's replica
+# reads to the primary for a few seconds.
+MIDDLEWARE += ["kmcs_site.db_router.PrimaryAfterWriteMiddleware"]
 # First: a locked-out pair (username, IP) is refused before any password is checked.
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", *AUTHENTICATION_BACKENDS]
 # 5 failed logins -> locked for 30 minutes; a success resets the count.
@@ -602,6 +629,11 @@ CELERY_BEAT_SCHEDULE["cases-agit-requeue-stale"] = {
 CELERY_BEAT_SCHEDULE["notifications-email-requeue"] = {
     "task": "notifications.notification_email_requeue",
     "schedule": 300.0,
+}
+# Dashboard summary (issue 17.4): the days of the cases written in the last minute re-counted.
+CELERY_BEAT_SCHEDULE["cases-dashboard-summary-refresh"] = {
+    "task": "cases.tasks.dashboard_summary_refresh",
+    "schedule": 60.0,
 }
 # Dev sandbox (kmcs_site/sandbox/mail.py): where its inbound-mail simulator POSTs the signed
 # Mailgun-style reply (this server's webhook).
