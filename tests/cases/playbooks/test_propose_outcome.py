@@ -87,7 +87,14 @@ def _samples():
         {"notice_type": "penalty"},
         {"duplicate_of_case_id": 3},
         {"has_notice_image": False},
+        # seed 004 ②: a place/time mismatch is a 특이이슈 (transfer); only the manager's
+        # finding after that transfer rejects it
         {"evidence_result": "fail", "evidence_reason": "위반장소 불일치"},
+        {
+            "evidence_result": "fail",
+            "evidence_reason": "위반장소 불일치",
+            "evidence_rejected": True,
+        },
     ):
         yield "traffic_fine", dict(FINE, **over), FINE_AT, StaticEnv()
     for over in ({}, {"customer_agrees": True}, {"customer_agrees": False}):
