@@ -80,9 +80,8 @@ def test_upload_goes_to_the_bucket_and_downloads_through_the_workspace(
     client.post(url, {"file": SimpleUploadedFile("캡처.png", data), "kind": "other"})
     attachment = CaseAttachment.objects.get(case=case)
     keys = _keys(bucket)
-    assert keys == sorted(
-        [f"kmcs/{attachment.file.name}", f"kmcs/{attachment.thumbnail.name}"]
-    ), keys
+    expected = sorted([f"kmcs/{attachment.file.name}", f"kmcs/{attachment.thumbnail.name}"])
+    assert keys == expected, keys
     assert all("캡처" not in key for key in keys)  # generated names only
     stored = bucket.get_object(Bucket=BUCKET, Key=f"kmcs/{attachment.file.name}")
     assert stored["Body"].read() == data
