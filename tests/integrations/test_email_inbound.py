@@ -209,3 +209,46 @@ def test_imap_message_from_a_stranger_quoting_the_case_is_refused(sent_case):
     result = inbound_mail_receive(inbound_mail_from_rfc822(raw), source="imap")
     assert not result.accepted and result.reason == "unknown_sender"
     assert state(case)[0] == 0 and state(case)[1] is None
+
+
+def test_every_awaited_reply_is_a_free_text_fact_the_reply_fits_in():
+    """AWAITED_REPLIES (issue 16): each step a reply answers names a declared, optional text fact
+    of the same playbook, long enough for the reply text the inbound service records (seed 003
+    ``email_cpo`` -> ``cpo_answer``, seed 001 ``follow_route`` -> ``partner_answer``)."""
+    from rest_framework import serializers
+
+    from cases.playbooks import PLAYBOOKS
+    from cases.services.inbound_mail import FACT_TEXT_LIMIT
+    from cases.services.intake import facts_serializer
+
+    awaited = {
+        code: dict(module.AWAITED_REPLIES)
+        for code, module in PLAYBOOKS.items()
+        if getattr(module, "AWAITED_REPLIES", None)
+    }
+    assert awaited == {
+        "ev_charging": {"email_cpo": "cpo_answer"},
+        "parking_operations": {"follow_route": "partner_answer"},
+    }
+    for code, replies in awaited.items():
+        fields = facts_serializer(PLAYBOOKS[code]).fields
+        for fact in replies.values():
+            field = fields[fact]
+            assert isinstance(field, serializers.CharField), (code, fact)
+            assert not field.required and field.max_length >= FACT_TEXT_LIMIT, (code, fact)
+
+
+@pytest.mark.parametrize(
+    "body, answer",
+    [
+        ("충전 이력 없음.\r\n\r\n> 확인 부탁드립니다.", "충전 이력 없음."),
+        ("확인했습니다.\n\nOn Wed, 1 Oct 2025 at 10:00, KMCS wrote:\n> 원문", "확인했습니다."),
+        ("처리 완료\n-- \n홍길동 / CPO 고객센터", "처리 완료"),
+        ("네\n----- Original Message -----\n원문", "네"),
+        ("> 인용만 있는 회신", ""),
+    ],
+)
+def test_the_recorded_answer_is_the_reply_without_the_quoted_mail(body, answer):
+    from cases.services.inbound_mail import reply_text
+
+    assert reply_text(body) == answer
