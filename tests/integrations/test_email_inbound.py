@@ -190,8 +190,8 @@ def rfc822(case, out, **headers) -> bytes:
 
 
 def test_imap_message_core_stores_once_by_message_id(sent_case):
-    """What kmcs_fetch_mail does per UNSEEN message (the IMAP loop itself is a thin imaplib
-    client, not tested against a server: no maintained IMAP test server was found)."""
+    """What kmcs_fetch_mail does per UNSEEN message (the command itself, against an IMAP
+    server on 127.0.0.1: test_email_imap.py)."""
     case, out = sent_case
     raw = rfc822(case, out, In_Reply_To=out.message_id, References=out.message_id)
     parsed = inbound_mail_from_rfc822(raw)
