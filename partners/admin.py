@@ -30,6 +30,7 @@ from .models import (
     Route,
     RouteMention,
     Site,
+    SiteKindOption,
 )
 
 
@@ -120,8 +121,44 @@ class PartnerAdmin(ServiceAdmin):
         return (*fields, "code") if obj is not None else fields
 
 
+def site_kind_select(form: forms.ModelForm, name: str) -> None:
+    """``name`` as a list of the 현장 구분 rows in use (plus the row's own kind if a lead has
+    since retired it): the list is rows, not a constant (issue 15 A.2)."""
+    if name not in form.fields:  # a reader's page: read-only
+        return
+    names = selectors.site_kind_names()
+    current = getattr(form.instance, name, "")
+    if current and current not in names:
+        names[current] = selectors.site_kind_names(active_only=False).get(current, current)
+    form.fields[name].widget = forms.Select(choices=[("", "---------"), *names.items()])
+
+
+class SiteAdminForm(ServiceValidatedForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        site_kind_select(self, "kind")
+
+
+@admin.register(SiteKindOption)
+class SiteKindOptionAdmin(ServiceAdmin):
+    """Seed 001's 현장 구분 (수동현장 일반/특수, T월주차권): rows a lead adds, renames, retires."""
+
+    selector = staticmethod(lambda: SiteKindOption.objects.all())
+    list_display = ("name", "code", "position", "is_active")
+    list_filter = ("is_active",)
+    search_fields = ("name", "code")
+    ordering = ("position", "code")
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        # Routes, sites and cases name a kind by its code: fixed once the row exists.
+        fields = tuple(f for f in fields if f != "seed_key")
+        return (*fields, "code") if obj is not None else fields
+
+
 @admin.register(Site)
 class SiteAdmin(ServiceAdmin):
+    form = SiteAdminForm
     selector = staticmethod(selectors.site_list)
     list_display = (
         "name",
@@ -216,6 +253,10 @@ class RouteAdminForm(ServiceValidatedForm):
 
     class Meta:
         widgets = {"version": forms.HiddenInput}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        site_kind_select(self, "site_kind")
 
     def clean(self):
         data = super().clean()

@@ -31,6 +31,10 @@ LEAD_ROLE_CODES = frozenset({"team_lead", "deputy_lead"})
 
 
 class SiteKind(models.TextChoices):
+    """Seed 001's site kinds as the seed names them: the codes the playbook's rules name (the
+    T월주차권 pass month, 하이파킹 수동현장) and the first rows of :class:`SiteKindOption`. The
+    list a lead keeps is those rows (issue 15 A.2: rows, not constants)."""
+
     MANUAL_NORMAL = "manual_normal", _("수동현장(일반)")
     MANUAL_SPECIAL = "manual_special", _("수동현장(특수)")
     T_MONTHLY = "t_monthly", _("T월주차권(연동)")
@@ -136,6 +140,13 @@ class SeedKeyed(models.Model):
     class Meta:
         abstract = True
 
+    def _stored(self, field: str) -> str:
+        """``field`` as saved ('' for a new row): what a rule may let an edit keep."""
+        if self.pk is None:
+            return ""
+        rows = type(self)._default_manager.filter(pk=self.pk)
+        return rows.values_list(field, flat=True).first() or ""
+
 
 def _unique_seed_key(model: str) -> models.UniqueConstraint:
     return models.UniqueConstraint(
@@ -169,6 +180,48 @@ class Partner(SeedKeyed):
         return self.name
 
 
+class SiteKindOption(models.Model):
+    """A kind of site (현장 구분) the route table and the parking-operations cases may name: a
+    row a lead adds, renames or retires in the admin, with history. Routes and sites name it by
+    its fixed ``code``; a retired kind is no longer offered or accepted on new rows."""
+
+    code = models.SlugField(
+        _("코드"),
+        max_length=20,
+        unique=True,
+        error_messages={"unique": _("같은 코드의 현장 구분이 이미 있습니다.")},
+        help_text=_(
+            "경로·현장·케이스가 쓰는 고정 코드 (예: manual_normal). 정한 뒤 바꾸지 않습니다."
+        ),
+    )
+    name = models.CharField(_("이름"), max_length=60)
+    position = models.PositiveSmallIntegerField(_("표시 순서"), default=10)
+    is_active = models.BooleanField(_("사용"), default=True)
+    notes = models.CharField(_("비고"), max_length=200, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("현장 구분")
+        verbose_name_plural = _("현장 구분")
+        ordering = ["position", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def site_kind_problem(code: str, *, was: str = "") -> str:
+    """A Korean error when ``code`` is not a site kind in use ('' when fine). A row that already
+    named a kind a lead since retired may keep it (``was``)."""
+    if not code or code == was:
+        return ""
+    if SiteKindOption.objects.filter(code=code, is_active=True).exists():
+        return ""
+    return _(
+        "현장 구분 '%(code)s'은(는) 사용 중인 현장 구분이 아닙니다 (관리 화면 > 현장 구분)."
+    ) % {"code": code}
+
+
 class Site(SeedKeyed):
     partner = models.ForeignKey(
         Partner, on_delete=models.PROTECT, related_name="sites", verbose_name=_("운영사")
@@ -177,9 +230,11 @@ class Site(SeedKeyed):
     kind = models.CharField(
         _("현장 구분"),
         max_length=20,
-        choices=SiteKind.choices,
         blank=True,
-        help_text=_("모르면 비워 둡니다 (경로를 찾을 때 현장 구분을 따로 지정해야 할 수 있음)."),
+        help_text=_(
+            "현장 구분의 코드 (관리 화면 > 현장 구분). 모르면 비워 둡니다 (경로를 찾을 때 현장 "
+            "구분을 따로 지정해야 할 수 있음)."
+        ),
     )
     integration = models.CharField(
         _("연동 구분"), max_length=20, choices=Integration.choices, blank=True
@@ -226,6 +281,11 @@ class Site(SeedKeyed):
     @property
     def routing_partner(self) -> Partner:
         return self.routes_like or self.partner
+
+    def clean(self) -> None:
+        problem = site_kind_problem(self.kind, was=self._stored("kind"))
+        if problem:
+            raise ValidationError({"kind": problem})
 
 
 class Channel(SeedKeyed):
@@ -508,9 +568,8 @@ class Route(SeedKeyed):
     site_kind = models.CharField(
         _("현장 구분"),
         max_length=20,
-        choices=SiteKind.choices,
         blank=True,
-        help_text=_("비우면 현장 구분과 무관."),
+        help_text=_("현장 구분의 코드 (관리 화면 > 현장 구분). 비우면 현장 구분과 무관."),
     )
     integration = models.CharField(
         _("연동 구분"),
@@ -647,7 +706,7 @@ class Route(SeedKeyed):
             str(self.site) if self.site_id else (str(self.partner) if self.partner_id else "공통")
         )
         if self.site_kind:
-            parts.append(self.get_site_kind_display())
+            parts.append(self.site_kind)
         if self.integration:
             parts.append(self.get_integration_display())
         if self.topic:
@@ -690,6 +749,9 @@ class Route(SeedKeyed):
 
     def clean(self) -> None:
         errors: dict[str, list] = {}
+        problem = site_kind_problem(self.site_kind, was=self._stored("site_kind"))
+        if problem:
+            errors.setdefault("site_kind", []).append(problem)
         if self.site_id:
             site_partner_id = self.site.partner_id
             if self.partner_id is None:

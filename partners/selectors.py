@@ -39,7 +39,7 @@ from .models import (
     Route,
     RouteMention,
     Site,
-    SiteKind,
+    SiteKindOption,
 )
 
 OTHER_PARTNER_CODE = "other"
@@ -115,6 +115,15 @@ def partner_names() -> dict[str, str]:
     retires in the admin is offered or refused on the next case without a restart."""
     rows = Partner.objects.filter(is_active=True).order_by("name", "code")
     return dict(rows.values_list("code", "name"))
+
+
+def site_kind_names(*, active_only: bool = True) -> dict[str, str]:
+    """The 현장 구분 rows, code -> name, in their order (issue 15 A.2: a list a lead keeps in the
+    admin, not a constant). Read on every call."""
+    rows = SiteKindOption.objects.all()
+    if active_only:
+        rows = rows.filter(is_active=True)
+    return dict(rows.order_by("position", "code").values_list("code", "name"))
 
 
 def partner_list() -> QuerySet[Partner]:
@@ -229,7 +238,7 @@ def _describe(query: dict[str, Any]) -> str:
         "request_kind": ("요청 유형", RequestKind),
         "partner": ("운영사", None),
         "site": ("현장", None),
-        "site_kind": ("현장 구분", SiteKind),
+        "site_kind": ("현장 구분", None),
         "integration": ("연동 구분", Integration),
         "topic": ("정보수정 항목", LotInfoTopic),
     }
@@ -240,6 +249,8 @@ def _describe(query: dict[str, Any]) -> str:
             continue
         if choices is not None and value in choices.values:
             value = choices(value).label
+        elif name == "site_kind":
+            value = site_kind_names(active_only=False).get(value, value)
         parts.append(f"{label} {value}")
     if query.get("pass_month"):
         parts.append(f"정기권 이용월 {query['pass_month']:%Y-%m}")
@@ -330,12 +341,16 @@ def route_for(
     }
     if request_kind not in RequestKind.values:
         raise RouteError(f"알 수 없는 요청 유형입니다: {request_kind}", query=query)
-    for name, choices in (
-        ("site_kind", SiteKind),
-        ("integration", Integration),
-        ("topic", LotInfoTopic),
+    for name, values in (
+        ("site_kind", None),  # rows (SiteKindOption): asked only when the question names one
+        ("integration", Integration.values),
+        ("topic", LotInfoTopic.values),
     ):
-        if query[name] not in (None, "") and query[name] not in choices.values:
+        if query[name] in (None, ""):
+            continue
+        if values is None:
+            values = SiteKindOption.objects.filter(code=query[name]).values_list("code", flat=True)
+        if query[name] not in values:
             raise RouteError(f"{CRITERIA[name]} 값이 올바르지 않습니다: {query[name]}", query=query)
 
     site_obj = _resolve_site(site, query)

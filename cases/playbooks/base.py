@@ -38,7 +38,14 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from .center import CenterRules
-from .site_rules import DEFAULT_LOT_RULES, DEFAULT_PARTNERS, DEFAULT_SITES, LotRule, SiteRule
+from .site_rules import (
+    DEFAULT_LOT_RULES,
+    DEFAULT_PARTNERS,
+    DEFAULT_SITE_KINDS,
+    DEFAULT_SITES,
+    LotRule,
+    SiteRule,
+)
 
 SEOUL = ZoneInfo("Asia/Seoul")
 
@@ -183,6 +190,10 @@ class Env(Protocol):
         """The 운영사 in use at ``at``, code -> name (``partners.Partner`` rows; issue 15)."""
         ...
 
+    def site_kind_names(self, at: datetime) -> Mapping[str, str]:
+        """The 현장 구분 in use, code -> name (``partners.SiteKindOption`` rows; issue 15)."""
+        ...
+
     def route_for(
         self,
         *,
@@ -208,6 +219,7 @@ class StaticEnv:
     lots: tuple[LotRule, ...] = DEFAULT_LOT_RULES
     sites: Mapping[str, SiteRule] = field(default_factory=lambda: dict(DEFAULT_SITES))
     partners: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_PARTNERS))
+    site_kinds: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_SITE_KINDS))
 
     def center_rules(self, at: datetime) -> CenterRules:
         return self.center
@@ -220,6 +232,9 @@ class StaticEnv:
 
     def partner_names(self, at: datetime) -> Mapping[str, str]:
         return self.partners
+
+    def site_kind_names(self, at: datetime) -> Mapping[str, str]:
+        return self.site_kinds
 
     def active_campaign(self, code: str, at: datetime) -> Campaign | None:
         # Campaign days are Seoul calendar days: 2025-01-01 00:30 KST is a UTC 12-31 moment.

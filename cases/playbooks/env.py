@@ -13,7 +13,14 @@ from django.utils import timezone
 
 from cases.playbooks.base import Campaign, PlaybookError, RouteInfo
 from cases.playbooks.center import CenterRules, center_rules
-from cases.playbooks.site_rules import LotRule, SiteRule, lot_rules, partner_names, site_rule
+from cases.playbooks.site_rules import (
+    LotRule,
+    SiteRule,
+    lot_rules,
+    partner_names,
+    site_kind_names,
+    site_rule,
+)
 
 
 class DatabaseEnv:
@@ -55,6 +62,11 @@ class DatabaseEnv:
         from partners.selectors import partner_names
 
         return partner_names()
+
+    def site_kind_names(self, at: datetime) -> dict[str, str]:
+        from partners.selectors import site_kind_names
+
+        return site_kind_names()
 
     def route_for(
         self,
@@ -131,6 +143,9 @@ class MemoEnv:
 
     def partner_names(self, at: datetime) -> dict[str, str]:
         return self._ask(("partners", at), lambda: partner_names(self.env, at))
+
+    def site_kind_names(self, at: datetime) -> dict[str, str]:
+        return self._ask(("site_kinds", at), lambda: site_kind_names(self.env, at))
 
     def route_for(self, **question) -> RouteInfo:
         key = ("route", *sorted((k, v) for k, v in question.items()))

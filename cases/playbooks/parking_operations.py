@@ -70,7 +70,15 @@ from .base import (
     Step,
 )
 from .center import center_rules
-from .site_rules import DEFAULT_PARTNERS, DEFAULT_SITES, SiteRule, partner_names, site_rule
+from .site_rules import (
+    DEFAULT_PARTNERS,
+    DEFAULT_SITE_KINDS,
+    DEFAULT_SITES,
+    SiteRule,
+    partner_names,
+    site_kind_names,
+    site_rule,
+)
 
 CODE = "parking_operations"
 VERSION = "2025.05.01-2"  # newest rule date in seed 001: 운영사별 담당자 25.5.1부터
@@ -86,13 +94,10 @@ REQUEST_KINDS = {
     "parking_ticket": "주차권",
     "parking_refund": "주차요금 환불(현장 환불정책)",
 }
-# The 운영사 are ``partners.Partner`` rows a lead edits, read through ``env.partner_names(at)``
-# (issue 15 A.2); ``DEFAULT_PARTNERS`` (site_rules) is only pure code's copy of today's rows.
-SITE_KINDS = {
-    "manual_normal": "수동현장(일반)",
-    "manual_special": "수동현장(특수)",
-    "t_monthly": "T월주차권(연동)",
-}
+# The 운영사 and the 현장 구분 are rows a lead edits (``partners.Partner``,
+# ``partners.SiteKindOption``), read through ``env.partner_names(at)`` / ``env.site_kind_names(at)``
+# (issue 15 A.2); ``DEFAULT_PARTNERS`` / ``DEFAULT_SITE_KINDS`` (site_rules) are only pure code's
+# copy of today's rows. The rules below that name a kind (T월주차권, 수동현장) name its code.
 INTEGRATIONS = {"linked": "연동", "unlinked": "비연동", "unaffiliated": "비제휴"}
 TOPICS = {"fee": "주차요금", "address": "주소 및 기타", "contract": "계약정보"}
 SPECIAL_SITES = {"building_63": "63빌딩", "k_twin_tower": "케이트윈타워"}
@@ -173,8 +178,12 @@ class Facts(c.FactsSerializer):
     partner = c.row_choice(
         "운영사", "partners", DEFAULT_PARTNERS, "정기권 요청은 필수", default=None
     )
-    site_kind = c.choice(
-        "현장 구분", SITE_KINDS, "정기권 미등록·차량번호 변경·중도해지는 필수", default=None
+    site_kind = c.row_choice(
+        "현장 구분",
+        "site_kinds",
+        DEFAULT_SITE_KINDS,
+        "정기권 미등록·차량번호 변경·중도해지는 필수",
+        default=None,
     )
     integration = c.choice(
         "연동 구분", INTEGRATIONS, "주차장 정보수정(요금·주소)과 판매중지는 필수", default=None
@@ -363,7 +372,7 @@ def mentions_of(route: RouteInfo) -> tuple[str, ...]:
     return tuple(found)
 
 
-def _situation(facts: dict, partners: Mapping[str, str]) -> str:
+def _situation(facts: dict, partners: Mapping[str, str], site_kinds: Mapping[str, str]) -> str:
     kind = facts["request_kind"]
     parts = [REQUEST_KINDS[kind]]
     if facts.get("partner"):
@@ -371,7 +380,7 @@ def _situation(facts: dict, partners: Mapping[str, str]) -> str:
     if facts.get("special_site"):
         parts.append(SPECIAL_SITES[facts["special_site"]])
     if facts.get("site_kind") and kind in _SITE_KIND_KINDS:
-        parts.append(SITE_KINDS[facts["site_kind"]])
+        parts.append(site_kinds[facts["site_kind"]])
     if facts.get("topic") and kind == "lot_info_change":
         parts.append(TOPICS[facts["topic"]])
     if facts.get("integration") and kind in ("lot_info_change", "stop_selling"):
@@ -701,21 +710,25 @@ def propose_outcome(facts: dict, outcome: str, at: datetime, env: Env) -> Propos
     return None  # follow_route without a route: done by hand
 
 
-def _partners_in_use(facts: dict, at: datetime, env: Env) -> Mapping[str, str]:
-    """The 운영사 rows in use (``env.partner_names``); a partner fact naming none of them (a
-    code never added, or a partner a lead retired) is the fact's Korean error."""
-    partners = partner_names(env, at)
+def _rows_in_use(facts: dict, at: datetime, env: Env) -> tuple[dict, dict]:
+    """(운영사, 현장 구분) rows in use (``env.partner_names`` / ``env.site_kind_names``); a fact
+    naming none of them (a code never added, or one a lead retired) is its Korean error."""
+    partners, site_kinds = partner_names(env, at), site_kind_names(env, at)
+    errors = {}
     given = facts.get("partner")
     if given and given not in partners:
-        raise serializers.ValidationError(
-            {
-                "partner": [
-                    f"운영사: '{given}'은(는) 사용 중인 운영사가 아닙니다 "
-                    "(관리 화면 > 운영사에서 확인하세요)."
-                ]
-            }
-        )
-    return partners
+        errors["partner"] = [
+            f"운영사: '{given}'은(는) 사용 중인 운영사가 아닙니다 (관리 화면 > 운영사에서 확인하세요)."
+        ]
+    given = facts.get("site_kind")
+    if given and given not in site_kinds:
+        errors["site_kind"] = [
+            f"현장 구분: '{given}'은(는) 사용 중인 현장 구분이 아닙니다 "
+            "(관리 화면 > 현장 구분에서 확인하세요)."
+        ]
+    if errors:
+        raise serializers.ValidationError(errors)
+    return partners, site_kinds
 
 
 def _special_site(facts: dict, at: datetime, env: Env) -> SiteRule | None:
@@ -745,8 +758,8 @@ def _special_site(facts: dict, at: datetime, env: Env) -> SiteRule | None:
 def propose(facts: dict, at: datetime, env: Env) -> Proposal:
     kind = facts["request_kind"]
     ctype = PARKING_OPERATIONS[kind]
-    partners = _partners_in_use(facts, at, env)
-    situation = _situation(facts, partners)
+    partners, site_kinds = _rows_in_use(facts, at, env)
+    situation = _situation(facts, partners, site_kinds)
     figures = None
     if kind == "midterm_cancel":
         figures = refund_figures(

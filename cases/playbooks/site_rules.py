@@ -114,6 +114,21 @@ DEFAULT_PARTNERS: dict[str, str] = {
 }
 
 
+#: Seed 001's 현장 구분 as ``partners`` migration 0009 loads the ``partners.SiteKindOption`` rows.
+DEFAULT_SITE_KINDS: dict[str, str] = {
+    "manual_normal": "수동현장(일반)",
+    "manual_special": "수동현장(특수)",
+    "t_monthly": "T월주차권(연동)",
+}
+
+
+def site_kind_names(env, at: datetime) -> dict[str, str]:
+    """``env.site_kind_names(at)``: the 현장 구분 in use (code -> name); an Env written before
+    the question existed gets today's list."""
+    ask = getattr(env, "site_kind_names", None)
+    return dict(ask(at)) if ask is not None else dict(DEFAULT_SITE_KINDS)
+
+
 def partner_names(env, at: datetime) -> dict[str, str]:
     """``env.partner_names(at)``: the 운영사 in use (code -> name); an Env written before the
     question existed gets today's list."""

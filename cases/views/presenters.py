@@ -206,7 +206,8 @@ def fact_rows(case: Case) -> list[tuple[str, str, str]]:
         if name not in facts:
             continue
         value = facts[name]
-        choices = getattr(f, "choices", None)
+        current = getattr(f, "current_choices", None)  # a fact among rows (운영사): its name
+        choices = current() if current is not None else getattr(f, "choices", None)
         if choices and isinstance(value, str) and value in choices:
             value = str(choices[value])
         elif value not in (None, "") and isinstance(f, drf_fields.DateTimeField):

@@ -11,7 +11,7 @@ import pytest
 
 from cases.playbooks import PLAYBOOKS
 from cases.playbooks import parking_operations as ops
-from cases.playbooks.site_rules import DEFAULT_PARTNERS
+from cases.playbooks.site_rules import DEFAULT_PARTNERS, DEFAULT_SITE_KINDS
 from fines import codes as fine_codes
 from kmcs_site.permissions import Role
 from partners.models import ChannelKind, Integration, RequestKind, SiteKind
@@ -143,7 +143,7 @@ def test_fine_codes_spell_the_domains_outcomes():
 
 def test_roles_site_kinds_integrations_channels_and_request_kinds_are_domains():
     assert {r.value for r in Role} >= DOMAIN_ROLES
-    assert set(SiteKind.values) == set(ops.SITE_KINDS) == DOMAIN_SITE_KINDS
+    assert set(SiteKind.values) == set(DEFAULT_SITE_KINDS) == DOMAIN_SITE_KINDS
     assert set(Integration.values) == set(ops.INTEGRATIONS) == DOMAIN_INTEGRATIONS
     assert set(ChannelKind.values) == set(ops.CHANNEL_LABELS) == DOMAIN_CHANNELS
     assert set(RequestKind.values) == set(ops.REQUEST_KINDS)

@@ -83,3 +83,85 @@ def test_a_partner_added_and_retired_in_the_admin_moves_the_form_and_the_next_pr
     assert 'value="newpark"' not in page
     last = partner.history.order_by("-history_id").first()
     assert last.history_user == lead and last.is_active is False
+
+
+# --------------------------------------------------------------------------- 현장 구분 rows
+
+CHANGE = {"request_kind": "car_number_change", "partner": "kmpark", "new_car_number": "34나5678"}
+
+
+def test_the_playbook_names_site_kinds_from_env_not_a_constant():
+    from cases.playbooks.site_rules import DEFAULT_SITE_KINDS
+
+    env = StaticEnv(site_kinds={**DEFAULT_SITE_KINDS, "manual_normal": "수동현장(일반형)"})
+    p = evaluate(pops.CODE, {**CHANGE, "site_kind": "manual_normal"}, AT, env)
+    assert "수동현장(일반형)" in p.operations_memo
+    with pytest.raises(ValidationError) as err:
+        evaluate(pops.CODE, {**CHANGE, "site_kind": "valet"}, AT, env)
+    assert "'valet'은(는) 사용 중인 현장 구분이 아닙니다" in str(err.value.detail["site_kind"][0])
+
+
+@pytest.mark.django_db
+def test_a_site_kind_added_renamed_and_retired_in_the_admin(client, make_user):
+    """Seed 001 표 2 현장 구분 (수동현장 일반/특수, T월주차권 연동) as rows a lead keeps."""
+    from django.core.exceptions import ValidationError as ModelError
+
+    from partners import services
+    from partners.models import Channel, Route, SiteKindOption
+
+    lead = make_user("team_lead", username="lead")
+    client.force_login(lead)
+    normal = SiteKindOption.objects.get(code="manual_normal")
+    assert normal.history.count() == 1  # loaded by partners 0009 with its history row
+    response = client.post(
+        reverse("admin:partners_sitekindoption_change", args=[normal.pk]),
+        {
+            "name": "수동현장(일반형)",
+            "position": 10,
+            "is_active": "on",
+            "notes": "",
+            "_save": "저장",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    p = evaluate(pops.CODE, {**CHANGE, "site_kind": "manual_normal"}, AT, MemoEnv())
+    assert "수동현장(일반형)" in p.operations_memo
+
+    response = client.post(
+        reverse("admin:partners_sitekindoption_add"),
+        {"code": "valet", "name": "발렛현장", "position": 40, "is_active": "on", "_save": "저장"},
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    valet = SiteKindOption.objects.get(code="valet")
+    assert valet.history.get().history_user == lead
+    route_page = client.get(reverse("admin:partners_route_add")).content.decode()
+    assert '<option value="valet">발렛현장</option>' in route_page
+    form_page = client.get(reverse("workspace:case_create", args=[pops.CODE])).content.decode()
+    assert '<option value="valet">발렛현장</option>' in form_page
+    p = evaluate(pops.CODE, {**CHANGE, "site_kind": "valet"}, AT, MemoEnv())
+    assert "발렛현장" in p.operations_memo  # no route for it yet: a lead reviews
+
+    response = client.post(
+        reverse("admin:partners_sitekindoption_change", args=[valet.pk]),
+        {"name": "발렛현장", "position": 40, "notes": "운영 종료", "_save": "저장"},
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    with pytest.raises(ValidationError) as err:
+        evaluate(pops.CODE, {**CHANGE, "site_kind": "valet"}, AT, MemoEnv())
+    assert "사용 중인 현장 구분이 아닙니다" in str(err.value.detail["site_kind"][0])
+    before = Route.objects.count()
+    with pytest.raises(ModelError) as refused:
+        services.route_create(
+            actor=lead,
+            request_kind="car_number_change",
+            site_kind="valet",
+            channel=Channel.objects.get(seed_key="channel.common.agit"),
+            procedure="발렛현장 차량번호 변경",
+            allowed_roles="all",
+        )
+    assert "'valet'은(는) 사용 중인 현장 구분이 아닙니다" in " ".join(refused.value.messages)
+    assert Route.objects.count() == before
+    assert (
+        client.get(reverse("admin:partners_sitekindoption_delete", args=[valet.pk])).status_code
+        == 403
+    )
