@@ -137,6 +137,8 @@ RULES = {
     "cases.caseemail.add": case_work_rule,
     "cases.caseemail.retry": case_work_rule,
     "cases.contactattempt.add": case_work_rule,
+    "cases.caseattachment.add": case_work_rule,
+    "cases.caseattachment.view": case_work_rule,
     "cases.case.link": case_work_rule,
     "cases.case.merge": case_work_rule,
     "cases.case.revise_facts": case_revise_facts_rule,

@@ -571,6 +571,10 @@ def action_views() -> list[Route]:
     return [r for r in all_routes() if classify(r) == "action-view"]
 
 
+#: Action pages whose GET is a redirect by design.
+REDIRECTING_PAGES = {"workspace:case_next"}
+
+
 def test_action_views(checker, world, people):
     from cases.models import Case
     from cases.services import case_assign
@@ -602,7 +606,9 @@ def test_action_views(checker, world, people):
                         f"{role:12} POST {url}: back to {response['Location']}, not the case"
                     )
             else:
-                checker.check(role, "get", url, expected(role, allowed))
+                # "Next case" (issue 14.6) answers with the case (or the queue) to open.
+                ok = 302 if route.name in REDIRECTING_PAGES else 200
+                checker.check(role, "get", url, expected(role, allowed, ok=ok))
                 if allowed:
                     # Pages accept no other method than they declare.
                     checker.check(role, "delete", url, 405)
@@ -1087,3 +1093,61 @@ def test_agent_finds_sees_and_links_none_of_another_agents_cases(world, people, 
     assert not CaseLink.objects.exists()
     assert Case.objects.get(pk=world.case.pk).status != "closed"
     CHECKED["test_agent_finds_sees_and_links_none_of_another_agents_cases"] = 14
+
+
+# --- attachments (issue 14.4) ------------------------------------------------------------------
+
+ATTACHMENT_ACTIONS = {
+    "cases.caseattachment.add": {"agent", "team_lead", "deputy_lead", "manager"},
+    "cases.caseattachment.view": {"agent", "team_lead", "deputy_lead", "manager", "auditor"},
+}
+
+
+def test_attachments_role_by_role_and_object_rule(checker, world, people):
+    """Every role: the table, the object rule on the agent's case and on agent B's (an agent only
+    the cases they work), and the download of the agent's attachment through agent B's case
+    number and through the agent's own (only the case it belongs to serves it)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from cases.services.attachments import case_attachment_add
+    from kmcs_site.permissions import user_can
+
+    from .conftest import png_bytes
+
+    theirs = case_attachment_add(
+        case=world.case_b,
+        actor=people["agent_b"],
+        upload=SimpleUploadedFile("b.png", png_bytes(), content_type="image/png"),
+        kind="other",
+    ).attachment
+    for role in ROLES:
+        for action, roles in ATTACHMENT_ACTIONS.items():
+            assert may(role, action) is (role in roles), (role, action)
+        user = people[role]
+        if user is not None:
+            for action in ATTACHMENT_ACTIONS:
+                mine = user_can(user, action, world.case)
+                other = user_can(user, action, world.case_b)
+                checker.checked += 2
+                if mine is not may(role, action) or other is not (
+                    may(role, action) and role != "agent"
+                ):
+                    checker.problems.append(f"{role:12} {action}: own {mine}, agent B's {other}")
+        see = may(role, "cases.caseattachment.view")
+        own = {"case_id": world.case.pk, "attachment_id": world.attachment.pk}
+        checker.check(
+            role, "get", reverse("workspace:case_attachment", kwargs=own), expected(role, see)
+        )
+        # Agent B's file, asked for under its own case: only those who see that case get it.
+        b = {"case_id": world.case_b.pk, "attachment_id": theirs.pk}
+        want = expected(role, see, ok=404 if role == "agent" else 200)
+        checker.check(role, "get", reverse("workspace:case_attachment", kwargs=b), want)
+        # Agent B's file under the agent's case number: never, for anyone.
+        crossed = {"case_id": world.case.pk, "attachment_id": theirs.pk}
+        checker.check(
+            role,
+            "get",
+            reverse("workspace:case_attachment", kwargs=crossed),
+            expected(role, see, ok=404),
+        )
+    checker.assert_clean(minimum=len(ROLES) * 3)
