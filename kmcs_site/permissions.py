@@ -208,6 +208,9 @@ ACTIONS: dict[str, frozenset[Role]] = {
     **_model_actions(
         "partners.route", add=LEADS_AND_MANAGER, change=LEADS_AND_MANAGER, delete=LEADS
     ),
+    # The 현장 구분 list (issue 15 A.2): a kind is retired (사용 off), never deleted, since routes
+    # and past cases name it.
+    **_model_actions("partners.sitekindoption", add=LEADS_AND_MANAGER, change=LEADS_AND_MANAGER),
     # A channel's To/Cc and a route's @mentions are rows pointing at contacts (issue 15):
     # edited on the channel / route page by whoever edits those; removing one is an edit.
     **_model_actions(
