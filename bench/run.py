@@ -796,7 +796,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.report:
         print(table(load_results(Path(args.report))))
         return 0
-    sizes = sorted(int(s.replace("_", "")) for s in args.sizes.split(","))
+    from bench.sizes import SizeError, check_database, parse_sizes
+
+    try:  # before anything is dropped or generated
+        sizes = parse_sizes(args.sizes)
+        check_database(sizes, args.database_url)
+    except SizeError as exc:
+        parser.error(str(exc))
 
     if not args.reuse:
         recreate_database(args.database_url)

@@ -2209,6 +2209,13 @@ def main(argv: list[str] | None = None) -> int:
         "doubles the cases)",
     )
     args = parser.parse_args(argv)
+    from bench.sizes import SizeError, check_database, parse_size
+
+    try:  # before anything is generated
+        parse_size(str(args.cases))
+        check_database([args.cases], os.environ.get("DATABASE_URL", "sqlite:"))
+    except SizeError as exc:
+        parser.error(str(exc))
     setup_django()
     from django.db import connection
 

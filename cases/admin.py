@@ -39,10 +39,11 @@ from cases.admin_parts import (
 from cases.admin_search import CaseAdminSearchMixin, PhoneSearchFilter
 from cases.exceptions import CaseError, FactsInvalid
 from cases.forms import OverrideForm
-from cases.labels import figure_rows, outcome_label
+from cases.labels import choice_label, figure_rows, outcome_label
 from cases.models import (
     DONE_STATUSES,
     Case,
+    ResultType,
     Status,
 )
 from cases.proposals import proposal_fingerprint
@@ -75,20 +76,22 @@ class CaseAdmin(CaseAdminSearchMixin, AuditedAdmin):
         "proposal": proposal_history_text,
         "outcome": outcome_history_text,
     }
+    # Choice columns through the per-language label tables (issue 17.2): Django's own display
+    # of a choice field translates every choice of the field for every row.
     list_display = (
         "id",
-        "playbook",
-        "status",
+        "playbook_col",
+        "status_col",
         "outcome_display",
-        "result_type",
-        "channel",
+        "result_type_col",
+        "channel_col",
         "assignee",
         "customer_phone_masked",
         "call_id",
         "consultation_type",
         "created_at",
     )
-    list_display_links = ("id", "playbook")
+    list_display_links = ("id", "playbook_col")
     list_filter = (
         "playbook",
         "status",
@@ -309,6 +312,22 @@ class CaseAdmin(CaseAdminSearchMixin, AuditedAdmin):
     def unmask_link(self, case):
         url = reverse("admin:cases_case_unmask", args=[case.pk])
         return format_html('<a href="{}">{}</a>', url, _("전화번호 조회 (기록됨)"))
+
+    @admin.display(description=_("플레이북"), ordering="playbook")
+    def playbook_col(self, case):
+        return case.playbook_label
+
+    @admin.display(description=_("상태"), ordering="status")
+    def status_col(self, case):
+        return case.status_label
+
+    @admin.display(description=_("처리결과(유형)"), ordering="result_type")
+    def result_type_col(self, case):
+        return choice_label(ResultType, case.result_type) or "-"
+
+    @admin.display(description=_("접수 채널"), ordering="channel")
+    def channel_col(self, case):
+        return case.channel_label
 
     @admin.display(description=_("처리 결과"), ordering="outcome")
     def outcome_display(self, case):
