@@ -831,8 +831,9 @@ def test_agent_cannot_reach_another_agents_messages(world, people, client_for):
     CHECKED["test_agent_cannot_reach_another_agents_messages"] = 6
 
 
-def case_urls(case_id: int) -> Iterator[tuple[str, str]]:
-    """Every URL that takes a case id, with the method it answers."""
+def case_urls(case_id: int, attachment_id: int = 1) -> Iterator[tuple[str, str]]:
+    """Every URL that takes a case id, with the method it answers (an attachment's URL with
+    ``attachment_id``)."""
     for route in all_routes():
         if "<int:case_id>" not in route.route and not route.name.startswith("admin:cases_case"):
             continue
@@ -842,7 +843,10 @@ def case_urls(case_id: int) -> Iterator[tuple[str, str]]:
         method = "get"
         if cls is not None and "get" not in getattr(cls, "http_method_names", ["get"]):
             method = "post"
-        yield method, reverse(route.name, kwargs={"case_id": case_id})
+        kwargs = {"case_id": case_id}
+        if "<int:attachment_id>" in route.route:
+            kwargs["attachment_id"] = attachment_id
+        yield method, reverse(route.name, kwargs=kwargs)
     yield "get", reverse("admin:cases_case_change", args=[case_id])
     yield "post", reverse("admin:cases_case_change", args=[case_id])
     yield "get", reverse("admin:cases_case_history", args=[case_id])
@@ -861,8 +865,10 @@ def test_agent_cannot_reach_another_agents_case_by_url(world, people, client_for
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Token {AuthToken.objects.create(user=people['agent'])[1]}")
     problems, checked = [], 0
+    # Attachment URLs name the agent's own file: under agent B's case number it is not served.
+    mine = world.attachment.pk
     for (method, url), (_m, missing_url) in zip(
-        case_urls(other.pk), case_urls(missing), strict=True
+        case_urls(other.pk, mine), case_urls(missing, mine), strict=True
     ):
         client = api if url.startswith("/api/") else web
         got = getattr(client, method)(url, {}).status_code

@@ -538,7 +538,9 @@ def test_another_agents_ids_on_every_object_url(kind, prober, people, world):
     if kind == "case":
         missing = Case.objects.order_by("-pk").first().pk + 1000
         for (method, url), (_m, missing_url) in zip(
-            case_urls(world.case.pk), case_urls(missing), strict=True
+            case_urls(world.case.pk, world.attachment.pk),
+            case_urls(missing, world.attachment.pk),
+            strict=True,
         ):
             got_missing = prober.send(role, method, missing_url, want={403, 404, 401})
             prober.send(role, method, url, want=got_missing.status_code)
