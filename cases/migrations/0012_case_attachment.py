@@ -9,59 +9,185 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0011_merge_0010_case_links_search_0010_case_queue_indexes'),
+        ("cases", "0011_merge_0010_case_links_search_0010_case_queue_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='HistoricalCaseAttachment',
+            name="HistoricalCaseAttachment",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('usage_history', '이용내역 (타사 주차권)'), ('reservation_history', '예약내역 (모두의주차장)'), ('payment_history', '결제내역 (모두의주차장)'), ('charging_receipt', '충전 영수증'), ('fine_notice', '과태료 고지서'), ('other', '기타')], max_length=30, verbose_name='종류')),
-                ('file', models.TextField(max_length=200, verbose_name='파일')),
-                ('thumbnail', models.TextField(blank=True, max_length=200, verbose_name='미리보기')),
-                ('detected_format', models.CharField(editable=False, max_length=10, verbose_name='형식')),
-                ('size', models.PositiveIntegerField(editable=False, verbose_name='크기 (바이트)')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='메모')),
-                ('uploaded_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='첨부 시각')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.TextField(null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('case', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.case', verbose_name='케이스')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('uploaded_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='첨부한 사람')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("usage_history", "이용내역 (타사 주차권)"),
+                            ("reservation_history", "예약내역 (모두의주차장)"),
+                            ("payment_history", "결제내역 (모두의주차장)"),
+                            ("charging_receipt", "충전 영수증"),
+                            ("fine_notice", "과태료 고지서"),
+                            ("other", "기타"),
+                        ],
+                        max_length=30,
+                        verbose_name="종류",
+                    ),
+                ),
+                ("file", models.TextField(max_length=200, verbose_name="파일")),
+                (
+                    "thumbnail",
+                    models.TextField(blank=True, max_length=200, verbose_name="미리보기"),
+                ),
+                (
+                    "detected_format",
+                    models.CharField(editable=False, max_length=10, verbose_name="형식"),
+                ),
+                ("size", models.PositiveIntegerField(editable=False, verbose_name="크기 (바이트)")),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="메모")),
+                (
+                    "uploaded_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="첨부 시각"
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.TextField(null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="cases.case",
+                        verbose_name="케이스",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="첨부한 사람",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical 첨부파일',
-                'verbose_name_plural': 'historical 첨부파일',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical 첨부파일",
+                "verbose_name_plural": "historical 첨부파일",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='CaseAttachment',
+            name="CaseAttachment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('usage_history', '이용내역 (타사 주차권)'), ('reservation_history', '예약내역 (모두의주차장)'), ('payment_history', '결제내역 (모두의주차장)'), ('charging_receipt', '충전 영수증'), ('fine_notice', '과태료 고지서'), ('other', '기타')], max_length=30, verbose_name='종류')),
-                ('file', models.FileField(max_length=200, storage=cases.models.attachment.attachment_storage, upload_to='', verbose_name='파일')),
-                ('thumbnail', models.FileField(blank=True, max_length=200, storage=cases.models.attachment.attachment_storage, upload_to='', verbose_name='미리보기')),
-                ('detected_format', models.CharField(editable=False, max_length=10, verbose_name='형식')),
-                ('size', models.PositiveIntegerField(editable=False, verbose_name='크기 (바이트)')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='메모')),
-                ('uploaded_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='첨부 시각')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='attachments', to='cases.case', verbose_name='케이스')),
-                ('uploaded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='첨부한 사람')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("usage_history", "이용내역 (타사 주차권)"),
+                            ("reservation_history", "예약내역 (모두의주차장)"),
+                            ("payment_history", "결제내역 (모두의주차장)"),
+                            ("charging_receipt", "충전 영수증"),
+                            ("fine_notice", "과태료 고지서"),
+                            ("other", "기타"),
+                        ],
+                        max_length=30,
+                        verbose_name="종류",
+                    ),
+                ),
+                (
+                    "file",
+                    models.FileField(
+                        max_length=200,
+                        storage=cases.models.attachment.attachment_storage,
+                        upload_to="",
+                        verbose_name="파일",
+                    ),
+                ),
+                (
+                    "thumbnail",
+                    models.FileField(
+                        blank=True,
+                        max_length=200,
+                        storage=cases.models.attachment.attachment_storage,
+                        upload_to="",
+                        verbose_name="미리보기",
+                    ),
+                ),
+                (
+                    "detected_format",
+                    models.CharField(editable=False, max_length=10, verbose_name="형식"),
+                ),
+                ("size", models.PositiveIntegerField(editable=False, verbose_name="크기 (바이트)")),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="메모")),
+                (
+                    "uploaded_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="첨부 시각"
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="attachments",
+                        to="cases.case",
+                        verbose_name="케이스",
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="첨부한 사람",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '첨부파일',
-                'verbose_name_plural': '첨부파일',
-                'ordering': ['uploaded_at', 'pk'],
-                'indexes': [models.Index(fields=['case', 'uploaded_at'], name='attachment_case_idx')],
+                "verbose_name": "첨부파일",
+                "verbose_name_plural": "첨부파일",
+                "ordering": ["uploaded_at", "pk"],
+                "indexes": [
+                    models.Index(fields=["case", "uploaded_at"], name="attachment_case_idx")
+                ],
             },
         ),
     ]

@@ -84,9 +84,7 @@ def _store(
     file_name = _write(field, case, f".{detected.extension}", ContentFile(upload.read()), written)
     thumb_name = ""
     if detected.is_image:
-        thumb_name = _write(
-            field, case, ".thumb.jpg", ContentFile(make_thumbnail(upload)), written
-        )
+        thumb_name = _write(field, case, ".thumb.jpg", ContentFile(make_thumbnail(upload)), written)
     attachment = CaseAttachment(
         case=case,
         kind=kind,
@@ -127,7 +125,9 @@ def case_attachment_add(
         message="이 케이스에 파일을 첨부할 권한이 없습니다.",
     )
     if locked.status == Status.CLOSED:
-        raise InvalidTransition("종결된 케이스에는 파일을 첨부할 수 없습니다. 재오픈 후 첨부해 주세요.")
+        raise InvalidTransition(
+            "종결된 케이스에는 파일을 첨부할 수 없습니다. 재오픈 후 첨부해 주세요."
+        )
     kind = _kind_or_refused(kind)
     note = (note or "").strip()
     if len(note) > 200:

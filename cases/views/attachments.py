@@ -80,7 +80,12 @@ class AttachmentFileView(ActionRequiredMixin, View):
         if self.thumbnail:
             if not attachment.thumbnail:
                 raise Http404("미리보기가 없는 첨부파일입니다.")
-            handle, extension, content_type, inline = attachment.thumbnail, "jpg", "image/jpeg", True
+            handle, extension, content_type, inline = (
+                attachment.thumbnail,
+                "jpg",
+                "image/jpeg",
+                True,
+            )
         else:
             handle = attachment.file
             if attachment.is_image:

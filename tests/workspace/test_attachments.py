@@ -124,7 +124,9 @@ def test_pdf_is_only_downloaded_and_has_no_thumbnail(staff, make_case, client_fo
     response = client.get(reverse("workspace:case_attachment", kwargs=kwargs))
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"].startswith("attachment;")
-    assert client.get(reverse("workspace:case_attachment_thumbnail", kwargs=kwargs)).status_code == 404
+    assert (
+        client.get(reverse("workspace:case_attachment_thumbnail", kwargs=kwargs)).status_code == 404
+    )
 
 
 @pytest.mark.parametrize(
@@ -274,3 +276,21 @@ def test_closed_case_takes_no_attachment(staff, make_case, client_for, attachmen
     response = upload(client_for(staff.lead), case, png(), "a.png")
     assert any("종결된 케이스에는 파일을 첨부할 수 없습니다" in m for m in messages_of(response))
     assert stored_files(attachment_root, case) == []
+
+
+def test_thumbnail_follows_the_photos_orientation_and_drops_its_metadata():
+    """A phone photo stored sideways with EXIF orientation 6: the preview stands upright and
+    carries no EXIF (location, device) of the original."""
+    from PIL import Image
+
+    from kmcs_site.uploads import make_thumbnail
+
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90° to display
+    exif[0x010F] = "PhoneMaker"
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 20), (255, 0, 0)).save(buffer, format="JPEG", exif=exif.tobytes())
+    buffer.seek(0)
+    with Image.open(io.BytesIO(make_thumbnail(buffer))) as preview:
+        assert preview.size == (20, 40)
+        assert dict(preview.getexif()) == {}
