@@ -12,6 +12,7 @@ from django.views import View
 from cases.forms import HistoryFilterForm
 from cases.selectors import case_history_page
 from cases.views.base import ActionRequiredMixin, is_htmx
+from kmcs_site.db_router import PIN_COOKIE, replica_context
 from kmcs_site.history import HistoryFilters, history_fetcher, model_choices
 from kmcs_site.pagination import DEFAULT_PER_PAGE, PeekPage, page_number, peek_paginate
 
@@ -19,6 +20,12 @@ from kmcs_site.pagination import DEFAULT_PER_PAGE, PeekPage, page_number, peek_p
 class ReadOnlyView(ActionRequiredMixin, View):
     action = "audit.history.read"
     http_method_names = ["get", "head"]
+
+    def dispatch(self, request, *args, **kwargs):
+        # The audit pages read from the replica when one is configured (issue 17.7), unless
+        # this user just wrote (read-your-own-write: kmcs_site.db_router).
+        with replica_context(pinned=bool(request.COOKIES.get(PIN_COOKIE))):
+            return super().dispatch(request, *args, **kwargs)
 
 
 class HistoryView(ReadOnlyView):

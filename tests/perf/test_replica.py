@@ -156,3 +156,21 @@ def test_dashboard_reads_the_replica_and_a_user_who_just_wrote_reads_the_primary
     client.cookies.pop(PIN_COOKIE)
     caught_up = client.get(reverse("dashboard:index")).context["figures"].cases_in_range
     assert caught_up == before + 1
+
+
+@replica
+@pytest.mark.replica
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, databases=["default", REPLICA])
+def test_audit_pages_read_the_replica(standby, make_user):
+    from django.test import Client
+
+    auditor = make_user("auditor")
+    client = Client()
+    client.force_login(auditor)
+    case = _new_case()
+    _wait_until_replicated(case.pk)
+    with CaptureQueriesContext(standby) as on_replica:
+        assert client.get(reverse("audit:history")).status_code == 200
+        assert client.get(reverse("audit:case_history", args=[case.pk])).status_code == 200
+    assert on_replica.captured_queries, "the audit pages did not read the replica"
