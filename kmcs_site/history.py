@@ -190,9 +190,16 @@ def _keys(audited: AuditedModel, filters: HistoryFilters):
 
 def history_page_keys(*, filters: HistoryFilters, offset: int, limit: int) -> list[tuple]:
     """(history_date, model label, history_id, object id) of one page, newest first. 1 query."""
+    query = history_page_query(filters=filters, offset=offset, limit=limit)
+    return [] if query is None else list(query)
+
+
+def history_page_query(*, filters: HistoryFilters, offset: int, limit: int):
+    """The statement :func:`history_page_keys` runs (None: no audited model matches); its
+    plan is checked in ``bench/history_scale.py`` (issue 17.8)."""
     chosen = [m for m in audited_models() if not filters.model or m.label == filters.model]
     if not chosen:
-        return []
+        return None
     queries = [_keys(m, filters) for m in chosen]
     if len(queries) > 1 and connection.features.supports_slicing_ordering_in_compound:
         # Each audited table contributes only its newest offset+limit keys (an index scan on
@@ -202,7 +209,7 @@ def history_page_keys(*, filters: HistoryFilters, offset: int, limit: int) -> li
         queries = [q.order_by("-history_date", "-history_id")[: offset + limit] for q in queries]
     union = queries[0].union(*queries[1:], all=True) if len(queries) > 1 else queries[0]
     union = union.order_by("-history_date", "-model_key", "-history_id")
-    return list(union[offset : offset + limit])
+    return union[offset : offset + limit]
 
 
 def _previous_ids(history_model, pk_name: str, ids: list[int]):
