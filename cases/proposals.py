@@ -19,10 +19,21 @@ from django.core.serializers.json import DjangoJSONEncoder
 
 from cases.playbooks.base import Proposal
 
+#: Per dataclass, the names of its fields (``dataclasses.fields`` rebuilds the tuple on every
+#: call; a batch intake snapshots thousands of proposals of a few dozen classes: issue 17.5).
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+_PLAIN = (str, int, float, bool, type(None))
+
 
 def to_jsonable(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, _PLAIN):  # the leaves, most of a proposal: answered first
+        return value
+    cls = type(value)
+    names = _FIELD_NAMES.get(cls)
+    if names is None and dataclasses.is_dataclass(value) and not isinstance(value, type):
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(value))
+    if names is not None:
+        return {name: to_jsonable(getattr(value, name)) for name in names}
     if isinstance(value, (frozenset, set)):
         return sorted(to_jsonable(v) for v in value)
     if isinstance(value, (list, tuple)):
