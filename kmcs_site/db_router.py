@@ -29,7 +29,10 @@ _reading_replica: contextvars.ContextVar[bool] = contextvars.ContextVar(
 
 
 def replica_configured() -> bool:
-    return REPLICA in settings.DATABASES
+    """A replica alias exists and reads may use it (``KMCS_REPLICA_READS``; the test settings
+    turn it off so the suite runs unchanged with ``DATABASE_REPLICA_URL`` set, and the replica
+    tests turn it back on)."""
+    return REPLICA in settings.DATABASES and getattr(settings, "KMCS_REPLICA_READS", True)
 
 
 @contextmanager

@@ -15,3 +15,6 @@ STORAGES["attachments"]["OPTIONS"]["location"] = MEDIA_ROOT  # noqa: F405
 # No API throttling by default: the suite makes thousands of API requests from one address in
 # a minute. tests/api/test_api_probes.py sets low rates to test the throttles themselves.
 KMCS_API_THROTTLE_RATES = {"api_user": None, "api_ip": None}
+# Read replica (issue 17.7): off in tests, so a run with DATABASE_REPLICA_URL set (CI's replica
+# pass) reads the primary everywhere except in tests/perf/test_replica.py, which turns it on.
+KMCS_REPLICA_READS = False

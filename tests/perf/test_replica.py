@@ -42,6 +42,7 @@ def test_without_a_replica_every_read_stays_on_the_primary(settings):
 
 
 def test_with_a_replica_only_marked_reads_go_to_it(settings):
+    settings.KMCS_REPLICA_READS = True
     settings.DATABASES = {**settings.DATABASES, REPLICA: dict(settings.DATABASES["default"])}
     router = ReplicaRouter()
     assert router.db_for_read(Case) == "default"  # not inside replica_context
@@ -60,9 +61,17 @@ replica = pytest.mark.skipif(
 )
 
 
+def test_the_test_settings_keep_replica_reads_off_for_the_rest_of_the_suite(settings):
+    settings.DATABASES = {**settings.DATABASES, REPLICA: dict(settings.DATABASES["default"])}
+    with replica_context():
+        assert ReplicaRouter().db_for_read(Case) == "default"
+
+
 @pytest.fixture
-def standby(transactional_db):
-    """The ``replica`` alias pointed at the standby's copy of this test database."""
+def standby(transactional_db, settings):
+    """The ``replica`` alias pointed at the standby's copy of this test database, and replica
+    reads on (the test settings keep them off)."""
+    settings.KMCS_REPLICA_READS = True
     url = urlparse(REPLICA_URL)
     conn = connections[REPLICA]
     saved = conn.settings_dict
