@@ -39,7 +39,7 @@ Each round:
    goes back to the batch with the same ``bank_tran_id``.
 
 Then it counts at the *sandbox*, not only in KMCS's tables: "sent exactly once" = one accepted
-message per idempotency key (``recipientGroupingKey``), "paid exactly once" = one executed
+message per provider key (``recipientGroupingKey``), "paid exactly once" = one executed
 transfer per ``bank_tran_id``; "lost" = a message not sent or a payout not paid at the end.
 
 Run it (PostgreSQL at DATABASE_URL or postgres://postgres@127.0.0.1:5432/kmcs_chaos, which it
@@ -447,7 +447,12 @@ class _KillPoint:
 
         self.bench = bench
         self.keys = {bank_tran_id_for(pk) for pk in payouts}
-        self.prefix = bench._message_key(number, "")
+        from templates_app.gateways import provider_key
+
+        # The sandbox sees each message's provider key (a hash of its idempotency key).
+        self.message_keys = {
+            provider_key(bench._message_key(number, i)) for i in range(bench.config.messages)
+        }
         self.bank = _Tail(bench.sandbox.bank_executed)
         self.outbox = _Tail(bench.sandbox.sms_accepted)
         self.paid = self.delivered = self.queued = 0
@@ -458,7 +463,7 @@ class _KillPoint:
     def _look(self) -> None:
         self.paid += sum(e["bank_tran_id"] in self.keys for e in self.bank.new())
         self.delivered += sum(
-            r["recipientGroupingKey"].startswith(self.prefix) for r in self.outbox.new()
+            r["recipientGroupingKey"] in self.message_keys for r in self.outbox.new()
         )
 
     def check(self, queued: int) -> None:
@@ -909,7 +914,7 @@ class ChaosBench:
         executed = Counter(e["bank_tran_id"] for e in executed_rows)
 
         messages = list(
-            OutboundMessage.objects.values_list("idempotency_key", "status", "provider_message_id")
+            OutboundMessage.objects.values_list("provider_key", "status", "provider_message_id")
         )
         totals.messages = len(messages)
         for key, status, receipt in messages:

@@ -113,12 +113,13 @@ def _verify(body: bytes, timestamp: str, signature: str, secret: str) -> str:
 
 
 def _message_for(item: dict) -> OutboundMessage | None:
-    """Our message named by a result: its key (recipientGroupingKey) and the provider's
-    requestId/recipientSeq must both match what the provider answered at sending."""
+    """Our message named by a result: its provider key (recipientGroupingKey, the row's
+    ``provider_key``, not the longer idempotency key) and the provider's requestId/recipientSeq
+    must both match what the provider answered at sending."""
     key = str(item.get("recipientGroupingKey") or "")
     if not key:
         return None
-    message = OutboundMessage.objects.filter(idempotency_key=key).first()
+    message = OutboundMessage.objects.filter(provider_key=key).first()
     ref = ProviderRef.decode(message.provider_message_id) if message else None
     if ref is None:
         return None

@@ -17,6 +17,7 @@ A gateway raises :class:`GatewayError` for failures worth retrying (timeouts, 5x
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -53,6 +54,23 @@ class SmsRequest:
     #: Which attempt of the outbox row this is (1 = first): a provider adapter that cannot rely
     #: on the provider honouring the key searches for an earlier acceptance before a repeat.
     attempt: int = 1
+    #: The key a provider with a short key field stores (:func:`provider_key`); "" = derive it.
+    provider_key: str = ""
+
+
+#: NHN Cloud SMS v3.0 documents its grouping keys (``recipientGroupingKey``) as ``String``,
+#: max length 100; our idempotency keys run to 200 characters and name Korean templates.
+PROVIDER_KEY_MAX_LENGTH = 100
+
+
+def provider_key(idempotency_key: str) -> str:
+    """The short, stable, ASCII form of an outbox row's idempotency key that a provider stores
+    and searches by (45 characters: ``kmcs-`` + 40 hex of SHA-256 over the UTF-8 key). The
+    same key always gives the same provider key, so a retry searches for exactly what the
+    first attempt sent; ASCII, so characters and bytes count alike whatever the provider
+    counts, and it fits an HTTP header as it is."""
+    digest = hashlib.sha256(idempotency_key.encode("utf-8")).hexdigest()
+    return f"kmcs-{digest[:40]}"
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .definitions import AUDIENCES
+from .gateways import provider_key
 from .phones import mask_phone
 from .render import LengthClass, template_problems
 
@@ -246,6 +247,12 @@ class OutboundMessage(models.Model):
     )
 
     idempotency_key = models.CharField(_("중복 방지 키"), max_length=200, unique=True)
+    #: What the provider stores and searches by (NHN ``recipientGroupingKey``, 100 characters at
+    #: most): a short hash of ``idempotency_key`` (:func:`templates_app.gateways.provider_key`).
+    #: Delivery reports are matched by it, hence unique (indexed). Set on save.
+    provider_key = models.CharField(
+        _("발송사 그룹키"), max_length=100, unique=True, null=True, blank=True, editable=False
+    )
     status = models.CharField(
         _("상태"), max_length=16, choices=Status.choices, default=Status.QUEUED
     )
@@ -309,6 +316,14 @@ class OutboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.recipient_masked} {self.get_status_display()}"
+
+    def save(self, *args, **kwargs):
+        if not self.provider_key and self.idempotency_key:
+            self.provider_key = provider_key(self.idempotency_key)
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "provider_key"}
+        super().save(*args, **kwargs)
 
     @property
     def recipient_masked(self) -> str:

@@ -14,12 +14,15 @@ Protocol (https://docs.nhncloud.com/ko/Notification/SMS/ko/api-guide/, v3.0):
   ``resultCodeName`` (the carrier's 수신 결과 코드);
 - search: ``GET .../sender/sms?recipientGroupingKey=..&startRequestDate=..&endRequestDate=..``.
 
-One provider idempotency key per outbox row: the row's ``idempotency_key`` goes out as the
-recipient's ``recipientGroupingKey`` (NHN stores it and lets us search by it) and as an
-``X-Idempotency-Key`` header (honoured by the sandbox). A repeated attempt first *searches* by
-that key: a message the provider already accepted (the answer was lost to a timeout, a 5xx
-after the request left, a worker that died) is taken as sent and never sent again, whether or
-not the provider honours the header.
+One provider idempotency key per outbox row: the row's ``provider_key`` (a 45-character ASCII
+hash of its ``idempotency_key``, :func:`templates_app.gateways.provider_key`) goes out as the
+recipient's ``recipientGroupingKey`` (NHN stores it, at most 100 characters, and lets us search
+by it) and as an ``X-Idempotency-Key`` header (honoured by the sandbox). The idempotency key
+itself may be 200 characters naming a Korean template: sent as it is, NHN would refuse or cut
+it and neither the search below nor the delivery report's match would find it. A repeated
+attempt first *searches* by the provider key: a message the provider already accepted (the
+answer was lost to a timeout, a 5xx after the request left, a worker that died) is taken as
+sent and never sent again, whether or not the provider honours the header.
 
 Failures: timeouts, connection errors, 5xx, 429 and an unreadable 2xx answer are transient
 (:class:`GatewayError`, retried with backoff, counted by the circuit breaker); any other 4xx and
@@ -42,7 +45,14 @@ from django.utils import timezone
 
 from kmcs_site.privacy import mask_phone
 
-from .gateways import GatewayError, GatewayPermanentError, SmsReceipt, SmsRequest
+from .gateways import (
+    PROVIDER_KEY_MAX_LENGTH,
+    GatewayError,
+    GatewayPermanentError,
+    SmsReceipt,
+    SmsRequest,
+    provider_key,
+)
 from .resilience import CircuitBreaker, RateLimiter
 
 logger = logging.getLogger("templates_app.sms")
@@ -198,14 +208,15 @@ class NhnSmsGateway:
     def send(self, request: SmsRequest) -> SmsReceipt:
         self._check_config()
         kind = "mms" if request.length_class == "LMS" else "sms"
+        key = key_for(request)
         if request.attempt > 1:
-            earlier = self.find_by_key(request.idempotency_key, kind)
+            earlier = self.find_by_key(key, kind)
             if earlier is not None:
                 logger.info(
                     "SMS #%s: %s already has key %s (%s): not sent again",
                     request.message_id,
                     self.system,
-                    request.idempotency_key,
+                    key,
                     earlier.request_id,
                 )
                 return SmsReceipt(provider_message_id=earlier.encode())
@@ -216,7 +227,7 @@ class NhnSmsGateway:
             "recipientList": [
                 {
                     "recipientNo": request.recipient,
-                    "recipientGroupingKey": request.idempotency_key,
+                    "recipientGroupingKey": key,
                 }
             ],
         }
@@ -226,7 +237,7 @@ class NhnSmsGateway:
             "POST",
             f"{self._base()}/sender/{kind}",
             payload,
-            {"X-Idempotency-Key": idempotency_header(request.idempotency_key)},
+            {"X-Idempotency-Key": idempotency_header(key)},
         )
         try:
             data = answer["body"]["data"]
@@ -287,10 +298,20 @@ class NhnSmsGateway:
             raise GatewayError(f"{self.system.upper()} 조회 응답 형식 오류: {exc!r}") from exc
 
 
+def key_for(request: SmsRequest) -> str:
+    """The ``recipientGroupingKey`` of ``request``: the outbox row's stored provider key, else
+    the one derived from its idempotency key (the same value). Never longer than NHN allows."""
+    key = request.provider_key or provider_key(request.idempotency_key)
+    if len(key) > PROVIDER_KEY_MAX_LENGTH:
+        raise GatewayPermanentError(
+            f"발송사 그룹키가 {PROVIDER_KEY_MAX_LENGTH}자를 넘습니다 ({len(key)}자)."
+        )
+    return key
+
+
 def idempotency_header(key: str) -> str:
-    """The key as an HTTP header value: header values are Latin-1 and the case plan's keys name
-    Korean templates, so the header carries the key percent-encoded (ASCII, one-to-one). The
-    JSON ``recipientGroupingKey`` keeps the key as it is (the search by key uses it)."""
+    """The key as an HTTP header value: header values are Latin-1, so the header carries the
+    key percent-encoded (ASCII, one-to-one; a provider key is ASCII already and goes as is)."""
     return quote(key, safe="")
 
 

@@ -21,6 +21,11 @@ A repeated ``X-Idempotency-Key`` gets the first answer and sends nothing, unless
 and only the adapter's search by ``recipientGroupingKey`` keeps a repeat from sending twice (the
 chaos run counts duplicates that way).
 ``GET /_sandbox/sms/messages`` lists what was accepted (tests count sends there).
+
+Grouping keys (``recipientGroupingKey``, ``senderGroupingKey``) longer than NHN's documented
+100 (``String``, max length 100) are refused with a 400, on sending and on searching, so a test
+catches an adapter that sends a long key. The sandbox counts characters *and* UTF-8 bytes (a
+Korean key passes neither past 100): stricter than NHN, never looser.
 """
 
 from __future__ import annotations
@@ -37,6 +42,8 @@ from . import core
 from .core import SandboxRequest, SandboxResponse
 
 PROVIDER = "sms"
+#: NHN Cloud SMS v3.0: recipientGroupingKey / senderGroupingKey, String, max length 100.
+GROUPING_KEY_MAX = 100
 BASE = r"^/sms/v3\.0/appKeys/(?P<app_key>[^/]+)/sender/(?P<kind>sms|mms)"
 
 
@@ -79,6 +86,19 @@ def _django_setting(name: str) -> str:
         return ""
 
 
+def _too_long(key: str) -> bool:
+    return len(key) > GROUPING_KEY_MAX or len(key.encode("utf-8")) > GROUPING_KEY_MAX
+
+
+def _long_key_answer(name: str, key: str) -> SandboxResponse:
+    return _answer(
+        ok=False,
+        code=-1000,
+        message=f"{name} is longer than {GROUPING_KEY_MAX} ({len(key)} characters)",
+        status=400,
+    )
+
+
 def _authorised(request: SandboxRequest) -> bool:
     want = core.behaviour(PROVIDER).get("secret")
     got = request.headers.get("x-secret-key", "")
@@ -99,6 +119,12 @@ def send(request: SandboxRequest) -> SandboxResponse:
         return _answer(ok=False, code=-1000, message="body, sendNo and recipientList required")
     if request.match["kind"] == "mms" and not data.get("title"):
         return _answer(ok=False, code=-1000, message="title required for mms")
+    if _too_long(str(data.get("senderGroupingKey") or "")):
+        return _long_key_answer("senderGroupingKey", str(data["senderGroupingKey"]))
+    for item in recipients:
+        grouping = str((item or {}).get("recipientGroupingKey") or "")
+        if _too_long(grouping):
+            return _long_key_answer("recipientGroupingKey", grouping)
     key = request.headers.get("x-idempotency-key", "")
     if not core.behaviour(PROVIDER).get("honour_idempotency_key", True):
         key = ""
@@ -197,6 +223,8 @@ def search(request: SandboxRequest) -> SandboxResponse:
     if not _authorised(request):
         return _answer(ok=False, code=-1001, message="Invalid secret key", status=401)
     key = (request.query.get("recipientGroupingKey") or [""])[0]
+    if _too_long(key):
+        return _long_key_answer("recipientGroupingKey", key)
     request_id = (request.query.get("requestId") or [""])[0]
     with core.LOCK:
         rows = [

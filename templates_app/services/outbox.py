@@ -304,6 +304,7 @@ def message_deliver(*, message_id: int) -> DeliveryOutcome:
         recipient=message.recipient,
         body=message.body,
         idempotency_key=message.idempotency_key,
+        provider_key=message.provider_key or "",
         length_class=message.length_class,
         message_id=message.pk,
         sender=getattr(settings, "KMCS_SMS_SENDER", ""),

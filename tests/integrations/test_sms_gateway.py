@@ -57,7 +57,7 @@ def test_happy_path_cems(sms_sandbox, queue_message):
     assert row["requestId"] == ref.request_id
     assert row["appKey"] == "app-cems"
     assert row["recipientNo"] == "01000001234"
-    assert row["recipientGroupingKey"] == message.idempotency_key
+    assert row["recipientGroupingKey"] == message.provider_key  # short hash of the key
     assert row["sendNo"] == "0200000000"
     assert row["body"] == message.body
     assert message.length_class == "LMS"

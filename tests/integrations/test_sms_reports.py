@@ -40,7 +40,7 @@ def report_for(message, *, status="3", code="1000", report_id=None):
             {
                 "requestId": ref.request_id,
                 "recipientSeq": int(ref.recipient_seq),
-                "recipientGroupingKey": message.idempotency_key,
+                "recipientGroupingKey": message.provider_key,
                 "msgStatus": status,
                 "resultCode": code,
                 "resultCodeName": "성공" if status == "3" else "수신 실패",
