@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 
 #: The case page with its history and related-cases panel, whatever the number of rows (the
 #: panel itself is four queries: history, links, intake marks, visibility of the linked cases).
-CASE_PAGE_MAX_QUERIES = 50
+CASE_PAGE_MAX_QUERIES = 51  # 50 measured before the header bell's unread count (issue 14.5)
 
 
 def _file(staff, *, playbook="driver_nonride_cancel", phone="010-2222-3333", **facts):
