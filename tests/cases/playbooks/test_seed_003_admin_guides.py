@@ -120,6 +120,8 @@ def test_a_lead_sets_the_guide_link_in_the_admin_and_the_next_case_shows_it_at_i
     assert stored.script.endswith(f"{SEED_B}\n{GUIDE_B}")
     page = client.get(reverse("workspace:case", args=[case.pk])).content.decode()
     assert SEED_B in page and GUIDE_B in page
+    # The agent opens the guide from the step: the address is a link, not text to copy.
+    assert f'<a href="{GUIDE_B}"' in page
 
 
 @pytest.mark.django_db
