@@ -26,6 +26,7 @@ from cases.admin_display import (
     rows_html,
     steps_html,
 )
+from cases.admin_links import case_admin_link_rows
 from cases.admin_parts import (
     AssigneeListFilter,
     AssignForm,
@@ -257,6 +258,11 @@ class CaseAdmin(CaseAdminSearchMixin, AuditedAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         case = self._visible_or_404(request, object_id)
+        # The "관련 케이스" section (read-only, cases.admin_links): two queries however many.
+        extra_context = {
+            **(extra_context or {}),
+            "case_links": case_admin_link_rows(user=request.user, case=case),
+        }
         if case.status == Status.CLOSED:
             if request.method == "POST":
                 # One message saying why nothing changed (not an error beside a "saved").
