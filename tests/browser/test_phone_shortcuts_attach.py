@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 from pathlib import Path
@@ -71,7 +72,7 @@ def people(reference_data, make_user, settings, tmp_path):
     return {"lead": lead, "agent": agent}
 
 
-def demo_case(playbook: str, actor, serial: int, *, variant: int = 0, assignee=None):
+def demo_case(playbook: str, actor, serial: int, *, variant: int = 0, assignee=None, at=None):
     from cases.services import case_create
     from kmcs_site.demo_data import VARIANTS, phones
 
@@ -85,6 +86,7 @@ def demo_case(playbook: str, actor, serial: int, *, variant: int = 0, assignee=N
         customer_phone=customer,
         driver_phone=driver if chosen.driver_phone else "",
         assignee=assignee,
+        **({"at": at} if at else {}),
     )
     assert result.created, result.message
     return result.case
@@ -107,17 +109,27 @@ def test_queue_case_list_and_case_page_at_390px(people, phone_page):
     from cases.services import case_decide
 
     agent = people["agent"]
+    ten_days_ago = timezone.now() - dt.timedelta(days=10)
     cases = [
         demo_case("driver_nonride_cancel", agent, 1, assignee=agent),
         demo_case("parking_double_payment", agent, 2),
         demo_case("ev_charging", agent, 3),
     ]
+    # A fine filed and decided ten days ago: its steps' clocks are overdue now, so the queue shows its
+    # "기한 초과 단계" table too.
     case_decide(case=cases[0], actor=agent)
+    late = demo_case("traffic_fine", agent, 4, assignee=agent, at=ten_days_ago)
+    case_decide(case=late, actor=agent, at=ten_days_ago)
+    from cases.services.clocks import clocks_mark_overdue
+
+    assert clocks_mark_overdue()  # the overdue job's run
     page = phone_page
     login(page, "agent_phone")
 
     page.goto("/work/")
     no_sideways_scroll(page)
+    overdue = page.locator("#my-overdue tbody tr").first
+    assert overdue.evaluate("e => getComputedStyle(e).display") == "block"  # cards here too
     assert page.locator("#case-table thead").evaluate("e => getComputedStyle(e).display") == (
         "none"
     )
@@ -131,7 +143,7 @@ def test_queue_case_list_and_case_page_at_390px(people, phone_page):
 
     page.goto("/work/cases/")
     no_sideways_scroll(page)
-    assert page.locator("#case-table tbody tr").count() == 3
+    assert page.locator("#case-table tbody tr").count() == 4
     shot(page, "phone-2-case-list")
 
     page.goto(f"/work/cases/{cases[0].pk}/")
