@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth.models import Permission
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
     BooleanField,
@@ -282,17 +283,21 @@ class IndexOrderedQueue:
             else:
                 rows = self.scope.filter(branch).order_by("created_at", "pk")
             ids = rows.values_list("pk", flat=True)
-            sql, branch_params = ids[:depth].query.sql_with_params()
+            try:
+                sql, branch_params = ids[:depth].query.sql_with_params()
+            except EmptyResultSet:  # a branch that can match nothing (an agent with no service)
+                continue
             parts.append(f"SELECT b{index}.pk FROM ({sql}) b{index}")
             params.extend(branch_params)
         return " UNION ALL ".join(parts), tuple(params)
 
     def page(self, offset: int, limit: int) -> QuerySet[Case]:
         """Rows ``offset`` .. ``offset + limit`` of the queue (one statement, see above)."""
-        if self.scope.query.is_empty():
+        sql, params = self.branch_sql(offset + limit)
+        if self.scope.query.is_empty() or not sql:
             return self.scope.none()
         rows = Case.objects.select_related(*LIST_RELATED)
-        rows = _pk_among(rows, self.branch_sql(offset + limit))
+        rows = _pk_among(rows, (sql, params))
         rows = rows.annotate(**self.annotations).order_by(self.rank, "created_at", "pk")
         return rows[offset : offset + limit]
 

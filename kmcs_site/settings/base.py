@@ -527,11 +527,11 @@ CELERY_BEAT_SCHEDULE["cases-clocks-mark-overdue"] = {
 from datetime import timedelta  # noqa: E402
 
 INSTALLED_APPS += ["axes"]
-# Last, as django-axes asks: it turns the lockout signal raised during login into the page.
-MIDDLEWARE += ["axes.middleware.AxesMiddleware"]
 # Read-your-own-write with a replica (issue 17.7): a writing request pins its user's replica
 # reads to the primary for a few seconds.
 MIDDLEWARE += ["kmcs_site.db_router.PrimaryAfterWriteMiddleware"]
+# Last, as django-axes asks: it turns the lockout signal raised during login into the page.
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]
 # First: a locked-out pair (username, IP) is refused before any password is checked.
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", *AUTHENTICATION_BACKENDS]
 # 5 failed logins -> locked for 30 minutes; a success resets the count.

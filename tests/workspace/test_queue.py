@@ -177,3 +177,16 @@ def test_queue_query_count_is_flat_for_10_and_500_cases(
         big = client.get(reverse("workspace:queue"), {"sort": "due"})
     assert small.status_code == big.status_code == 200
     assert len(big.context["cases"]) == 50 and big.context["page"].has_next
+
+
+def test_an_agent_with_no_service_yet_gets_an_empty_queue_not_an_error(
+    client, make_user, make_case
+):
+    """A new agent whose lead has not set their services yet: no branch of the index-ordered
+    queue can match, and the page says there is nothing instead of failing (issue 17.3)."""
+    make_case()  # someone else's work exists
+    newcomer = make_user("agent", username="newcomer")
+    client.force_login(newcomer)
+    response = client.get(reverse("workspace:queue"))
+    assert response.status_code == 200
+    assert list(response.context["cases"]) == []
