@@ -222,22 +222,30 @@ def test_the_service_refuses_a_bomb_with_facts_invalid(people, ride):
 
 
 # --- no orphaned personal data ------------------------------------------------------------------
-def test_a_repeated_notice_of_an_open_case_leaves_no_file(people, client_for, ride, settings):
-    """The first notice (evidence mismatch) stays open for the manager; the agent enters the
+def test_a_repeated_notice_of_an_open_case_leaves_no_file(people, ride, settings):
+    """The first notice's case is still open (taken in, not decided yet); the agent enters the
     same notice again: the service stores nothing (it points at the open case), after the image
-    was already written. That image must not stay on disk."""
-    agent = client_for(people["agent"])
-    mismatch = {"violation_lat": BUSAN[0], "violation_lng": BUSAN[1]}
-    first = post_intake(
-        agent, SimpleUploadedFile("a.gif", xss_gif(), content_type="image/gif"), **mismatch
-    )
-    assert first.status_code == 302, first.content.decode()[-1500:]
+    was already written. That image must not stay on disk. (Since seed 004's place/time
+    mismatch is decided at intake as 담당자 이관, an open first case is one taken in without a
+    decision.)"""
+    from fines.services import fine_intake
+    from tests.security.conftest import fine_facts
+
+    def enter(name: str, **extra):
+        return fine_intake(
+            facts=fine_facts("712001"),
+            actor=people["agent"],
+            notice_image=SimpleUploadedFile(name, xss_gif()),
+            customer_phone="010-0000-7121",
+            **extra,
+        )
+
+    first = enter("a.gif", decide=False)
+    assert first.created and first.case.status == "new"
     kept = media_files(settings)
     assert len(kept) == 1
-    second = post_intake(
-        agent, SimpleUploadedFile("b.gif", xss_gif(), content_type="image/gif"), **mismatch
-    )
-    assert second.status_code == 302
+    second = enter("b.gif")
+    assert not second.created and second.case == first.case
     assert FineNotice.objects.count() == 1
     assert media_files(settings) == kept
 
