@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0010_case_links_search'),
-        ('cases', '0010_case_queue_indexes'),
+        ("cases", "0010_case_links_search"),
+        ("cases", "0010_case_queue_indexes"),
     ]
 
-    operations = [
-    ]
+    operations = []

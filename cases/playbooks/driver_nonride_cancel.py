@@ -350,9 +350,7 @@ def _agit(outcome: str, facts: dict, why: str, rules: CenterRules) -> Escalation
     # The seed names the template for the approval post only; a history post (OB 부재,
     # 특이사항) goes to the same board and the agent picks the template.
     template = rules.agit_nonride_template if outcome == "approved" else ""
-    return EscalationSpec(
-        board=rules.agit_nonride_board, template=template, body="\n".join(lines)
-    )
+    return EscalationSpec(board=rules.agit_nonride_board, template=template, body="\n".join(lines))
 
 
 def _messages(outcome: str, facts: dict) -> tuple[MessageSpec, ...]:

@@ -63,7 +63,9 @@ def forwards(apps, schema_editor):
         approved.status = "retired"
         approved.retired_at = now
         approved.save(using=using)
-        _history(version_history, approved, using=using, at=now, kind="~", reason="새 버전으로 교체")
+        _history(
+            version_history, approved, using=using, at=now, kind="~", reason="새 버전으로 교체"
+        )
         number = versions.filter(template=template).aggregate(n=Max("number"))["n"] + 1
         new = versions.create(
             template=template,
