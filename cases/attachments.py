@@ -81,10 +81,14 @@ def kind_choices(playbook: str) -> list[tuple[str, str]]:
     return [(k, AttachmentKind(k).label) for k in (*first, *rest)]
 
 
-def detect_attachment(upload) -> DetectedFile:
+def detect_attachment(upload, *, check_name: bool = True) -> DetectedFile:
     """What ``upload`` is, from its bytes; a Korean ``ValidationError`` when it may not be
     attached (empty, over ``KMCS_ATTACHMENT_MAX_BYTES``, neither an allowed image nor a PDF,
-    or an image declaring more than ``KMCS_ATTACHMENT_MAX_PIXELS`` pixels)."""
+    or an image declaring more than ``KMCS_ATTACHMENT_MAX_PIXELS`` pixels).
+
+    ``check_name=False`` skips only the name-versus-content check, for an upload whose client
+    name was never going to be used: the fine notice's stored name comes from its bytes, and
+    its intake has accepted ``notice.html`` holding a GIF since issue 12 (stored as ``.gif``)."""
     limit = settings.KMCS_ATTACHMENT_MAX_BYTES
     size = getattr(upload, "size", None)
     if not size:
@@ -107,7 +111,8 @@ def detect_attachment(upload) -> DetectedFile:
                 code="format",
             )
         detected = DetectedFile(fmt, *IMAGE_TYPES[fmt])
-    _check_name(getattr(upload, "name", "") or "", detected)
+    if check_name:
+        _check_name(getattr(upload, "name", "") or "", detected)
     return detected
 
 

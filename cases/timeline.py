@@ -67,7 +67,7 @@ class TimelineEvent:
     changes: tuple[tuple[str, str, str], ...] = ()
     #: Tie-break inside one instant: the order the sources were written in a transaction.
     seq: int = 0
-    #: An attachment event's file: (case id, attachment id, has a thumbnail), for its links.
+    #: An attachment event's file: (case id, attachment id, is an image: has a preview).
     attachment: tuple[int, int, bool] | None = None
 
     @property

@@ -520,7 +520,7 @@ def attachment_events(case: Case, limit: int) -> tuple[list[TimelineEvent], bool
             f"첨부파일 추가: {a.get_kind_display()} ({a.detected_format})",
             person(a.uploaded_by),
             _masked(a.note),
-            attachment=(case.pk, a.pk, bool(a.thumbnail)),
+            attachment=(case.pk, a.pk, a.is_image),
         )
         for a in rows
     ], more

@@ -260,3 +260,47 @@ def demo_plan() -> list[DemoCase]:
 
 def phones(serial: int) -> tuple[str, str]:
     return f"010-0000-{1000 + serial:04d}", f"010-0000-{5000 + serial:04d}"
+
+
+# --------------------------------------------------------------------------- demo attachments
+#: Kinds whose demo file is a PDF (a usage statement); the others are PNG screenshots.
+PDF_KINDS = frozenset({"usage_history"})
+
+
+def demo_file(kind: str, serial: int):
+    """A small, obviously fake evidence file made in memory with Pillow: a grey card saying
+    DEMO / FAKE with the kind and the case's serial (a PNG, or a one-page PDF for
+    :data:`PDF_KINDS`). No real document, no personal data."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (360, 200), (235, 235, 235))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((4, 4, 355, 195), outline=(200, 30, 30), width=4)
+    draw.text((20, 30), "DEMO - FAKE DOCUMENT", fill=(200, 30, 30))
+    draw.text((20, 70), f"kind: {kind}", fill=(40, 40, 40))
+    draw.text((20, 100), f"demo case #{serial}", fill=(40, 40, 40))
+    draw.text((20, 140), "not a real notice, receipt or statement", fill=(90, 90, 90))
+    out = io.BytesIO()
+    if kind in PDF_KINDS:
+        image.save(out, format="PDF")
+        name, content_type = f"demo-{kind}-{serial}.pdf", "application/pdf"
+    else:
+        image.save(out, format="PNG")
+        name, content_type = f"demo-{kind}-{serial}.png", "image/png"
+    return SimpleUploadedFile(name, out.getvalue(), content_type=content_type)
+
+
+def demo_uploads(playbook: str, facts: dict[str, Any], serial: int) -> list[tuple[str, Any]]:
+    """(kind, file) for every "첨부 여부" fact the demo facts set true: the demo attaches the
+    file the fact claims (``cases.attachments.ATTACHMENT_FACTS``), so no demo case says a
+    document was sent that its page does not show."""
+    from cases.attachments import ATTACHMENT_FACTS
+
+    return [
+        (str(kind), demo_file(str(kind), serial))
+        for kind, fact in ATTACHMENT_FACTS.get(playbook, {}).items()
+        if facts.get(fact) is True
+    ]

@@ -1,7 +1,8 @@
 """Attachments on a case (issue 14.4): store the customer's evidence, let the facts follow.
 
 ``case_attachment_add`` is the one door (the case page, the new-case form through
-``case_create_with_attachments``). In order, so that a refusal leaves nothing behind:
+``case_create_with_attachments``; a fine intake records its notice image, already stored,
+through ``case_attachment_of_stored_file`` with the same content checks). In order, so that a refusal leaves nothing behind:
 
 1. who may attach (``cases.caseattachment.add``, the case's object rule) and the case is open;
 2. the file is what it says, from its bytes (``cases.attachments.detect_attachment``: type,
@@ -50,12 +51,12 @@ class AttachmentResult:
         return text
 
 
-def detected_or_refused(upload) -> DetectedFile:
+def detected_or_refused(upload, *, check_name: bool = True) -> DetectedFile:
     """:func:`detect_attachment` with its refusal as the service's Korean error."""
     if upload is None:
         raise AttachmentInvalid("첨부할 파일을 선택해 주세요.")
     try:
-        return detect_attachment(upload)
+        return detect_attachment(upload, check_name=check_name)
     except ValidationError as exc:
         raise AttachmentInvalid(" ".join(exc.messages)) from exc
 
@@ -202,10 +203,51 @@ def case_create_with_attachments(
                 detected=detected,
                 kind=kind,
                 note="",
-                at=moment(None),
+                at=moment(create_kwargs.get("at")),
                 written=written,
             )
     except BaseException:
         _delete_written(written)
         raise
     return result
+
+
+def case_attachment_of_stored_file(
+    *, case: Case, actor, stored, upload, kind: str, at=None, reason: str = "첨부파일 추가"
+) -> CaseAttachment:
+    """Record a file another row of the same intake already wrote to the ``attachments``
+    storage as an attachment of ``case``: the fine notice (``FineNotice.notice_image``, whose
+    field stores in this storage) becomes the case's 과태료 고지서 attachment.
+
+    Why the attachment reuses the stored file instead of the FineNotice referencing a new
+    attachment: the notice row is inserted (and its image written, under a name read from its
+    bytes) before its case exists, and the notice's image URL, the payout rule "no image, no
+    payout" and the orphan-file cleanup all read ``notice_image`` already. Pointing the
+    attachment at that one name keeps one stored file, needs no new column, and a rolled-back
+    intake loses the row and the attachment together (the intake deletes the file then).
+    No thumbnail is written (a second file the intake would have to clean up): the preview of
+    an image without one is made in memory when it is asked for
+    (``cases.views.attachments.AttachmentFileView``).
+
+    Checks: the bytes are an attachment (:func:`detect_attachment`: type, size, decompression
+    bomb; the client's name is not checked since it is never kept) ->
+    :class:`AttachmentInvalid`. The caller has checked who may take the case in and sets the
+    kind's "첨부 여부" fact in the facts it files the case with; this adds no fact revision.
+    """
+    from cases.models.attachment import AttachmentStorage
+
+    if not stored or not isinstance(stored.storage, AttachmentStorage):
+        raise ValueError("the stored file must be in the attachments storage")
+    detected = detected_or_refused(upload, check_name=False)
+    attachment = CaseAttachment(
+        case=case,
+        kind=_kind_or_refused(kind),
+        file=stored.name,
+        thumbnail="",
+        detected_format=detected.format,
+        size=upload.size,
+        uploaded_by=actor,
+        uploaded_at=moment(at),
+    )
+    audited_save(attachment, actor, reason=reason)
+    return attachment

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from cases.models.attachment import attachment_storage
 from fines import codes
 from fines.accounts import mask_account
 from fines.banks import BANK_CHOICES
@@ -84,9 +85,14 @@ class FineNotice(models.Model):
     notice_number = models.CharField(_("고지서 번호"), max_length=40, blank=True)
     amount = models.PositiveIntegerField(_("금액 (원)"), null=True, blank=True)
     car_number = models.CharField(_("차량번호"), max_length=20, blank=True)
+    #: Stored in the case attachments' storage (issue 14.4): the intake records this one file as
+    #: the case's 과태료 고지서 attachment too (``fines.services.intake``), so the case page and
+    #: the timeline show it. Notices stored before lie under ``MEDIA_ROOT`` like the
+    #: file-system default of that storage; moving attachments to S3 moves ``fines/notices/``.
     notice_image = models.FileField(
         _("고지서 이미지"),
         upload_to=notice_upload_to,
+        storage=attachment_storage,
         blank=True,
         validators=[validate_notice_image],
     )

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from rest_framework.exceptions import ValidationError as DrfValidationError
 
+from cases.attachments import detect_attachment
 from cases.exceptions import FactsInvalid
 from cases.playbooks import traffic_fine
 from cases.playbooks.base import Proposal
@@ -65,6 +66,9 @@ def validate_intake(facts: Mapping[str, Any], notice_image=None) -> dict:
         data["has_notice_image"] = True
         try:
             validate_notice_image(notice_image)
+            # It becomes the case's attachment: the attachments' own checks too (their size
+            # and pixel limits), before anything is stored.
+            detect_attachment(notice_image, check_name=False)
         except ValidationError as exc:
             errors["notice_image"] = [str(m) for m in exc.messages]
     serializer = traffic_fine.FACTS(data=data)
@@ -210,6 +214,11 @@ def fine_intake(*, notice_image=None, **kwargs) -> FineIntakeResult:
     inserted, so when the intake then stores no row for it (a service error, a replay, a
     repeat of a case still open) the file is deleted again, and no image stays on disk without
     a row pointing at it.
+
+    The image is also the filed case's 과태료 고지서 attachment (issue 14.4): one stored file,
+    recorded by the notice and by the attachment row in the same transaction
+    (``cases.services.attachments.case_attachment_of_stored_file``), so the case page and the
+    timeline show it and the fact ``has_notice_image`` agrees with the attachments.
     """
     written: list[str] = []
     try:
@@ -331,7 +340,9 @@ def _fine_intake(
                     actor=actor,
                     reason="과태료 접수 (상담사)",
                 )
-                return _finish_intake(notice, board_case, full, actor, decide, at, first)
+                return _finish_intake(
+                    notice, board_case, full, actor, decide, at, first, notice_image
+                )
             result = case_create(
                 playbook=traffic_fine.CODE,
                 facts=_jsonable(full),
@@ -351,16 +362,32 @@ def _fine_intake(
                 store_case_facts(
                     case=case, facts=_jsonable(full), actor=actor, reason="과태료 접수 (상담사)"
                 )
-            return _finish_intake(notice, case, full, actor, decide, at, first)
+            return _finish_intake(notice, case, full, actor, decide, at, first, notice_image)
     except _NotCreated as stop:
         return _not_created(stop.result, v, evidence, at)
 
 
-def _finish_intake(notice, case, full, actor, decide, at, first) -> FineIntakeResult:
+def _finish_intake(
+    notice, case, full, actor, decide, at, first, notice_image=None
+) -> FineIntakeResult:
     proposal = propose_for(_jsonable(full), at)
     notice.case = case
     notice.outcome = proposal.outcome
     audited_save(notice, actor, reason="과태료 접수", validate_constraints=False)
+    if notice_image is not None and notice.notice_image:
+        # Before the decision, which may close the case: the evidence is on the case first.
+        from cases.models import AttachmentKind
+        from cases.services.attachments import case_attachment_of_stored_file
+
+        case_attachment_of_stored_file(
+            case=case,
+            actor=actor,
+            stored=notice.notice_image,
+            upload=notice_image,
+            kind=AttachmentKind.FINE_NOTICE,
+            at=at,
+            reason="과태료 접수 (고지서 이미지)",
+        )
     payout = None
     if decide:
         from .decisions import fine_decide

@@ -11,7 +11,11 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = True
 MEDIA_ROOT = BASE_DIR / "var" / "test-media"  # noqa: F405
-STORAGES["attachments"]["OPTIONS"]["location"] = MEDIA_ROOT  # noqa: F405
+if STORAGES["attachments"]["BACKEND"].endswith("FileSystemStorage"):  # noqa: F405
+    # No fixed location: the attachments (and the fine notices, stored in the same storage)
+    # follow MEDIA_ROOT, including a test's own (settings.MEDIA_ROOT = tmp_path), so a test
+    # that counts the files under MEDIA_ROOT sees them.
+    STORAGES["attachments"]["OPTIONS"].pop("location", None)  # noqa: F405
 # No API throttling by default: the suite makes thousands of API requests from one address in
 # a minute. tests/api/test_api_probes.py sets low rates to test the throttles themselves.
 KMCS_API_THROTTLE_RATES = {"api_user": None, "api_ip": None}

@@ -294,3 +294,115 @@ def test_thumbnail_follows_the_photos_orientation_and_drops_its_metadata():
     with Image.open(io.BytesIO(make_thumbnail(buffer))) as preview:
         assert preview.size == (20, 40)
         assert dict(preview.getexif()) == {}
+
+
+# --- the fine notice a fine intake takes in is the case's attachment ----------------------------
+def _fine_intake(staff, image, **over):
+    from fines.services import fine_intake
+    from tests.fines.conftest import fine_facts
+
+    return fine_intake(
+        facts=fine_facts(call_id="790001", **over),
+        actor=staff.agent,
+        notice_image=image,
+        customer_phone="010-0000-7901",
+        decide=False,
+    )
+
+
+def test_fine_intake_notice_is_the_cases_one_attachment_on_page_and_timeline(
+    staff, client_for, attachment_root
+):
+    from cases.services import case_assign
+
+    result = _fine_intake(staff, SimpleUploadedFile("고지서.png", png(), content_type="image/png"))
+    case, notice = result.case, result.notice
+    case_assign(case=case, assignee=staff.agent, actor=staff.lead)
+    attachment = CaseAttachment.objects.get(case=case)
+    assert (attachment.kind, attachment.detected_format) == ("fine_notice", "PNG")
+    # One stored file, recorded by the notice and by the attachment.
+    assert attachment.file.name == notice.notice_image.name
+    assert not attachment.thumbnail
+    files = sorted(p for p in Path(attachment_root).rglob("*") if p.is_file())
+    assert [p.name for p in files] == [Path(notice.notice_image.name).name]
+    assert attachment.history.get().history_user == staff.agent
+    case.refresh_from_db()
+    assert case.facts["has_notice_image"] is True
+
+    client = client_for(staff.agent)
+    page = client.get(reverse("workspace:case", kwargs={"case_id": case.pk})).content.decode()
+    kwargs = {"case_id": case.pk, "attachment_id": attachment.pk}
+    file_url = reverse("workspace:case_attachment", kwargs=kwargs)
+    thumb_url = reverse("workspace:case_attachment_thumbnail", kwargs=kwargs)
+    assert thumb_url in page[page.index('id="attachments"') :]
+    timeline = page[page.index('id="timeline"') :]
+    assert "첨부파일 추가: 과태료 고지서 (PNG)" in timeline and file_url in timeline
+    response = client.get(file_url)
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    assert b"".join(response.streaming_content) == png()
+    thumb = client.get(thumb_url)  # made in memory: nothing more is written
+    assert thumb.status_code == 200 and thumb["Content-Type"] == "image/jpeg"
+    from PIL import Image
+
+    with Image.open(io.BytesIO(b"".join(thumb.streaming_content))) as image:
+        assert image.format == "JPEG"
+    assert len([p for p in Path(attachment_root).rglob("*") if p.is_file()]) == 1
+
+    other = client_for(staff.agent_b)
+    assert other.get(file_url).status_code == 404
+    assert other.get(thumb_url).status_code == 404
+    assert other.get(reverse("workspace:case", kwargs={"case_id": case.pk})).status_code == 404
+
+
+def test_fine_intake_with_a_bad_notice_stores_nothing(staff, attachment_root, settings):
+    from cases.exceptions import FactsInvalid
+    from cases.models import Case
+    from fines.models import FineNotice
+
+    settings.KMCS_ATTACHMENT_MAX_PIXELS = 100  # the attachments' limit holds for a notice too
+    with pytest.raises(FactsInvalid) as caught:
+        _fine_intake(staff, SimpleUploadedFile("n.png", png(), content_type="image/png"))
+    assert "첨부 이미지가 너무 큽니다" in " ".join(caught.value.errors["notice_image"])
+    assert not (Case.objects.exists() or FineNotice.objects.exists())
+    assert not CaseAttachment.objects.exists()
+    assert [p for p in Path(attachment_root).rglob("*") if p.is_file()] == []
+
+
+def test_demo_cases_attach_the_file_each_true_attached_fact_claims(db, attachment_root):
+    """The demo data claims no document it does not have: every "첨부 여부" fact that is true
+    on a demo case has an attachment of its kind, a small generated fake file that passes the
+    same checks; a second run stores nothing more."""
+    from django.core.management import call_command
+
+    from cases.attachments import ATTACHMENT_FACTS
+    from cases.models import Case
+    from kmcs_site.demo_data import demo_plan
+
+    class Null:
+        def write(self, *args, **kwargs):
+            pass
+
+        def flush(self):
+            pass
+
+    call_command("kmcs_demo_users", force=True, password="pw-demo-1234", stdout=Null())
+    call_command("kmcs_demo_cases", force=True, stdout=Null(), stderr=Null())
+    assert Case.objects.count() == len(demo_plan())  # no demo case skipped
+    claimed = 0
+    for case in Case.objects.filter(playbook__in=ATTACHMENT_FACTS).prefetch_related("attachments"):
+        kinds = sorted(a.kind for a in case.attachments.all())
+        facts_kinds = sorted(
+            str(kind)
+            for kind, fact in ATTACHMENT_FACTS[case.playbook].items()
+            if case.facts.get(fact) is True
+        )
+        assert kinds == facts_kinds, (case.pk, case.playbook, case.facts)
+        claimed += len(kinds)
+    assert claimed >= 8
+    formats = set(CaseAttachment.objects.values_list("detected_format", flat=True))
+    assert formats == {"PNG", "PDF"}
+    files = [p for p in Path(attachment_root).rglob("*") if p.is_file()]
+    count = CaseAttachment.objects.count()
+    call_command("kmcs_demo_cases", force=True, stdout=Null(), stderr=Null())
+    assert CaseAttachment.objects.count() == count
+    assert len([p for p in Path(attachment_root).rglob("*") if p.is_file()]) == len(files)

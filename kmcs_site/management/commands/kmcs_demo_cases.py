@@ -14,7 +14,14 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from kmcs_site.demo_data import AGE_DAYS, DEMO_SERVICES, DemoCase, demo_plan, phones
+from kmcs_site.demo_data import (
+    AGE_DAYS,
+    DEMO_SERVICES,
+    DemoCase,
+    demo_plan,
+    demo_uploads,
+    phones,
+)
 
 
 class Command(BaseCommand):
@@ -68,16 +75,20 @@ class Command(BaseCommand):
 
     # --- one case ------------------------------------------------------------------------
     def _one(self, item: DemoCase, users) -> int:
-        from cases.services import case_create
+        from cases.services.attachments import case_create_with_attachments
 
         now = timezone.now()
         created_at = now - timedelta(days=AGE_DAYS[item.state], hours=1 + item.serial % 5)
         today = timezone.localdate(created_at)
         customer, driver = phones(item.serial)
         agent = users["agent2"] if item.serial % 3 == 0 else users["agent"]
-        result = case_create(
+        facts = item.variant.facts(today, item.serial)
+        # A "첨부 여부" fact that is true comes with its (generated, fake) file, stored on the
+        # case in the same transaction; a re-run (same idempotency key) stores nothing.
+        result = case_create_with_attachments(
+            uploads=demo_uploads(item.variant.playbook, facts, item.serial),
             playbook=item.variant.playbook,
-            facts=item.variant.facts(today, item.serial),
+            facts=facts,
             channel="chatbot_board",
             actor=agent,
             customer_phone=customer,
