@@ -214,9 +214,11 @@ SCENARIOS: tuple[Scenario, ...] = (
         fine_facts(violation_kind="disabled_parking"),
     ),
     Scenario("traffic_fine", "rejected_duplicate", fine_facts(duplicate_of_case_id=1)),
+    # Seed 004 특이이슈: a place/time mismatch goes to the manager (담당자 이관 + 시간소요 양해
+    # SMS); rejected_evidence_mismatch is only the manager's later finding, never proposed here.
     Scenario(
         "traffic_fine",
-        "rejected_evidence_mismatch",
+        "transfer_to_manager",
         fine_facts(evidence_result="fail", evidence_reason="위반장소가 운행 경로와 다름"),
     ),
     Scenario("traffic_fine", "request_documents", fine_facts(has_notice_image=False)),
