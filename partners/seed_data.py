@@ -310,6 +310,14 @@ SITES = [
 # Routes
 # --------------------------------------------------------------------------------------------
 SEASON_PASS_KINDS = ("car_number_change", "unregistered")  # table 2: "미등록 & 차량번호 변경"
+#: Seed 001's site kinds, the first rows of ``SiteKindOption`` (code, name, position): the data
+#: migration (partners 0009) loads them on a fresh database, ``kmcs_bootstrap`` puts back any
+#: that are missing (kinds are retired, never deleted, so a missing one was never there).
+SITE_KINDS = (
+    ("manual_normal", "수동현장(일반)", 10),
+    ("manual_special", "수동현장(특수)", 20),
+    ("t_monthly", "T월주차권(연동)", 30),
+)
 MANUAL = ("manual_normal", "manual_special")  # "수동현장" without (일반)/(특수)
 
 BUSINESS_OWNERS = "@owner4, @owner5, @owner6, @owner7 멘션"

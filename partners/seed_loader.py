@@ -84,7 +84,18 @@ class _Loader:
         self.created[name] += 1
         return obj
 
+    def ensure_site_kinds(self) -> None:
+        try:
+            objects = self.objects("SiteKindOption")
+        except LookupError:  # a data migration older than the rows (partners 0009)
+            return
+        for code, name, position in seed_data.SITE_KINDS:
+            if not objects.filter(code=code).exists():
+                objects.create(code=code, name=name, position=position)
+                self.created["SiteKindOption"] += 1
+
     def run(self) -> None:
+        self.ensure_site_kinds()
         partners = {}
         for row in seed_data.PARTNERS:
             partners[row["code"]] = self.ensure("Partner", row, natural={"code": row["code"]})

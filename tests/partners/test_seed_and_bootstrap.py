@@ -162,3 +162,18 @@ def test_the_migration_loader_works_with_historical_models():
     assert info_route.channel.kind == "amano_share"
     # ... and the live-model loader then finds nothing missing.
     assert load(apps) == {}
+
+
+def test_bootstrap_puts_back_the_seed_site_kinds_a_flushed_database_lost():
+    """A flushed database (a transactional test, a restored dump without them) loses the site
+    kinds the data migration loaded; the intake form then offers none. kmcs_bootstrap puts
+    them back, with their history row, and leaves a lead's own kinds alone."""
+    from partners.models import SiteKindOption
+
+    SiteKindOption.objects.all().delete()
+    SiteKindOption.objects.create(code="valet", name="발레파킹", position=40)
+    load(apps)
+    codes = list(SiteKindOption.objects.order_by("position").values_list("code", flat=True))
+    assert codes == [code for code, _name, _pos in seed_data.SITE_KINDS] + ["valet"]
+    assert SiteKindOption.history.filter(code="t_monthly", history_type="+").exists()
+    assert load(apps).get("SiteKindOption", 0) == 0  # idempotent
