@@ -11,7 +11,7 @@ from importlib import import_module
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-APPS_WITH_REFERENCE_DATA = ("partners", "templates_app", "cases")
+APPS_WITH_REFERENCE_DATA = ("partners", "templates_app", "cases", "rules")
 
 
 class Command(BaseCommand):
