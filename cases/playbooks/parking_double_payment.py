@@ -51,6 +51,10 @@ from .base import (
     Proposal,
     Step,
 )
+from .parking_double_payment_decisions import (  # noqa: F401
+    _board_context,
+    _propose_decision,
+)
 from .parking_double_payment_facts import (  # noqa: F401
     FACTS,
     Facts,
@@ -58,7 +62,6 @@ from .parking_double_payment_facts import (  # noqa: F401
 from .parking_double_payment_proposals import (  # noqa: F401
     _ask_evidence_script,
     _base,
-    _board_context,
     _coupon_text,
     _Ctx,
     _ctx,
@@ -68,7 +71,6 @@ from .parking_double_payment_proposals import (  # noqa: F401
     _fault_reason,
     _identify_step,
     _lot_title,
-    _propose_decision,
     _propose_evidence,
     _propose_lot_rule,
     _record,
