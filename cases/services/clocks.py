@@ -278,8 +278,9 @@ class OverdueNotice:
 def _case_url(case_id: int) -> str:
     from django.urls import reverse
 
-    path = reverse("workspace:case", kwargs={"case_id": case_id})
-    return settings.KMCS_SITE_URL.rstrip("/") + path
+    from notifications.services import site_url
+
+    return site_url(reverse("workspace:case", kwargs={"case_id": case_id}))
 
 
 def _notices_for(clocks: Iterable[StepClock]) -> list[OverdueNotice]:
