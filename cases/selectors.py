@@ -293,8 +293,10 @@ class IndexOrderedQueue:
 
     def page(self, offset: int, limit: int) -> QuerySet[Case]:
         """Rows ``offset`` .. ``offset + limit`` of the queue (one statement, see above)."""
+        if self.scope.query.is_empty():
+            return self.scope.none()
         sql, params = self.branch_sql(offset + limit)
-        if self.scope.query.is_empty() or not sql:
+        if not sql:  # every branch can match nothing (an agent with no service yet)
             return self.scope.none()
         rows = Case.objects.select_related(*LIST_RELATED)
         rows = _pk_among(rows, (sql, params))
