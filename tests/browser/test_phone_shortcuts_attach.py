@@ -86,7 +86,7 @@ def demo_case(playbook: str, actor, serial: int, *, variant: int = 0, assignee=N
         customer_phone=customer,
         driver_phone=driver if chosen.driver_phone else "",
         assignee=assignee,
-        **({"at": at} if at else {}),
+        at=at,
     )
     assert result.created, result.message
     return result.case
