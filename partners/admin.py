@@ -133,6 +133,29 @@ def site_kind_select(form: forms.ModelForm, name: str) -> None:
     form.fields[name].widget = forms.Select(choices=[("", "---------"), *names.items()])
 
 
+def site_kind_filter(field: str) -> type[admin.SimpleListFilter]:
+    """A list filter on the code ``field`` offering the 현장 구분 rows by name (retired ones too,
+    since old rows still name them)."""
+
+    class SiteKindFilter(admin.SimpleListFilter):
+        title = _("현장 구분")
+        parameter_name = field
+
+        def lookups(self, request, model_admin):
+            return list(selectors.site_kind_names(active_only=False).items())
+
+        def queryset(self, request, queryset):
+            return queryset.filter(**{field: self.value()}) if self.value() else queryset
+
+    return SiteKindFilter
+
+
+@admin.display(description=_("현장 구분"), ordering="site_kind_name")
+def site_kind_column(obj) -> str:
+    """The kind's name, annotated by the list's selector (no query per row)."""
+    return obj.site_kind_name or getattr(obj, "kind", "") or getattr(obj, "site_kind", "")
+
+
 class SiteAdminForm(ServiceValidatedForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -163,13 +186,13 @@ class SiteAdmin(ServiceAdmin):
     list_display = (
         "name",
         "partner",
-        "kind",
+        site_kind_column,
         "integration",
         "district",
         "routes_like",
         "is_active",
     )
-    list_filter = ("kind", "integration", "is_active", "partner")
+    list_filter = (site_kind_filter("kind"), "integration", "is_active", "partner")
     search_fields = ("name", "district", "partner__name", "special_policy")
     autocomplete_fields = ("partner", "routes_like")
     list_select_related = ("partner", "routes_like")
@@ -287,7 +310,7 @@ class RouteAdmin(ServiceAdmin):
         "request_kind",
         "partner",
         "site",
-        "site_kind",
+        site_kind_column,
         "integration",
         "topic",
         "customer_agrees",
@@ -302,7 +325,7 @@ class RouteAdmin(ServiceAdmin):
         "request_kind",
         "is_active",
         "allowed_roles",
-        "site_kind",
+        site_kind_filter("site_kind"),
         "integration",
         "topic",
         "channel__kind",

@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from cases.playbooks.base import RouteInfo
@@ -126,12 +126,20 @@ def site_kind_names(*, active_only: bool = True) -> dict[str, str]:
     return dict(rows.order_by("position", "code").values_list("code", "name"))
 
 
+def with_site_kind_name(qs: QuerySet, field: str) -> QuerySet:
+    """``qs`` with ``site_kind_name``: the name of the 현장 구분 its ``field`` codes, read in the
+    same statement (a list shows names without a query per row; a renamed kind shows its new
+    name on the next page)."""
+    name = SiteKindOption.objects.filter(code=OuterRef(field)).values("name")[:1]
+    return qs.annotate(site_kind_name=Subquery(name))
+
+
 def partner_list() -> QuerySet[Partner]:
     return Partner.objects.all()
 
 
 def site_list() -> QuerySet[Site]:
-    return Site.objects.select_related("partner", "routes_like")
+    return with_site_kind_name(Site.objects.select_related("partner", "routes_like"), "kind")
 
 
 def channel_list() -> QuerySet[Channel]:
@@ -191,6 +199,7 @@ def route_list(*, active: bool | None = None, links: bool = True) -> QuerySet[Ro
     qs = Route.objects.select_related(
         "partner", "site", "site__partner", "channel", "alternative_channel"
     )
+    qs = with_site_kind_name(qs, "site_kind")
     if links:
         qs = qs.prefetch_related(*_links())
     if active is not None:

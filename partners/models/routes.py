@@ -30,6 +30,7 @@ from .sites import (
     SeedKeyed,
     Site,
     _unique_seed_key,
+    site_kind_name,
     site_kind_problem,
 )
 
@@ -224,13 +225,22 @@ class Route(SeedKeyed):
             ),
         ]
 
+    @property
+    def site_kind_label(self) -> str:
+        """The 현장 구분 as people read it: the name a list annotated (``site_kind_name``) or,
+        for a single route, the row's name read now."""
+        annotated = getattr(self, "site_kind_name", None)
+        if annotated is not None or not self.site_kind:
+            return annotated or self.site_kind
+        return site_kind_name(self.site_kind)
+
     def __str__(self) -> str:
         parts = [self.get_request_kind_display()]
         parts.append(
             str(self.site) if self.site_id else (str(self.partner) if self.partner_id else "공통")
         )
         if self.site_kind:
-            parts.append(self.site_kind)
+            parts.append(self.site_kind_label)
         if self.integration:
             parts.append(self.get_integration_display())
         if self.topic:

@@ -102,6 +102,16 @@ class SiteKindOption(models.Model):
         return self.name
 
 
+def site_kind_name(code: str) -> str:
+    """The name a lead gave the 현장 구분 ``code`` (retired rows too); the code itself when no
+    row has it, so an old row still says what it named. One query: for one object's name, not
+    for a list (lists annotate the name, see ``partners.selectors.with_site_kind_name``)."""
+    if not code:
+        return ""
+    name = SiteKindOption.objects.filter(code=code).values_list("name", flat=True).first()
+    return name or code
+
+
 def site_kind_problem(code: str, *, was: str = "") -> str:
     """A Korean error when ``code`` is not a site kind in use ('' when fine). A row that already
     named a kind a lead since retired may keep it (``was``)."""
