@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -19,6 +20,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from cases.admin_activity import case_admin_activity
 from cases.admin_display import (
     facts_history_text,
     outcome_history_text,
@@ -31,9 +33,6 @@ from cases.admin_parts import (
     AssigneeListFilter,
     AssignForm,
     CaseRecordForm,
-    CaseStepInline,
-    ContactAttemptInline,
-    EscalationPostInline,
     OutcomeListFilter,
     UnmaskForm,
 )
@@ -48,7 +47,7 @@ from cases.models import (
     Status,
 )
 from cases.proposals import proposal_fingerprint
-from cases.selectors import case_list_visible_to, case_message_previews
+from cases.selectors import case_list_visible_to, case_message_previews, case_one_visible_to
 from cases.services import (
     case_assign,
     case_decide,
@@ -115,7 +114,7 @@ class CaseAdmin(CaseAdminSearchMixin, AuditedAdmin):
     list_select_related = ("consultation_type", "assignee")
     paginator = CappedCountPaginator
     ordering = ("-created_at", "-id")
-    inlines = (CaseStepInline, EscalationPostInline, ContactAttemptInline)
+    # Steps, Agit posts and OB attempts: read-only tables (cases.admin_activity), not inlines.
     actions = ("take_cases", "assign_cases", "decide_cases", "close_cases")
     fieldsets = (
         (
@@ -243,6 +242,27 @@ class CaseAdmin(CaseAdminSearchMixin, AuditedAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # the case is the record; nobody deletes it (superusers neither)
 
+    def get_object(self, request, object_id, from_field=None):
+        """The case if the user may see it, fetched once per request.
+
+        The change view asks twice (its own 404 check, then Django's change form) and Django's
+        ``get_object`` went through the list selector, which hashes all of an agent's work
+        permissions; one case is an ``EXISTS`` probe (``case_one_visible_to``), joined with
+        the people the read-only fields name.
+        """
+        if from_field is not None:
+            return super().get_object(request, object_id, from_field)
+        cache = request.__dict__.setdefault("_kmcs_admin_cases", {})
+        if object_id not in cache:
+            queryset = case_one_visible_to(user=request.user).select_related(
+                "created_by", "overridden_by"
+            )
+            try:
+                cache[object_id] = queryset.get(pk=Case._meta.pk.to_python(object_id))
+            except (Case.DoesNotExist, ValidationError, ValueError):
+                cache[object_id] = None
+        return cache[object_id]
+
     def _visible_or_404(self, request, object_id):
         obj = self.get_object(request, unquote(object_id))
         if obj is None:
@@ -262,6 +282,9 @@ class CaseAdmin(CaseAdminSearchMixin, AuditedAdmin):
         extra_context = {
             **(extra_context or {}),
             "case_links": case_admin_link_rows(user=request.user, case=case),
+            "activity_tables": case_admin_activity(
+                user=request.user, case=case, site=self.admin_site
+            ),
         }
         if case.status == Status.CLOSED:
             if request.method == "POST":

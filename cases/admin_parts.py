@@ -1,71 +1,17 @@
-"""The case admin's parts: read-only inlines of what services wrote, the forms of its
-intermediate pages (assign, unmask, the few record fields), and list filters that never scan
-the cases table. ``cases.admin`` assembles them into ``CaseAdmin``."""
+"""The case admin's parts: the forms of its intermediate pages (assign, unmask, the few record
+fields) and list filters that never scan the cases table (what services wrote on a case is in
+``cases.admin_activity``). ``cases.admin`` assembles them into ``CaseAdmin``."""
 
 from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from cases.labels import outcome_filter_choices
-from cases.models import Case, CaseStep, ContactAttempt, EscalationPost
-from kmcs_site.admin import RoleAdminMixin
+from cases.models import Case
 from kmcs_site.permissions import ALL_AGENTS
-
-
-# --- inlines: read-only views of what services wrote -----------------------------------------
-class ReadOnlyInline(RoleAdminMixin, admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class CaseStepInline(ReadOnlyInline):
-    model = CaseStep
-    fields = ("order", "label", "roles", "kind", "waits_on", "status", "done_by", "done_at")
-    readonly_fields = fields
-    ordering = ("order",)
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("done_by")
-
-
-class EscalationPostInline(ReadOnlyInline):
-    model = EscalationPost
-    fields = ("board", "template", "reason", "body", "link", "created_by", "created_at")
-    readonly_fields = fields
-
-    @admin.display(description=_("아지트 링크"))
-    def link(self, post):
-        if not post.link_url:
-            return "미작성"
-        return format_html(
-            '<a href="{}" rel="noopener" target="_blank">{}</a>', post.link_url, post.link_url
-        )
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("created_by")
-
-
-class ContactAttemptInline(ReadOnlyInline):
-    model = ContactAttempt
-    fields = ("at", "target", "result", "is_special", "note", "by", "escalation_post")
-    readonly_fields = fields
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("by", "escalation_post")
 
 
 # --- forms of the intermediate pages ------------------------------------------------------

@@ -1,0 +1,97 @@
+"""One case's pages cost a fixed number of queries whatever the case holds (issue 17.1): the
+admin change page (steps, Agit posts and OB attempts as read-only tables, the case fetched
+once), the agent's case page and the auditor's case history."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils.html import escape
+
+pytestmark = pytest.mark.django_db
+
+#: session, user, roles, the case (with its people), its links, its steps, posts and OB attempts
+#: (one query each), the admin's permission cache for the app list (two), the session save.
+ADMIN_CHANGE_MAX_QUERIES = 12
+
+
+@pytest.fixture
+def worked_case(staff, make_case, django_capture_on_commit_callbacks):
+    """work(n): a decided case of staff.agent with n OB attempts (each with its Agit post)."""
+    from cases.services import case_decide, contact_attempt_log
+
+    def work(n: int):
+        case = make_case(assignee=staff.agent)
+        with django_capture_on_commit_callbacks(execute=True):
+            case_decide(case=case, actor=staff.agent)
+        for i in range(n):
+            contact_attempt_log(
+                case=case,
+                actor=staff.agent,
+                target="driver",
+                result="no_answer",
+                note=f"부재 {i}",
+            )
+        return case
+
+    return work
+
+
+def _admin_change(client, case):
+    return client.get(reverse("admin:cases_case_change", args=[case.pk]))
+
+
+@pytest.mark.parametrize("n", [1, 8])
+def test_admin_change_page_query_count_is_flat(
+    staff, client_for, worked_case, django_assert_max_num_queries, n
+):
+    case = worked_case(n)
+    client = client_for(staff.lead)
+    _admin_change(client, case)  # warm the content-type cache
+    with django_assert_max_num_queries(ADMIN_CHANGE_MAX_QUERIES):
+        response = _admin_change(client, case)
+    assert response.status_code == 200
+    html = response.content.decode()
+    tables = {t.key: t for t in response.context["activity_tables"]}
+    assert set(tables) == {"casestep", "escalationpost", "contactattempt"}
+    assert len(tables["contactattempt"].rows) == n
+    # The decision's own post (the playbook's) and one per attempt, oldest first.
+    assert len(tables["escalationpost"].rows) == case.escalation_posts.count() >= n
+    assert tables["casestep"].rows and all(
+        escape(row[1]) in html for row in tables["casestep"].rows
+    )
+    assert f"부재 {n - 1}" in html and "미작성" in html  # the note, the post not yet written
+    # Read-only tables, not formsets: no management form, no inline formset per model.
+    assert "casestep_set-TOTAL_FORMS" not in html
+    assert not response.context["inline_admin_formsets"]
+
+
+def test_admin_change_page_same_queries_for_1_and_8_attempts(staff, client_for, worked_case):
+    client = client_for(staff.lead)
+    small, large = worked_case(1), worked_case(8)
+    _admin_change(client, small)
+    with CaptureQueriesContext(connection) as few:
+        _admin_change(client, small)
+    with CaptureQueriesContext(connection) as many:
+        _admin_change(client, large)
+    assert len(few) == len(many)
+    # The case itself is read once (it used to be read by the 404 check and the change form).
+    case_reads = [
+        q["sql"] for q in many.captured_queries if q["sql"].startswith('SELECT "cases_case"."id"')
+    ]
+    assert len(case_reads) == 1, case_reads
+
+
+def test_admin_change_page_tables_follow_the_role(staff, client_for, worked_case):
+    """An agent sees their own case's tables; another agent gets 404 as before."""
+    case = worked_case(2)
+    response = _admin_change(client_for(staff.agent), case)
+    assert response.status_code == 200
+    assert {t.key for t in response.context["activity_tables"]} == {
+        "casestep",
+        "escalationpost",
+        "contactattempt",
+    }
+    assert _admin_change(client_for(staff.agent_b), case).status_code == 404
