@@ -11,14 +11,14 @@ the services they work (``StaffProfile.services``).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from django.contrib.auth.models import Permission
 from django.core.exceptions import EmptyResultSet
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import (
     BooleanField,
-    Count,
     Exists,
     F,
     OuterRef,
@@ -72,12 +72,6 @@ def case_list_visible_to(*, user) -> QuerySet[Case]:
     most two per request that are cached on the user: their roles and their services.
     """
     return _visible_cases(user, one_case=False)
-
-
-def case_one_visible_to(*, user) -> QuerySet[Case]:
-    """:func:`case_list_visible_to` in the form for fetching one case by its key (the work
-    permission tested with ``EXISTS`` for that row): the admin change and history pages."""
-    return _visible_cases(user, one_case=True)
 
 
 def _visible_cases(user, *, one_case: bool) -> QuerySet[Case]:
@@ -322,20 +316,106 @@ class IndexOrderedQueue:
         return self.scope.count()
 
 
-def case_queue_counts(*, user, now=None) -> dict[str, int]:
+#: The queue's counts stop here: past it a state shows "1,000+" (issue 17.3). Counting every
+#: open case of a state read all of them on each queue page (the count grew with the queue);
+#: a capped count reads at most this many rows plus one per count, whatever the queue holds.
+QUEUE_COUNT_CAP = 1000
+
+
+@functools.total_ordering
+class QueueCount:
+    """A queue count read with a cap: the number when below :data:`QUEUE_COUNT_CAP`,
+    "1,000+" when the state holds more. Compares and converts like the int it stands for (a
+    capped one as ``cap + 1``), and prints itself, so templates show it without a filter (an
+    ``int`` would be localised as a plain number and lose the "+")."""
+
+    __slots__ = ("value", "cap")
+
+    def __init__(self, value: int, cap: int) -> None:
+        self.value = min(int(value), cap + 1)
+        self.cap = cap
+
+    @property
+    def capped(self) -> bool:
+        return self.value > self.cap
+
+    def __int__(self) -> int:
+        return self.value
+
+    __index__ = __int__
+
+    def __bool__(self) -> bool:
+        return self.value > 0
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, QueueCount):
+            return self.value == other.value
+        if isinstance(other, int):
+            return self.value == other
+        return NotImplemented
+
+    def __lt__(self, other) -> bool:
+        return self.value < int(other)
+
+    def __hash__(self) -> int:
+        return hash(self.value)
+
+    def __str__(self) -> str:
+        return f"{self.cap:,}+" if self.capped else f"{self.value:,}"
+
+    def __repr__(self) -> str:
+        return f"QueueCount({self})"
+
+
+def _overdue_clock_case_ids(now):
+    """Ids of the cases with a running, unpaused clock past its due time, found from the clock
+    side: ``EXISTS`` per case would walk the open cases looking for the few overdue ones.
+    Split on the overdue mark so each half matches a partial index (``clock_open_overdue``,
+    ``clock_running_unmarked_due``); together they are every running clock due before now."""
+    from cases.models import StepClock
+
+    due = Q(due_at__lt=now)
+    return StepClock.objects.filter(
+        (due & Q(overdue_marked_at__isnull=False)) | (due & Q(overdue_marked_at__isnull=True)),
+        stopped_at__isnull=True,
+        paused_at__isnull=True,
+    ).values("case_id")
+
+
+def case_queue_counts(*, user, now=None) -> dict[str, QueueCount]:
     """How many queue cases ``user`` has per status, how many are overdue and how many are
-    theirs: one aggregate query (the same scope as :func:`case_queue_for`)."""
+    theirs (the same scope as :func:`case_queue_for`), each counted up to
+    :data:`QUEUE_COUNT_CAP` (issue 17.3).
+
+    One statement: ``SELECT (SELECT COUNT(*) FROM (<rows of the state> LIMIT cap+1)), ...``.
+    Each count stops after ``cap + 1`` rows of its index (``case_status_created`` per state,
+    ``case_queue_assignee`` for mine), so the statement reads at most ``(cap + 1)`` rows per
+    count at a thousand or a million open cases; the one aggregate it replaces read them all.
+    """
+    cap = QUEUE_COUNT_CAP
+    keys = [*(str(status) for status in QUEUE_STATUSES), "overdue", "mine"]
     if user is None or not getattr(user, "pk", None):
-        return {status: 0 for status in [*QUEUE_STATUSES, "overdue", "mine"]}
+        return {key: QueueCount(0, cap) for key in keys}
     now = now or timezone.now()
-    running = _running_clocks().filter(paused_at__isnull=True, due_at__lt=now)
     scope = case_list_visible_to(user=user).filter(status__in=QUEUE_STATUSES).order_by()
-    counts = scope.aggregate(
-        **{str(status): Count("pk", filter=Q(status=status)) for status in QUEUE_STATUSES},
-        overdue=Count("pk", filter=Q(Exists(running))),
-        mine=Count("pk", filter=Q(assignee_id=user.pk)),
-    )
-    return {key: value or 0 for key, value in counts.items()}
+    rows = {str(status): scope.filter(status=status) for status in QUEUE_STATUSES}
+    rows["overdue"] = scope.filter(pk__in=_overdue_clock_case_ids(now))
+    rows["mine"] = scope.filter(assignee_id=user.pk)
+    selects, params = [], []
+    for index, key in enumerate(keys):
+        ids = rows[key].values("pk")[: cap + 1]
+        try:
+            sql, sql_params = ids.query.sql_with_params()
+        except EmptyResultSet:  # nothing visible (no view permission, no service)
+            selects.append("0")
+            continue
+        # ``sql`` is compiled by Django from the querysets above (values apart, in params).
+        selects.append(f"(SELECT COUNT(*) FROM ({sql}) c{index})")
+        params.extend(sql_params)
+    with connections[scope.db].cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(selects), params)
+        values = cursor.fetchone()
+    return {key: QueueCount(value, cap) for key, value in zip(keys, values, strict=True)}
 
 
 def case_detail_queryset(cases: QuerySet[Case]) -> QuerySet[Case]:
