@@ -172,8 +172,13 @@ def _unmask_entry(log: UnmaskLog) -> HistoryEntry:
     )
 
 
-def _history_case(user, case_id) -> Case:
+def case_history_case(*, user, case_id) -> Case:
     """The case whose history ``user`` may read, or Http404 (no hint that it exists)."""
+    return _history_case(user, case_id)
+
+
+def _history_case(user, case_id) -> Case:
+    """:func:`case_history_case`."""
     from cases.selectors import _visible_cases  # the one visibility rule of the case lists
 
     if not user_can(user, "audit.history.read"):
@@ -184,17 +189,22 @@ def _history_case(user, case_id) -> Case:
         raise Http404("케이스를 찾을 수 없습니다.") from None
 
 
-def case_history_page(*, user, case_id, number: int = 1, per_page: int = 50):
+def case_history_page(
+    *, user, case_id=None, case: Case | None = None, number: int = 1, per_page: int = 50
+):
     """Page ``number`` of everything that happened to a case, newest first (a ``PeekPage``).
 
     The same entries as :func:`case_history_for`, but a bounded amount of work: each audited
     source reads only its ``number * per_page + 1`` newest rows (and their previous versions
     for the before/after values), so a case with 10,000 versions costs what a case with 100
     does. A fixed number of queries: the case, two per history table, the unmasking log.
+    ``case``: the case :func:`case_history_case` already returned for ``user`` (the auditor's
+    page reads it once for the history and the timeline); otherwise ``case_id`` is checked here.
     """
     from kmcs_site.pagination import MAX_PAGE, PeekPage
 
-    case = _history_case(user, case_id)
+    if case is None:
+        case = _history_case(user, case_id)
     # The views pass a checked number; clamp anyway so no OFFSET overflows the database.
     number = min(max(int(number), 1), MAX_PAGE)
     offset = (number - 1) * per_page

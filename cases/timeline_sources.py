@@ -50,6 +50,33 @@ def _newest(qs, limit: int, *order) -> tuple[list, bool]:
     return rows, more
 
 
+def _prefetched(case: Case, name: str) -> list | None:
+    """The case's ``name`` rows when its selector prefetched them (the case page's
+    ``case_detail_queryset``), else None: the timeline then reads them itself."""
+    cache = getattr(case, "_prefetched_objects_cache", None) or {}
+    return list(cache[name]) if name in cache else None
+
+
+def _newest_of(rows: list, limit: int, key) -> tuple[list, bool]:
+    """:func:`_newest` over rows already read (a prefetch): same rows, same order."""
+    rows = sorted(rows, key=key)
+    return rows[-limit:] if limit else [], len(rows) > limit
+
+
+def _step_labels(case: Case) -> dict[int, str]:
+    """Step id -> label, read once per case object (the clock and message events both name
+    steps): from the prefetched steps when the case page has them, else one query."""
+    labels = case.__dict__.get("_timeline_step_labels")
+    if labels is None:
+        steps = _prefetched(case, "steps")
+        if steps is not None:
+            labels = {step.pk: step.label for step in steps}
+        else:
+            labels = dict(CaseStep.objects.filter(case_id=case.pk).values_list("pk", "label"))
+        case.__dict__["_timeline_step_labels"] = labels
+    return labels
+
+
 def _pairs(rows, key: str = "id"):
     """(row, previous version of the same object or None) for history rows in time order."""
     previous: dict[Any, Any] = {}
@@ -61,7 +88,10 @@ def _pairs(rows, key: str = "id"):
 
 def case_events(case: Case, limit: int) -> tuple[list[TimelineEvent], bool]:
     rows, more = _newest(
-        Case.history.filter(id=case.pk).select_related("history_user", "assignee"),
+        # The facts and the proposal (JSON, the largest columns) are not part of the story.
+        Case.history.filter(id=case.pk)
+        .select_related("history_user", "assignee")
+        .defer("facts", "proposal"),
         limit,
         "history_date",
         "history_id",
@@ -201,7 +231,7 @@ def clock_events(case: Case, limit: int, now: datetime) -> tuple[list[TimelineEv
         "history_date",
         "history_id",
     )
-    labels = dict(CaseStep.objects.filter(case_id=case.pk).values_list("pk", "label"))
+    labels = _step_labels(case)
     stops = dict(ClockStop.choices)
     events: list[TimelineEvent] = []
     for row, before in _pairs(rows):
@@ -261,7 +291,7 @@ def message_events(case: Case, limit: int) -> tuple[list[TimelineEvent], bool]:
         "history_id",
     )
     statuses = dict(OutboundMessage.Status.choices)
-    steps = dict(CaseStep.objects.filter(case_id=case.pk).values_list("pk", "label"))
+    steps = _step_labels(case)
     audiences = {"customer": "고객", "driver": "기사"}
     events: list[TimelineEvent] = []
     for row, before in _pairs(rows):
@@ -471,9 +501,13 @@ def email_events(case: Case, limit: int) -> tuple[list[TimelineEvent], bool]:
 
 
 def contact_events(case: Case, limit: int) -> tuple[list[TimelineEvent], bool]:
-    rows, more = _newest(
-        ContactAttempt.objects.filter(case_id=case.pk).select_related("by"), limit, "at", "pk"
-    )
+    prefetched = _prefetched(case, "contact_attempts")
+    if prefetched is not None:
+        rows, more = _newest_of(prefetched, limit, key=lambda a: (a.at, a.pk))
+    else:
+        rows, more = _newest(
+            ContactAttempt.objects.filter(case_id=case.pk).select_related("by"), limit, "at", "pk"
+        )
     events = []
     for attempt in rows:
         label = f"OB {attempt.get_target_display()} {attempt.get_result_display()}"

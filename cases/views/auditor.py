@@ -9,11 +9,17 @@ from __future__ import annotations
 from django.shortcuts import render
 from django.views import View
 
+from cases.case_history import case_history_case
 from cases.forms import HistoryFilterForm
 from cases.selectors import case_history_page
 from cases.views.base import ActionRequiredMixin, is_htmx
-from kmcs_site.db_router import PIN_COOKIE, replica_context
-from kmcs_site.history import HistoryFilters, history_fetcher, model_choices
+from kmcs_site.db_router import request_replica_context
+from kmcs_site.history import (
+    HistoryFilters,
+    archive_supported,
+    history_fetcher,
+    model_choices,
+)
 from kmcs_site.pagination import DEFAULT_PER_PAGE, PeekPage, page_number, peek_paginate
 
 
@@ -24,7 +30,7 @@ class ReadOnlyView(ActionRequiredMixin, View):
     def dispatch(self, request, *args, **kwargs):
         # The audit pages read from the replica when one is configured (issue 17.7), unless
         # this user just wrote (read-your-own-write: kmcs_site.db_router).
-        with replica_context(pinned=bool(request.COOKIES.get(PIN_COOKIE))):
+        with request_replica_context(request):
             return super().dispatch(request, *args, **kwargs)
 
 
@@ -49,6 +55,7 @@ class HistoryView(ReadOnlyView):
                     since=since,
                     until=until,
                     object_id=data.get("object_id"),
+                    archived=bool(data.get("archived")) and archive_supported(),
                 )
             page = peek_paginate(history_fetcher(filters), number=number, per_page=self.per_page)
         context = {"form": form, "page": page, "rows": page.object_list}
@@ -64,17 +71,18 @@ class CaseHistoryView(ReadOnlyView):
     per_page = DEFAULT_PER_PAGE
 
     def get(self, request, case_id):
+        # Read (and access-checked) once, for the history and for the timeline.
+        case = case_history_case(user=request.user, case_id=case_id)
         page = case_history_page(
             user=request.user,
-            case_id=case_id,
+            case=case,
             number=page_number(request.GET.get("page")),
             per_page=self.per_page,
         )
         context = {"case_id": case_id, "page": page, "entries": page.object_list}
         if page.number == 1:
-            # The story first (issue 13.7): case_history_page has checked the access.
-            from cases.models import Case
+            # The story first (issue 13.7).
             from cases.timeline import case_timeline
 
-            context["timeline"] = case_timeline(case=Case.objects.get(pk=case_id))
+            context["timeline"] = case_timeline(case=case)
         return render(request, "cases/audit/case_history.html", context)

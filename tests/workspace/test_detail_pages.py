@@ -15,6 +15,13 @@ pytestmark = pytest.mark.django_db
 #: session, user, roles, the case (with its people), its links, its steps, posts and OB attempts
 #: (one query each), the admin's permission cache for the app list (two), the session save.
 ADMIN_CHANGE_MAX_QUERIES = 12
+#: The agent's case page on SQLite for a decided case with its posts and OB attempts (the
+#: timeline's eleven sources among them); three fewer since the timeline reuses the page's
+#: prefetched steps and attempts.
+CASE_PAGE_MAX_QUERIES = 43
+#: The auditor's case history with its timeline; two fewer since the case is read once and
+#: the step labels once.
+AUDIT_CASE_HISTORY_MAX_QUERIES = 23
 
 
 @pytest.fixture
@@ -95,3 +102,55 @@ def test_admin_change_page_tables_follow_the_role(staff, client_for, worked_case
         "contactattempt",
     }
     assert _admin_change(client_for(staff.agent_b), case).status_code == 404
+
+
+def _reads(captured, table: str) -> list[str]:
+    return [
+        q["sql"]
+        for q in captured
+        if q["sql"].startswith("SELECT") and f'FROM "{table}"' in q["sql"]
+    ]
+
+
+def test_case_page_timeline_reuses_what_the_page_read(staff, client_for, worked_case):
+    """The timeline names steps from the page's prefetched steps and reads the OB attempts
+    from its prefetch: no second read of either, and the same count for 1 and 8 attempts."""
+    client = client_for(staff.agent)
+    small, large = worked_case(1), worked_case(8)
+    client.get(reverse("workspace:case", args=[small.pk]))
+    with CaptureQueriesContext(connection) as few:
+        response = client.get(reverse("workspace:case", args=[small.pk]))
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(reverse("workspace:case", args=[large.pk]))
+    assert response.status_code == 200
+    assert len(few) == len(many) <= CASE_PAGE_MAX_QUERIES
+    assert len(_reads(many.captured_queries, "cases_casestep")) == 1  # the prefetch
+    assert len(_reads(many.captured_queries, "cases_contactattempt")) == 1  # the prefetch
+    labels = {e.label for e in response.context["timeline"].events}
+    assert sum(label.startswith("OB ") for label in labels) >= 1
+    html = response.content.decode()
+    assert html.count("부재 7") >= 1  # the newest attempt's note, on the timeline
+
+
+def test_audit_case_history_reads_the_case_once(staff, client_for, worked_case):
+    client = client_for(staff.auditor)
+    small, large = worked_case(1), worked_case(8)
+    client.get(reverse("audit:case_history", args=[small.pk]))
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("audit:case_history", args=[small.pk]))
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(reverse("audit:case_history", args=[large.pk]))
+    assert response.status_code == 200 and response.context["timeline"].events
+    assert len(few) == len(many) <= AUDIT_CASE_HISTORY_MAX_QUERIES
+    case_reads = _reads(many.captured_queries, "cases_case")
+    assert len(case_reads) == 1, case_reads
+    # Step labels for the clock and message events: one read, not one per source.
+    label_reads = [
+        sql for sql in _reads(many.captured_queries, "cases_casestep") if '"label"' in sql
+    ]
+    assert len(label_reads) <= 1, label_reads
+    # Agents have no audit right: refused as before.
+    assert (
+        client_for(staff.agent_b).get(reverse("audit:case_history", args=[large.pk])).status_code
+        == 403
+    )
