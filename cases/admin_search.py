@@ -9,6 +9,10 @@ A full phone number never travels in a URL: the search box POSTs
 (``admin/cases/case/change_list_search.html``); a phone is kept in the session and the list's
 URL carries an HMAC token (``?ps=``, :class:`PhoneSearchFilter`), any other term goes to the
 usual ``?q=``. A full phone typed into ``?q=`` by hand is refused with a Korean message.
+
+A search result list (``?q=`` or ``?ps=``) reads the replica when one is configured (issue
+17.7), unless the user just wrote (``kmcs_site.db_router``); the search POST writes only the
+session, so it pins nothing.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from cases.search import read_term, search_condition
+from kmcs_site.db_router import not_a_write, request_replica_context
 from kmcs_site.privacy import recall_search, remember_search
 
 ADMIN_SEARCH_PURPOSE = "admin_case_search"
@@ -77,12 +82,20 @@ class CaseAdminSearchMixin:
     def changelist_view(self, request, extra_context=None):
         if request.method == "POST" and SEARCH_FIELD in request.POST:
             return self._search_redirect(request)
-        return super().changelist_view(request, extra_context)
+        searching = request.GET.get("q") or request.GET.get(PhoneSearchFilter.parameter_name)
+        if request.method != "GET" or not searching:
+            return super().changelist_view(request, extra_context)
+        with request_replica_context(request):
+            response = super().changelist_view(request, extra_context)
+            if hasattr(response, "render") and not response.is_rendered:
+                response.render()  # the list is read while the template renders
+            return response
 
     def _search_redirect(self, request):
         """POST -> GET: a phone as a session-bound token, any other term as ``q``."""
         if not self.has_view_permission(request):
             raise PermissionDenied
+        not_a_write(request)  # only the session changes: the results may read the replica
         changelist = reverse("admin:cases_case_changelist")
         term = read_term(request.POST.get(SEARCH_FIELD))
         if not term.text:

@@ -387,9 +387,24 @@ class HistoryFilterForm(forms.Form):
         },
     )
 
+    archived = forms.BooleanField(
+        label=_("보관된 이력 포함"),
+        required=False,
+        help_text=_("보관 기간(24개월)이 지나 보관 테이블로 옮긴 이력도 함께 봅니다."),
+    )
+
     def __init__(self, *args, model_choices=(), **kwargs):
+        from kmcs_site.history import archive_supported
+
         super().__init__(*args, **kwargs)
         self.fields["model"].choices = [("", _("전체")), *model_choices]
+        if not archive_supported():
+            # The archive step runs on PostgreSQL only: on SQLite there is nothing archived.
+            self.fields["archived"].disabled = True
+            self.fields["archived"].help_text = _(
+                "보관된 이력은 PostgreSQL 운영 DB에만 있습니다. 이 DB(SQLite)는 이력을 "
+                "보관 테이블로 옮기지 않으므로 모든 이력이 이미 목록에 있습니다."
+            )
 
     def clean(self):
         data = super().clean()

@@ -14,11 +14,19 @@ Cost per page, whatever the table sizes and the page length:
   correlated subquery on the page's ids only), with the acting user joined.
 Each row's before/after values come from simple-history's ``diff_against``. Personal data is
 masked: phone numbers everywhere (fields and free text), sealed account numbers never shown.
+
+Archived rows (issue 17.8): ``manage.py kmcs_history_archive`` moves rows past the retention
+cutoff to ``<table>_archive`` (same columns). With ``HistoryFilters(archived=True)`` the page
+reads those tables too, on PostgreSQL: each archive table joins the ``UNION ALL`` of keys with
+the same filters and per-table limit, and its rows are built by the same code as live rows
+(the same statement with the table swapped, so the same masking). SQLite has no archive (the
+command refuses it): :func:`archive_supported` says so and the page says why.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -28,7 +36,7 @@ from typing import Any
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.db import connection, models
+from django.db import connection, connections, models
 from django.db.models import CharField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -148,6 +156,7 @@ class HistoryRow:
     reason: str
     changes: tuple[Change, ...] = field(default_factory=tuple)
     case_id: int | None = None  # the case the row belongs to (cases and their parts)
+    archived: bool = False  # read from ``<table>_archive``
 
     @property
     def change_type_label(self) -> str:
@@ -161,6 +170,7 @@ class HistoryFilters:
     since: datetime | None = None
     until: datetime | None = None
     object_id: int | None = None
+    archived: bool = False  # also the rows moved to ``<table>_archive`` (PostgreSQL)
 
 
 def _filtered(audited: AuditedModel, filters: HistoryFilters):
@@ -176,11 +186,11 @@ def _filtered(audited: AuditedModel, filters: HistoryFilters):
     return qs
 
 
-def _keys(audited: AuditedModel, filters: HistoryFilters):
+def _keys(audited: AuditedModel, filters: HistoryFilters, *, label: str | None = None):
     return (
         _filtered(audited, filters)
         .annotate(
-            model_key=Value(audited.label, output_field=CharField()),
+            model_key=Value(label or audited.label, output_field=CharField()),
             object_key=Cast(audited.pk_name, output_field=CharField()),
         )
         .values_list("history_date", "model_key", "history_id", "object_key")
@@ -188,10 +198,88 @@ def _keys(audited: AuditedModel, filters: HistoryFilters):
     )
 
 
+# --- archived rows (issue 17.8) ----------------------------------------------------------------
+
+ARCHIVE_SUFFIX = "_archive"
+#: Appended to a model label in a page key read from the archive ("cases.case|archive").
+ARCHIVE_KEY = "|archive"
+
+
+def archive_supported() -> bool:
+    """Archived history exists only on PostgreSQL (``kmcs_history_archive`` refuses SQLite)."""
+    return connection.vendor == "postgresql"
+
+
+def _read_connection():
+    """The connection this request's history reads use (the replica inside replica_context)."""
+    from kmcs_site.db_router import read_alias
+
+    return connections[read_alias()]
+
+
+def archive_tables() -> set[str]:
+    """The ``<table>_archive`` tables that exist (none until the archive step first ran)."""
+    if not archive_supported():
+        return set()
+    with _read_connection().cursor() as cursor:
+        cursor.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
+            "AND tablename LIKE %s",
+            [f"%{ARCHIVE_SUFFIX}"],
+        )
+        return {name for (name,) in cursor.fetchall()}
+
+
+def on_archive(sql: str, table: str) -> str:
+    """``sql`` (compiled by Django for a history table) reading ``<table>_archive`` instead.
+
+    Every ``FROM "<table>"`` becomes the archive, aliased to the old name (or keeping a
+    subquery's own alias, ``U0``), so every column reference stays valid. Only Django's own
+    compiled statements are passed here: the table names come from the models."""
+    quote = connection.ops.quote_name
+    live, archive = quote(table), quote(table + ARCHIVE_SUFFIX)
+    pattern = re.compile(rf"FROM {re.escape(live)}( [A-Z]\d+\b)?")
+    return pattern.sub(lambda m: f"FROM {archive}{m.group(1) or ' ' + live}", sql)
+
+
 def history_page_keys(*, filters: HistoryFilters, offset: int, limit: int) -> list[tuple]:
-    """(history_date, model label, history_id, object id) of one page, newest first. 1 query."""
+    """(history_date, model label, history_id, object id) of one page, newest first. 1 query
+    (2 with archived rows: which archive tables exist)."""
+    if filters.archived and archive_supported():
+        return _keys_with_archive(filters=filters, offset=offset, limit=limit)
     query = history_page_query(filters=filters, offset=offset, limit=limit)
     return [] if query is None else list(query)
+
+
+def _keys_with_archive(*, filters: HistoryFilters, offset: int, limit: int) -> list[tuple]:
+    """The page's keys over the live tables and their archives: each table (live or archive)
+    gives its newest ``offset + limit`` keys through its ``history_date`` index, then the union
+    is sorted, as in :func:`history_page_query`. Archive keys carry :data:`ARCHIVE_KEY`."""
+    existing = archive_tables()
+    parts, params = [], []
+    for audited in audited_models():
+        if filters.model and audited.label != filters.model:
+            continue
+        table = audited.history_model._meta.db_table
+        sources = [(audited.label, None)]
+        if table + ARCHIVE_SUFFIX in existing:
+            sources.append((audited.label + ARCHIVE_KEY, table))
+        for label, archived_from in sources:
+            keys = _keys(audited, filters, label=label).order_by("-history_date", "-history_id")
+            sql, sql_params = keys[: offset + limit].query.sql_with_params()
+            if archived_from:
+                sql = on_archive(sql, archived_from)
+            parts.append(f"SELECT * FROM ({sql}) k{len(parts)}")
+            params.extend(sql_params)
+    if not parts:
+        return []
+    statement = (
+        " UNION ALL ".join(parts)
+        + " ORDER BY history_date DESC, model_key DESC, history_id DESC LIMIT %s OFFSET %s"
+    )
+    with _read_connection().cursor() as cursor:
+        cursor.execute(statement, [*params, limit, offset])
+        return [tuple(row) for row in cursor.fetchall()]
 
 
 def history_page_query(*, filters: HistoryFilters, offset: int, limit: int):
@@ -314,7 +402,9 @@ def history_rows(keys: list[tuple]) -> list[HistoryRow]:
     for _at, label, history_id, _obj in keys:
         by_model[label].append(history_id)
     pending: list[tuple[AuditedModel, Any, list[tuple]]] = []
-    for label, ids in by_model.items():
+    archived_rows: set[tuple[str, int]] = set()
+    for key_label, ids in by_model.items():
+        label = key_label.removesuffix(ARCHIVE_KEY)
         audited = audited_model(label)
         if audited is None:
             continue
@@ -322,11 +412,14 @@ def history_rows(keys: list[tuple]) -> list[HistoryRow]:
         # ``IN (ids UNION previous ids)``, not ``IN ids OR IN previous``: PostgreSQL answers an
         # OR with a subquery by filtering the whole table (18 s at 1M cases).
         page_ids = hm.objects.filter(history_id__in=ids).order_by().values("history_id")
-        fetched = list(
-            hm.objects.filter(
-                history_id__in=page_ids.union(_previous_ids(hm, pk, ids), all=True)
-            ).select_related("history_user")
+        rows = hm.objects.filter(
+            history_id__in=page_ids.union(_previous_ids(hm, pk, ids), all=True)
         )
+        if key_label.endswith(ARCHIVE_KEY):
+            fetched = _archived_records(rows, audited)
+            archived_rows.update((label, history_id) for history_id in ids)
+        else:
+            fetched = list(rows.select_related("history_user"))
         # The previous version of a page row is the one just before it among the fetched rows
         # of the same object: the true previous version was fetched and nothing lies between.
         per_object: dict[Any, list] = defaultdict(list)
@@ -361,8 +454,27 @@ def history_rows(keys: list[tuple]) -> list[HistoryRow]:
                 for name, model_field, old, new in changes
             ),
             case_id=_case_id(audited, record),
+            archived=(audited.label, record.history_id) in archived_rows,
         )
-    return [rows[(k[1], k[2])] for k in keys if (k[1], k[2]) in rows]
+    found = ((k[1].removesuffix(ARCHIVE_KEY), k[2]) for k in keys)
+    return [rows[key] for key in found if key in rows]
+
+
+def _archived_records(rows, audited: AuditedModel) -> list:
+    """``rows`` (a history queryset: a page's ids and their previous versions) read from the
+    archive table, as history model instances (``diff_against`` works on them alike); the
+    acting users in one more query (a raw statement cannot join them)."""
+    from django.db.models import prefetch_related_objects
+
+    table = audited.history_model._meta.db_table
+    sql, params = rows.query.sql_with_params()
+    records = list(
+        audited.history_model.objects.raw(on_archive(sql, table), params).using(
+            _read_connection().alias
+        )
+    )
+    prefetch_related_objects(records, "history_user")
+    return records
 
 
 def history_fetcher(filters: HistoryFilters):

@@ -476,7 +476,14 @@ class CaseExportView(KoreanAPIView):
         params = _validated(s.CaseExportParams, request.query_params)
         if params["unmask"] and not user_can(request.user, "cases.case.unmask"):
             raise ActionNotAllowed("전화번호 전체를 내보낼 권한이 없습니다.")
-        cases = filter_cases(cases_for_api(user=request.user), params, user=request.user)
+        from kmcs_site.db_router import read_alias, request_replica_context
+
+        # The rows come from the replica when one is configured (issue 17.7) unless this user
+        # just wrote; fixed on the queryset, because a CSV is read while it streams, after
+        # this method returns. The unmask log rows are written to the primary.
+        with request_replica_context(request):
+            cases = filter_cases(cases_for_api(user=request.user), params, user=request.user)
+            cases = cases.using(read_alias())
         return export_response(
             cases,
             file_type=params["file_type"],

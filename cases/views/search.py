@@ -4,6 +4,10 @@ The search box on every page POSTs its term; the term is kept in the user's sess
 results' URL carries only an HMAC token of it (``kmcs_site.privacy.remember_search``), so a
 phone number never reaches a URL, an access log or the browser's history. A token from another
 session finds nothing. The rows come from ``cases.search.case_search`` (scoped to the user).
+
+With a replica configured (issue 17.7) the results and the case page's reference history read
+it, unless the user just wrote (``kmcs_site.db_router``); the search POST stores only the term
+in the session, so it does not count as a write.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from cases.search_forms import CaseLinkForm, CaseMergeForm, SearchForm
 from cases.selectors import case_list_visible_to
 from cases.services.relations import RelationRefused
 from cases.views.base import ActionRequiredMixin, CaseActionView
+from kmcs_site.db_router import not_a_write, request_replica_context
 from kmcs_site.pagination import DEFAULT_PER_PAGE, page_number, peek_paginate
 from kmcs_site.privacy import mask_phone, recall_search, remember_search
 
@@ -35,6 +40,7 @@ class SearchView(ActionRequiredMixin, View):
     per_page = DEFAULT_PER_PAGE
 
     def post(self, request):
+        not_a_write(request)  # only the session changes: the results may read the replica
         form = SearchForm(request.POST)
         if not form.is_valid():
             return self.render_results(request, form=form, status=400)
@@ -52,11 +58,12 @@ class SearchView(ActionRequiredMixin, View):
         read = read_term(term)
         page = None
         if read.text:
-            page = peek_paginate(
-                case_search(user=request.user, term=read),
-                number=page_number(request.GET.get("page")),
-                per_page=self.per_page,
-            )
+            with request_replica_context(request):
+                page = peek_paginate(
+                    case_search(user=request.user, term=read),
+                    number=page_number(request.GET.get("page")),
+                    per_page=self.per_page,
+                )
         context = {
             "search_form": form or SearchForm(initial={"q": read.text}),
             # A phone number is shown masked in the heading (the box keeps what was typed).
@@ -124,8 +131,10 @@ def case_related_context(request, case) -> dict:
     (a fixed number of queries: ``cases.search.case_related_panel``)."""
     from cases.search import case_related_panel
 
+    with request_replica_context(request):  # the other cases of this customer: lag is fine
+        related = case_related_panel(user=request.user, case=case)
     return {
-        "related": case_related_panel(user=request.user, case=case),
+        "related": related,
         "link_form": CaseLinkForm(),
         "merge_form": CaseMergeForm(),
     }
