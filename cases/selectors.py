@@ -65,6 +65,50 @@ def case_open_duplicate(*, playbook: str, business_key: str) -> Case | None:
     )
 
 
+def case_intake_lookup(
+    *, idempotency_key: str | None, playbook: str, business_key: str
+) -> tuple[Case | None, Case | None]:
+    """(the case ``idempotency_key`` filed, the open case with this business key): intake's two
+    checks in one statement (issue 17.5). The second is :func:`case_open_duplicate`'s answer:
+    its branch repeats the partial unique index's predicate, so PostgreSQL reads both index
+    entries (a BitmapOr) and nothing else."""
+    wanted = Q()
+    if idempotency_key:
+        wanted |= Q(idempotency_key=idempotency_key)
+    if business_key:
+        wanted |= (
+            Q(playbook=playbook, business_key=business_key)
+            & ~Q(status__in=DONE_STATUSES)
+            & ~Q(business_key="")
+        )
+    if not wanted:
+        return None, None
+    # A few columns, not the case: a new inquiry (the usual answer) matches nothing, and the
+    # SELECT of every case column cost more CPU than the rest of the check. A match (a retry,
+    # a duplicate) reads its case by primary key.
+    rows = sorted(
+        Case.objects.filter(wanted).values_list(
+            "created_at", "pk", "idempotency_key", "playbook", "business_key", "status"
+        )
+    )
+    by_key = duplicate = None
+    for _at, pk, key, code, business, status in rows:
+        if idempotency_key and key == idempotency_key and by_key is None:
+            by_key = pk
+        open_match = (
+            business_key
+            and code == playbook
+            and business == business_key
+            and status not in DONE_STATUSES
+        )
+        if open_match and duplicate is None:
+            duplicate = pk
+    if by_key is None and duplicate is None:
+        return None, None
+    cases = Case.objects.in_bulk({pk for pk in (by_key, duplicate) if pk is not None})
+    return cases.get(by_key), cases.get(duplicate)
+
+
 def case_list_visible_to(*, user) -> QuerySet[Case]:
     """Every case ``user`` may see, newest first, with the list's relations joined.
 

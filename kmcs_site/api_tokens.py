@@ -8,13 +8,19 @@ hands it to the integration system once; a lost token is replaced, never read ba
 
 from __future__ import annotations
 
+import binascii
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from hmac import compare_digest
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from knox.auth import TokenAuthentication
 
 from .permissions import Role, user_roles
 
@@ -60,8 +66,62 @@ def api_token_issue(*, username: str, ttl_days: int | None = None) -> IssuedToke
             f"'{username}'은(는) 연동 시스템 역할(integration)이 아닙니다. API 토큰은 연동 "
             "시스템 계정에만 발급합니다 (직원은 로그인 세션으로 API를 씁니다)."
         )
+    # The user's expired tokens go now (knox swept them on every request; see
+    # ApiTokenAuthentication): they authenticate nothing, the admin lists only live ones.
+    AuthToken.objects.filter(user=user, expiry__lt=timezone.now()).delete()
     row, token = AuthToken.objects.create(user=user, expiry=timedelta(days=days))
     logger.info(
         "API token %s… issued for user %s, expires %s", row.digest[:12], user.pk, row.expiry
     )
     return IssuedToken(token=token, username=username, expiry=row.expiry)
+
+
+class ApiTokenAuthentication(TokenAuthentication):
+    """knox's token check in one query: the token, its user and the user's roles (issue 17.5).
+
+    knox reads the token with its user, then every token of that user (to delete the expired
+    ones) on every request, and the permission check then reads the user's groups: three
+    reads before the view. Here the token row, the user and the group names come in one
+    statement (one row per group), and ``kmcs_site.permissions.user_roles`` finds the roles
+    already on the user. What knox answers is kept: a wrong token or one past its expiry is
+    401 (an expired one is deleted, with knox's ``token_expired`` signal); an inactive user is
+    401. A user's *other* expired tokens, which knox swept on each request, are deleted when
+    a new token is issued for them (:func:`api_token_issue`); they never authenticate anyway.
+    """
+
+    def authenticate_credentials(self, token):
+        from knox.crypto import hash_token
+        from knox.models import get_token_model
+        from knox.settings import CONSTANTS
+        from knox.signals import token_expired
+        from rest_framework import exceptions
+
+        from .permissions import ALL_ROLES
+
+        msg = _("Invalid token.")
+        token = token.decode("utf-8")
+        rows = (
+            get_token_model()
+            .objects.filter(token_key=token[: CONSTANTS.TOKEN_KEY_LENGTH])
+            .select_related("user")
+            .annotate(kmcs_group=F("user__groups__name"))
+        )
+        found: dict = {}  # digest -> (token row, its user's group names)
+        for row in rows:
+            found.setdefault(row.digest, (row, set()))[1].add(row.kmcs_group)
+        try:
+            digest = hash_token(token)
+        except (TypeError, binascii.Error):
+            raise exceptions.AuthenticationFailed(msg) from None
+        for candidate, groups in found.values():
+            if not compare_digest(digest, candidate.digest):
+                continue
+            if candidate.expiry is not None and candidate.expiry < timezone.now():
+                username = candidate.user.get_username()
+                candidate.delete()
+                token_expired.send(sender=self.__class__, username=username, source="auth_token")
+                break
+            user = candidate.user
+            user._kmcs_roles = frozenset(name for name in groups if name in ALL_ROLES)
+            return self.validate_user(candidate)
+        raise exceptions.AuthenticationFailed(msg)

@@ -19,17 +19,17 @@ from cases.selectors import case_list_visible_to
 
 
 def approved_versions(names: Iterable[str]) -> dict[str, Any]:
-    """Template name -> its approved SmsTemplateVersion (template joined), in one query."""
-    from templates_app.models import SmsTemplateVersion
+    """Template name -> its approved SmsTemplateVersion (template joined), from
+    :mod:`rules.reference_cache` (no query once the request checked the version). Read only:
+    the instances are shared by the requests of this process."""
+    from rules.reference_cache import reference_snapshot
 
     wanted = set(names)
     if not wanted:
         return {}
     # Keyed by the template's stable code (what a MessageSpec names), not its editable CEMS name.
-    versions = SmsTemplateVersion.objects.filter(
-        template__code__in=wanted, status=SmsTemplateVersion.Status.APPROVED
-    ).select_related("template")
-    return {version.template.code: version for version in versions}
+    approved = reference_snapshot().approved
+    return {code: approved[code] for code in wanted if code in approved}
 
 
 def render_message_specs(specs: Iterable[MessageSpec]) -> list[dict[str, Any]]:

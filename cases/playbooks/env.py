@@ -24,23 +24,22 @@ from cases.playbooks.site_rules import (
 
 
 class DatabaseEnv:
+    """Campaigns, center settings, lot rules and template switches come from
+    :mod:`rules.reference_cache` (the database's version of them, checked once per request);
+    partners' routes and site rules are read as asked."""
+
     def active_campaign(self, code: str, at: datetime) -> Campaign | None:
-        from cases.models import Campaign as CampaignRow
+        from rules.reference_cache import reference_snapshot
 
         day = timezone.localtime(at).date() if timezone.is_aware(at) else at.date()
-        row = (
-            CampaignRow.objects.filter(code=code, starts_on__lte=day, ends_on__gte=day)
-            .order_by("starts_on")
-            .first()
-        )
-        return row.as_value() if row else None
+        return reference_snapshot().active_campaign(code, day)
 
     def template_enabled(self, code: str, default: bool) -> bool:
         """A lead's "사용 (팀장 설정)" switch of the SMS template ``code`` (issue 15 B 004);
         ``default`` when no such template is stored."""
-        from templates_app.models import SmsTemplate
+        from rules.reference_cache import reference_snapshot
 
-        row = SmsTemplate.objects.filter(code=code).values_list("enabled", flat=True).first()
+        row = reference_snapshot().template_enabled.get(code)
         return default if row is None else bool(row)
 
     def center_rules(self, at: datetime) -> CenterRules:

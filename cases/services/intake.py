@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from cases.business_keys import REFERENCE_FIELDS
 from cases.exceptions import FactsInvalid
 from cases.models import Case
-from cases.selectors import case_open_duplicate
+from cases.selectors import case_intake_lookup, case_open_duplicate
 from cases.services._common import moment, require
 
 from .intake_batch_results import (
@@ -257,13 +257,13 @@ def _case_create(
     case = prepared.case
     key = case.business_key
 
-    if idempotency_key:
-        existing = Case.objects.filter(idempotency_key=idempotency_key).first()
-        if existing is not None:
-            return _replayed(existing, case)
+    by_key, existing = case_intake_lookup(
+        idempotency_key=idempotency_key, playbook=playbook, business_key=key
+    )
+    if by_key is not None:
+        return _replayed(by_key, case)
 
     if key:
-        existing = case_open_duplicate(playbook=playbook, business_key=key)
         if existing is not None and idempotency_key and existing.idempotency_key == idempotency_key:
             # A concurrent request with the same key committed between the two lookups: the
             # key wins, this is a retry of that request, not a duplicate inquiry.

@@ -132,18 +132,20 @@ def test_race_between_check_and_insert_returns_the_winner(staff, fake_playbook, 
     our insert and case_create returns the winner instead of failing."""
     import cases.services.intake as intake
 
-    real_check = intake.case_open_duplicate
+    real_check = intake.case_intake_lookup
     winner = {}
 
-    def check_then_lose_the_race(*, playbook, business_key):
-        assert real_check(playbook=playbook, business_key=business_key) is None
+    def check_then_lose_the_race(*, idempotency_key, playbook, business_key):
+        found = real_check(
+            idempotency_key=idempotency_key, playbook=playbook, business_key=business_key
+        )
+        assert found == (None, None)
         winner["case"] = Case.objects.create(
             playbook=playbook, service="driver", channel="chat", business_key=business_key
         )
-        monkeypatch.setattr(intake, "case_open_duplicate", real_check)
-        return None
+        return found
 
-    monkeypatch.setattr(intake, "case_open_duplicate", check_then_lose_the_race)
+    monkeypatch.setattr(intake, "case_intake_lookup", check_then_lose_the_race)
     result = _create(staff)
     assert not result.created
     assert result.case.pk == winner["case"].pk == result.duplicate_of.pk
@@ -153,22 +155,21 @@ def test_race_between_check_and_insert_returns_the_winner(staff, fake_playbook, 
 def test_race_on_the_idempotency_key_returns_the_winner(staff, fake_playbook, monkeypatch):
     import cases.services.intake as intake
 
-    original_filter = Case.objects.filter
-    calls = {"n": 0}
+    real_check = intake.case_intake_lookup
 
-    def filter_that_misses_once(*args, **kwargs):
-        if "idempotency_key" in kwargs and calls["n"] == 0:
-            calls["n"] += 1
-            Case.objects.create(
-                playbook=fakes.CODE,
-                service="driver",
-                channel="chat",
-                idempotency_key=kwargs["idempotency_key"],
-            )
-            return Case.objects.none()
-        return original_filter(*args, **kwargs)
+    def check_then_lose_the_race(*, idempotency_key, playbook, business_key):
+        # Both checks (key and open business key) find nothing, then a concurrent retry of
+        # the same request inserts the key before our INSERT.
+        found = real_check(
+            idempotency_key=idempotency_key, playbook=playbook, business_key=business_key
+        )
+        assert found == (None, None)
+        Case.objects.create(
+            playbook=fakes.CODE, service="driver", channel="chat", idempotency_key=idempotency_key
+        )
+        return found
 
-    monkeypatch.setattr(intake.Case.objects, "filter", filter_that_misses_once)
+    monkeypatch.setattr(intake, "case_intake_lookup", check_then_lose_the_race)
     result = _create(staff, idempotency_key="k-1", facts=fakes.facts(call_id="42"))
     assert not result.created and result.duplicate_of is None
     assert result.case.idempotency_key == "k-1"
