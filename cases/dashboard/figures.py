@@ -2,9 +2,13 @@
 
 One call of :func:`dashboard_figures` runs a fixed list of queries (``QUERY_COUNT``), each a
 ``GROUP BY`` or an aggregate; Python only reshapes the rows that come back (at most a few
-thousand: buckets x playbooks x channels x outcomes). So the page costs the same number of
-queries for 1,000 and for 1,000,000 cases (tests pin it; ``bench/dashboard_bench.py`` times
-it). The cases in the range are scanned twice: once for the counts, once for the median.
+thousand). So the page costs the same number of queries for 1,000 and for 1,000,000 cases
+(tests pin it; ``bench/dashboard_bench.py`` times it). No statement reads every case of the
+range (issue 17.4): the counts by day and the median time to decision come from the day
+summaries (``cases.dashboard.summary``; only the days since the summary job's last run are
+counted from the cases), "open by status" is a count over the partial index of open cases
+(``case_open_status``: a few percent of the cases), the overdue figures read the partial index
+of open overdue clocks (``clock_open_overdue``).
 
 Definitions, so a figure reads the same everywhere:
 
@@ -13,8 +17,8 @@ Definitions, so a figure reads the same everywhere:
 - *overdue*: a step clock the overdue job marked and that still runs (the leads' queue), now;
   *overdue in range*: clocks marked within the range, running or not (promises broken);
 - *time to decision*: ``decided_at - created_at`` of the cases in range that are decided; the
-  median is taken in the database (``percentile_cont`` on PostgreSQL, window functions on
-  SQLite);
+  median is the middle one (the mean of the middle two for an even count), exact to the
+  microsecond;
 - *today's payout batch*: payouts scheduled for today's batch (지급 예정 / 지급 완료 / 지급 실패;
   cancelled ones are not counted). Fines only: the playbook filter does not apply;
 - *messages failed*: SMS queued in the range that ended ``failed``.
@@ -22,23 +26,30 @@ Definitions, so a figure reads the same everywhere:
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db import connections
-from django.db.models import Aggregate, Count, DateField, F, FloatField, Func, Min, Q, Sum
-from django.db.models.expressions import Window
-from django.db.models.functions import RowNumber, Trunc
+from django.db.models import Count, DateField, Min, Q, Sum
+from django.db.models.functions import Trunc
 from django.utils import timezone
 
-from cases.dashboard.summary import timeline_rows
-from cases.models import OPEN_STATUSES, Case, Channel, PlaybookCode, Status, StepClock, WaitingOn
+from cases.dashboard.summary import decision_medians, timeline_rows
+from cases.models import (
+    OPEN_STATUSES,
+    Case,
+    CaseStep,
+    Channel,
+    PlaybookCode,
+    Status,
+    StepClock,
+    WaitingOn,
+)
 from kmcs_site.business_time import SEOUL
 
 #: Queries one call of dashboard_figures runs (tests hold the page to it).
-QUERY_COUNT = 8
+QUERY_COUNT = 11
 
 DAY_BUCKET_MAX_DAYS = 62
 WEEK_BUCKET_MAX_DAYS = 366
@@ -188,30 +199,6 @@ class SeoulBucket(Trunc):
         return f"date({sql}, '+9 hours'{self._SQLITE_MODIFIERS[self.kind]})", params
 
 
-class ElapsedSeconds(Func):
-    """Seconds from the second expression to the first (``decided_at - created_at``), computed
-    natively by the database (Django's duration arithmetic is a Python function on SQLite)."""
-
-    template = "EXTRACT(EPOCH FROM (%(expressions)s))"
-    arg_joiner = " - "
-    output_field = FloatField()
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        (end, end_params), (start, start_params) = (
-            compiler.compile(e) for e in self.source_expressions
-        )
-        return f"((julianday({end}) - julianday({start})) * 86400.0)", [*end_params, *start_params]
-
-
-class Median(Aggregate):
-    """PostgreSQL's ``percentile_cont(0.5)``: the interpolated median (mean of the middle two
-    for an even count), one sort per group inside the aggregate."""
-
-    function = "PERCENTILE_CONT"
-    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = FloatField()
-
-
 # --- helpers ------------------------------------------------------------------------------------
 def _playbook_label(code: str) -> str:
     try:
@@ -277,50 +264,13 @@ def open_overdue_clocks(playbook: str = ""):
     return clocks.order_by()
 
 
-def median_time_to_decision(cases) -> list[tuple[str, timedelta, int]]:
-    """Median ``decided_at - created_at`` per playbook, in ONE query.
-
-    PostgreSQL: ``percentile_cont(0.5)`` per playbook. Elsewhere (SQLite, the embedded
-    default): the database ranks each playbook's decided cases by duration (ROW_NUMBER and
-    COUNT over a window) and returns only the middle row (odd count) or the middle two (even
-    count), whose mean is the median. Either way at most two rows per playbook reach Python.
-    Durations are whole milliseconds.
-    """
-    elapsed = ElapsedSeconds(F("decided_at"), F("created_at"))
-    decided_cases = cases.filter(decided_at__isnull=False)
-    middles: dict[str, list[float]] = defaultdict(list)
-    counts: dict[str, int] = {}
-    if connections[cases.db].vendor == "postgresql":
-        rows = decided_cases.values("playbook").annotate(
-            median=Median(elapsed), decided=Count("pk")
-        )
-        for row in rows.values_list("playbook", "median", "decided"):
-            middles[row[0]].append(row[1])
-            counts[row[0]] = row[2]
-    else:
-        ranked = (
-            decided_cases.annotate(seconds=elapsed)
-            .annotate(
-                rank=Window(
-                    RowNumber(),
-                    partition_by=[F("playbook")],
-                    order_by=[F("seconds").asc(), F("pk").asc()],
-                ),
-                decided=Window(Count("pk"), partition_by=[F("playbook")]),
-            )
-            .filter(rank__gte=(F("decided") + 1) / 2, rank__lte=(F("decided") + 2) / 2)
-            .values_list("playbook", "seconds", "decided")
-        )
-        for playbook, seconds, decided in ranked:
-            middles[playbook].append(seconds)
-            counts[playbook] = decided
-    out = []
-    for code in PlaybookCode.values:
-        if code in middles:
-            seconds = sum(float(v) for v in middles[code]) / len(middles[code])
-            median = timedelta(milliseconds=round(seconds * 1000))
-            out.append((_playbook_label(code), median, counts[code]))
-    return out
+def median_time_to_decision(cases, filters: Filters) -> list[tuple[str, timedelta, int]]:
+    """Median ``decided_at - created_at`` per playbook (label, median, decided cases), from the
+    duration summaries (``cases.dashboard.summary.decision_medians``, three statements)."""
+    medians = {code: (median, n) for code, median, n in decision_medians(cases, filters)}
+    return [
+        (_playbook_label(code), *medians[code]) for code in PlaybookCode.values if code in medians
+    ]
 
 
 def payout_batch_today(now: datetime) -> dict[str, Any]:
@@ -391,16 +341,33 @@ def dashboard_figures(*, filters: Filters, now: datetime | None = None) -> Dashb
     if filters.playbook:
         open_cases = open_cases.filter(playbook=filters.playbook)
     open_counts = {
-        r["status"]: r["n"] for r in open_cases.order_by().values("status").annotate(n=Count("pk"))
+        # COUNT(*), not COUNT(id): an index-only scan of case_open_status, no heap read
+        r["status"]: r["n"]
+        for r in open_cases.order_by().values("status").annotate(n=Count("*"))
     }
     open_by_status = [(str(Status(s).label), open_counts.get(s, 0)) for s in OPEN_STATUSES]
-    # 3-4: overdue now, by step and by counterparty
+    # 3-5: overdue now, by step (and a label per step) and by counterparty
     overdue = open_overdue_clocks(filters.playbook)
-    step_rows = overdue.values("playbook", "step_code").annotate(
-        n=Count("pk"), example=Min("step__label")
+    # The example label is the first step's of each group, read by primary key in a second
+    # statement: a join would read a step row for every overdue clock.
+    step_rows = list(
+        overdue.values("playbook", "step_code").annotate(n=Count("pk"), first_step=Min("step_id"))
+    )
+    examples = dict(
+        CaseStep.objects.filter(pk__in=[r["first_step"] for r in step_rows] or [0]).values_list(
+            "pk", "label"
+        )
     )
     overdue_by_step = sorted(
-        ((playbook_labels[r["playbook"]], r["step_code"], r["example"], r["n"]) for r in step_rows),
+        (
+            (
+                playbook_labels[r["playbook"]],
+                r["step_code"],
+                examples.get(r["first_step"], ""),
+                r["n"],
+            )
+            for r in step_rows
+        ),
         key=lambda row: (-row[3], row[0], row[1]),
     )
     waits_labels = {code: str(label) for code, label in WaitingOn.choices}
@@ -416,16 +383,16 @@ def dashboard_figures(*, filters: Filters, now: datetime | None = None) -> Dashb
         ),
         key=lambda row: (-row[2], row[0]),
     )
-    # 5: clocks marked overdue within the range (kept or broken since)
+    # 6: clocks marked overdue within the range (kept or broken since)
     marked = StepClock.objects.filter(
         overdue_marked_at__gte=filters.start, overdue_marked_at__lt=filters.end
     )
     if filters.playbook:
         marked = marked.filter(playbook=filters.playbook)
-    overdue_in_range = marked.order_by().aggregate(n=Count("pk"))["n"]
-    # 6: median time to decision
-    median_decision = median_time_to_decision(cases)
-    # 7: failed SMS of the range, by template: failed at once and dead-lettered (issue 16:
+    overdue_in_range = marked.order_by().aggregate(n=Count("*"))["n"]
+    # 7-9: median time to decision (from the duration summaries: cases.dashboard.summary)
+    median_decision = median_time_to_decision(cases, filters)
+    # 10: failed SMS of the range, by template: failed at once and dead-lettered (issue 16:
     # transient failures used every attempt) alike, neither reached the customer.
     failed = OutboundMessage.objects.filter(
         status__in=(OutboundMessage.Status.FAILED, OutboundMessage.Status.DEAD_LETTER),
@@ -441,7 +408,7 @@ def dashboard_figures(*, filters: Filters, now: datetime | None = None) -> Dashb
         ),
         key=lambda row: (-row[1], row[0]),
     )
-    # 8 (fines app): today's batch
+    # 11 (fines app): today's batch
     return DashboardFigures(
         filters=filters,
         generated_at=now,

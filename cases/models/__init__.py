@@ -28,7 +28,7 @@ from cases.models.relation import CaseLink, LinkKind
 from cases.models.revision import FactRevision
 from cases.models.staff import StaffProfile
 from cases.models.step import CaseStep
-from cases.models.summary import CaseDaySummary, SummaryState
+from cases.models.summary import CaseDaySummary, DecisionDurationSummary, SummaryState
 from cases.models.unmask import UnmaskLog
 
 __all__ = [
@@ -42,6 +42,7 @@ __all__ = [
     "Case",
     "CaseAttachment",
     "CaseDaySummary",
+    "DecisionDurationSummary",
     "CaseEmail",
     "CaseLink",
     "CaseStep",

@@ -17,6 +17,10 @@ class CaseDaySummary(models.Model):
     """How many cases came in on ``day`` (Seoul) for one playbook, channel and outcome."""
 
     day = models.DateField(_("접수일"))
+    #: The first day of ``day``'s month. A ``whole_month`` row sums its month's day rows (and
+    #: ``day == month``): a two-year range reads 24 month rows per combination, not 730 days.
+    month = models.DateField(_("접수월"))
+    whole_month = models.BooleanField(_("월 합계"), default=False)
     playbook = models.CharField(_("플레이북"), max_length=40)
     channel = models.CharField(_("접수 채널"), max_length=20)
     outcome = models.CharField(_("처리 결과 코드"), max_length=60, blank=True)
@@ -27,12 +31,55 @@ class CaseDaySummary(models.Model):
         verbose_name_plural = _("일별 케이스 집계")
         constraints = [
             models.UniqueConstraint(
-                fields=["day", "playbook", "channel", "outcome"], name="case_day_summary_key"
+                fields=["day", "whole_month", "playbook", "channel", "outcome"],
+                name="case_day_summary_key",
             )
         ]
 
     def __str__(self) -> str:
-        return f"{self.day} {self.playbook} {self.channel} {self.outcome or '-'}: {self.cases}"
+        return f"{self.day}{'~' if self.whole_month else ''} {self.playbook} {self.channel} {self.outcome or '-'}: {self.cases}"
+
+
+class DecisionDurationSummary(models.Model):
+    """Decided cases that came in on ``day`` (Seoul) for one playbook, whose time to decision
+    (``decided_at - created_at``) falls in duration bucket ``bucket``, with those durations.
+
+    The dashboard's median time to decision (issue 17.4) adds up ``cases`` per bucket over the
+    range (a few dozen buckets per day and playbook, whatever the number of cases) to find the
+    bucket that holds the middle case, then reads ``durations`` of that bucket only and picks
+    the exact middle value(s): the median equals the one computed over every case, to the
+    microsecond, without reading the cases. Buckets are ``cases.dashboard.summary.
+    DURATION_BOUNDS`` (geometric, one minute to a year).
+    """
+
+    day = models.DateField(_("접수일"))
+    #: As in :class:`CaseDaySummary`: ``whole_month`` rows hold their month's day rows merged.
+    month = models.DateField(_("접수월"))
+    whole_month = models.BooleanField(_("월 합계"), default=False)
+    playbook = models.CharField(_("플레이북"), max_length=40)
+    bucket = models.PositiveSmallIntegerField(_("소요 시간 구간"))
+    cases = models.PositiveIntegerField(_("케이스 수"))
+    #: The bucket's durations in microseconds, ascending (``len(durations) == cases``).
+    durations = models.JSONField(_("소요 시간 (마이크로초)"), default=list)
+
+    class Meta:
+        verbose_name = _("일별 결정 소요 시간 집계")
+        verbose_name_plural = _("일별 결정 소요 시간 집계")
+        # The second read takes one bucket of one playbook over the range's days.
+        indexes = [
+            models.Index(
+                fields=["playbook", "bucket", "whole_month", "day"], name="decision_duration_bucket"
+            )
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "whole_month", "playbook", "bucket"],
+                name="decision_duration_summary_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day}{'~' if self.whole_month else ''} {self.playbook} #{self.bucket}: {self.cases}"
 
 
 class SummaryState(models.Model):
