@@ -14,6 +14,9 @@
 3. Runs ``manage.py kmcs_history_archive --months 24`` (the retention plan's step) on that data
    and prints the rows moved and the seconds, then the same plans again (the live tables
    smaller, the plans the same).
+4. Times the auditor's list page as the view builds it (keys and rows, ``history_fetcher``;
+   the planner's defaults, median of 5) for each shape before the archive step, after it, and
+   after it with "보관된 이력 포함" (the live and archive tables merged).
 """
 
 from __future__ import annotations
@@ -132,6 +135,33 @@ def check_plans(label: str) -> bool:
     return ok
 
 
+def page_timings(label: str, *, archived: bool = False) -> dict[str, float]:
+    """Median ms of one full audit list page (keys + rows) per shape, planner defaults."""
+    import statistics
+    from dataclasses import replace
+
+    from django.db import connection
+
+    from kmcs_site.history import history_fetcher
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = on")
+    timings = {}
+    print(f"\n{label}: audit list page (keys and rows), median of 5, ms")
+    for name, filters, offset in shapes():
+        fetch = history_fetcher(replace(filters, archived=archived))
+        samples, rows = [], 0
+        for _ in range(5):
+            t0 = time.perf_counter()
+            rows = len(fetch(offset, 51))
+            samples.append((time.perf_counter() - t0) * 1000)
+        timings[name] = statistics.median(samples)
+        print(f"  {name:18} {timings[name]:8.1f}  ({rows} rows)")
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+    return timings
+
+
 def history_rows() -> int:
     from django.db import connection
 
@@ -175,6 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     before = history_rows()
     print(f"{Case.objects.count():,} cases, {before:,} history rows (enable_seqscan = off)")
     ok = check_plans("before the archive step")
+    page_timings("before the archive step")
     out = io.StringIO()
     t0 = time.perf_counter()
     call_command("kmcs_history_archive", months=24, stdout=out)
@@ -188,6 +219,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     print("  " + out.getvalue().strip().splitlines()[-1])
     ok = check_plans("after the archive step") and ok
+    page_timings("after the archive step")
+    page_timings("after the archive step, 보관된 이력 포함", archived=True)
     print(
         "\nPASS: every audit list shape is index-backed and reads at most its page per table"
         if ok

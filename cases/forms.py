@@ -387,6 +387,16 @@ class HistoryFilterForm(forms.Form):
         },
     )
 
+    case = forms.IntegerField(
+        label=_("케이스 번호"),
+        required=False,
+        min_value=1,
+        help_text=_("케이스와 그 단계·게시글·연락 기록의 이력"),
+        error_messages={
+            "invalid": _("케이스 번호는 숫자로 입력해 주세요."),
+            "min_value": _("케이스 번호는 1 이상입니다."),
+        },
+    )
     archived = forms.BooleanField(
         label=_("보관된 이력 포함"),
         required=False,

@@ -171,6 +171,28 @@ class HistoryFilters:
     until: datetime | None = None
     object_id: int | None = None
     archived: bool = False  # also the rows moved to ``<table>_archive`` (PostgreSQL)
+    case_id: int | None = None  # a case and the rows that belong to it (steps, posts, ...)
+
+
+def _case_column(audited: AuditedModel) -> str | None:
+    """The history column that names the case a row belongs to (None: not a case's part)."""
+    if audited.label == "cases.case":
+        return audited.pk_name
+    try:
+        audited.history_model._meta.get_field("case")
+    except Exception:  # no ``case`` field: not one of a case's parts
+        return None
+    return "case_id"
+
+
+def chosen_models(filters: HistoryFilters) -> list[AuditedModel]:
+    """The audited models a filtered page reads (a model filter, a case filter)."""
+    return [
+        m
+        for m in audited_models()
+        if (not filters.model or m.label == filters.model)
+        and (filters.case_id is None or _case_column(m) is not None)
+    ]
 
 
 def _filtered(audited: AuditedModel, filters: HistoryFilters):
@@ -183,6 +205,8 @@ def _filtered(audited: AuditedModel, filters: HistoryFilters):
         qs = qs.filter(history_date__lt=filters.until)
     if filters.object_id is not None:
         qs = qs.filter(**{audited.pk_name: filters.object_id})
+    if filters.case_id is not None:
+        qs = qs.filter(**{_case_column(audited): filters.case_id})
     return qs
 
 
@@ -257,9 +281,7 @@ def _keys_with_archive(*, filters: HistoryFilters, offset: int, limit: int) -> l
     is sorted, as in :func:`history_page_query`. Archive keys carry :data:`ARCHIVE_KEY`."""
     existing = archive_tables()
     parts, params = [], []
-    for audited in audited_models():
-        if filters.model and audited.label != filters.model:
-            continue
+    for audited in chosen_models(filters):
         table = audited.history_model._meta.db_table
         sources = [(audited.label, None)]
         if table + ARCHIVE_SUFFIX in existing:
@@ -285,7 +307,7 @@ def _keys_with_archive(*, filters: HistoryFilters, offset: int, limit: int) -> l
 def history_page_query(*, filters: HistoryFilters, offset: int, limit: int):
     """The statement :func:`history_page_keys` runs (None: no audited model matches); its
     plan is checked in ``bench/history_scale.py`` (issue 17.8)."""
-    chosen = [m for m in audited_models() if not filters.model or m.label == filters.model]
+    chosen = chosen_models(filters)
     if not chosen:
         return None
     queries = [_keys(m, filters) for m in chosen]

@@ -56,6 +56,7 @@ class HistoryView(ReadOnlyView):
                     until=until,
                     object_id=data.get("object_id"),
                     archived=bool(data.get("archived")) and archive_supported(),
+                    case_id=data.get("case"),
                 )
             page = peek_paginate(history_fetcher(filters), number=number, per_page=self.per_page)
         context = {"form": form, "page": page, "rows": page.object_list}

@@ -36,11 +36,29 @@ def history_tables() -> list[str]:
     return sorted({m.history_model._meta.db_table for m in audited_models()})
 
 
+def history_keys() -> dict[str, str]:
+    """Each history table's column naming the audited object (``id`` for most)."""
+    from kmcs_site.history import audited_models
+
+    return {m.history_model._meta.db_table: m.pk_name for m in audited_models()}
+
+
 def archive_table(table: str) -> str:
     return f"{table}_archive"
 
 
-def ensure_archive(cursor, table: str) -> None:
+#: The archive's indexes beyond ``history_date``: the ones the auditor's list reads when it
+#: includes archived rows (kmcs_site.history, issue 17.8): a row's previous version (object
+#: id, date), the list by user, a case's parts. Without them each archived row on a page
+#: scanned the archive for its previous version. ``{pk}``: the audited model's key column.
+ARCHIVE_INDEXES = {
+    "_obj": ("{pk}", "history_date", "history_id"),
+    "_user": ("history_user_id", "history_date", "history_id"),
+    "_case": ("case_id", "history_date", "history_id"),
+}
+
+
+def ensure_archive(cursor, table: str, pk: str = "id") -> None:
     quote = connection.ops.quote_name
     archive = archive_table(table)
     cursor.execute(
@@ -50,6 +68,15 @@ def ensure_archive(cursor, table: str) -> None:
         f"CREATE INDEX IF NOT EXISTS {quote(archive[:55] + '_date')} "
         f"ON {quote(archive)} (history_date)"
     )
+    columns = {c.name for c in connection.introspection.get_table_description(cursor, table)}
+    for suffix, fields in ARCHIVE_INDEXES.items():
+        fields = tuple(f.format(pk=pk) for f in fields)
+        if not set(fields) <= columns:
+            continue  # not every history table names a case
+        cursor.execute(
+            f"CREATE INDEX IF NOT EXISTS {quote(archive[:50] + suffix)} "
+            f"ON {quote(archive)} ({', '.join(quote(f) for f in fields)})"
+        )
 
 
 def move_chunk(cursor, table: str, cutoff, chunk: int) -> int:
@@ -95,7 +122,7 @@ class Command(BaseCommand):
                     moved = cursor.fetchone()[0]
             else:
                 with transaction.atomic(), connection.cursor() as cursor:
-                    ensure_archive(cursor, table)
+                    ensure_archive(cursor, table, history_keys()[table])
                 while True:
                     with transaction.atomic(), connection.cursor() as cursor:
                         n = move_chunk(cursor, table, cutoff, chunk)
