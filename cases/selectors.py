@@ -118,6 +118,12 @@ def case_list_visible_to(*, user) -> QuerySet[Case]:
     return _visible_cases(user, one_case=False)
 
 
+def case_one_visible_to(*, user) -> QuerySet[Case]:
+    """:func:`case_list_visible_to` in the form for fetching one case by its key (the work
+    permission tested with ``EXISTS`` for that row): the admin change and history pages."""
+    return _visible_cases(user, one_case=True)
+
+
 def _visible_cases(user, *, one_case: bool) -> QuerySet[Case]:
     """:func:`case_list_visible_to`; ``one_case``: the form for fetching a single case.
 
