@@ -157,9 +157,11 @@ def fact_value(field, value: Any) -> str:
 def revision_changes(playbook: str, revision: FactRevision) -> tuple[tuple[str, str, str], ...]:
     """(Korean fact label, before, after) of each fact a revision changed."""
     from cases.playbooks import get_playbook
+    from cases.services.intake_prepare import facts_serializer
 
     try:
-        fields = get_playbook(playbook).FACTS().fields
+        # The per-thread FACTS instance: a fresh one deep-copies every field (DRF) per call.
+        fields = facts_serializer(get_playbook(playbook)).fields
     except LookupError:
         fields = {}
     rows = []

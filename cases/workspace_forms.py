@@ -101,8 +101,10 @@ def facts_revision_form(module, case, data=None) -> FactsRevisionForm:
     attrs: dict[str, Any] = {}
     specs = []
     from cases.attachments import attachment_facts
+    from cases.services.intake_prepare import facts_serializer
 
-    serializer_fields = module.FACTS().fields
+    # The per-thread FACTS instance (only read here): a fresh one deep-copies every field.
+    serializer_fields = facts_serializer(module).fields
     # "첨부 여부" facts follow the case's attachments (issue 14.4): no checkbox to revise them.
     from_attachments = attachment_facts(module.CODE)
     for name, field in serializer_fields.items():

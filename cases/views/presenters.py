@@ -196,8 +196,11 @@ def _fact_value(value: Any) -> str:
 
 def fact_rows(case: Case) -> list[tuple[str, str, str]]:
     """The stored facts with the FACTS serializer's Korean labels, in its field order."""
+    from cases.services.intake_prepare import facts_serializer
+
     try:
-        fields = get_playbook(case.playbook).FACTS().fields
+        # The per-thread FACTS instance: a fresh one deep-copies every field (DRF) per page.
+        fields = facts_serializer(get_playbook(case.playbook)).fields
     except LookupError:
         fields = {}
     facts = case.facts or {}

@@ -154,3 +154,32 @@ def test_audit_case_history_reads_the_case_once(staff, client_for, worked_case):
         client_for(staff.agent_b).get(reverse("audit:case_history", args=[large.pk])).status_code
         == 403
     )
+
+
+def test_pages_build_the_facts_fields_once_per_thread(staff, client_for, worked_case, monkeypatch):
+    """The case page's facts and revisions and the admin's facts row read the playbook's FACTS
+    fields from the per-thread instance: DRF deep-copies every declared field when a fresh
+    serializer's ``fields`` is first read, which a page did on every request."""
+    from rest_framework import serializers
+
+    case = worked_case(1)
+    calls = []
+    original = serializers.Serializer.get_fields
+
+    def counting(self):
+        calls.append(type(self).__name__)
+        return original(self)
+
+    for url, user in (
+        (reverse("workspace:case", args=[case.pk]), staff.agent),
+        (reverse("admin:cases_case_change", args=[case.pk]), staff.lead),
+    ):
+        client = client_for(user)
+        assert client.get(url).status_code == 200  # the thread's instance is built here
+        monkeypatch.setattr(serializers.Serializer, "get_fields", counting)
+        response = client.get(url)
+        monkeypatch.setattr(serializers.Serializer, "get_fields", original)
+        assert response.status_code == 200
+        facts = [c for c in calls if "Facts" in c or "FACTS" in c]
+        assert not facts, (url, calls)
+        assert "drv-1001" in response.content.decode() or "710001" in response.content.decode()
