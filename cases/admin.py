@@ -36,6 +36,7 @@ from cases.admin_parts import (
     OutcomeListFilter,
     UnmaskForm,
 )
+from cases.admin_rows import CaseChangeList
 from cases.admin_search import CaseAdminSearchMixin, PhoneSearchFilter
 from cases.exceptions import CaseError, FactsInvalid
 from cases.forms import OverrideForm
@@ -231,6 +232,9 @@ class CaseAdmin(CaseAdminSearchMixin, AuditedAdmin):
     )
 
     # --- scope and permissions ----------------------------------------------------------
+    def get_changelist(self, request, **kwargs):
+        return CaseChangeList
+
     def get_queryset(self, request):
         return case_list_visible_to(user=request.user)
 

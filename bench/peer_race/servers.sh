@@ -12,6 +12,9 @@ PEER_DIR="${PEER_DIR:-$HERE}"; PEER_VENV="${PEER_VENV:-$HERE/../../var/peer-venv
 KMCS_DIR="${KMCS_DIR:-$HERE/../..}"
 RUN="$HERE/run"; mkdir -p "$RUN"
 OPTS=(--workers 1 --worker-class sync --timeout 120 --log-level warning)
+# Both apps keep their database connection between requests, as KMCS production does
+# (kmcs_site/settings/production.py); CONN_MAX_AGE=0 races them reconnecting per request.
+export CONN_MAX_AGE="${CONN_MAX_AGE:-60}"
 case "${1:-}" in
 start)
   PEER_DIR="$(cd "$PEER_DIR" && pwd)"; PEER_VENV="$(cd "$PEER_VENV" && pwd)"

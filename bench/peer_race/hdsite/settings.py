@@ -42,8 +42,11 @@ TEMPLATES = [
     }
 ]
 DATABASES = {
+    # CONN_MAX_AGE from the environment, as KMCS reads it: servers.sh gives both apps the same
+    # persistent connection per worker (KMCS production keeps one; round 3 of the race).
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{BASE}/../var/peer.sqlite3")
+        os.environ.get("DATABASE_URL", f"sqlite:///{BASE}/../var/peer.sqlite3"),
+        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
     )
 }
 STATIC_URL = "/static/"
