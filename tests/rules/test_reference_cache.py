@@ -37,11 +37,19 @@ def edited_by_another_worker():
 
 @contextmanager
 def one_request():
-    request_started.send(sender=None)
+    # The cache's own receivers of request_started / request_finished: sending the signals
+    # would also run Django's close_old_connections, which closes the test's connection.
+    assert reference_cache._open_scope in _receivers(request_started)
+    assert reference_cache._close_scope in _receivers(request_finished)
+    reference_cache._open_scope()
     try:
         yield
     finally:
-        request_finished.send(sender=None)
+        reference_cache._close_scope()
+
+
+def _receivers(signal):
+    return [ref() for _key, ref, *_rest in signal.receivers]
 
 
 @pytest.fixture(autouse=True)
