@@ -48,6 +48,19 @@ from kmcs_site.permissions import user_can, user_roles
 
 #: Fields a list of cases shows next to each row (joined, never fetched row by row).
 LIST_RELATED = ("consultation_type", "assignee")
+#: Columns the workspace's case tables never show: the facts and the proposal snapshot (JSON
+#: decoded per row, several KB each) and the long texts. The queue's rows are read without
+#: them (issue 17 round 3); a case page reads its case whole.
+TABLE_DEFERRED = (
+    "facts",
+    "proposal",
+    "record_inquiry",
+    "record_notes",
+    "operations_memo",
+    "billing_memo",
+    "answer_text",
+    "override_reason",
+)
 
 
 def case_open_duplicate(*, playbook: str, business_key: str) -> Case | None:
@@ -218,7 +231,7 @@ def case_queue_for(*, user, sort: str = "", now=None) -> QuerySet[Case] | IndexO
     mine = SqlCase(When(assignee_id=user.pk, then=Value(True)), default=Value(False))
     annotations = {"is_mine": mine, **_queue_annotations(now)}
     scope = case_list_visible_to(user=user).filter(status__in=QUEUE_STATUSES)
-    cases = scope.annotate(**annotations)
+    cases = scope.annotate(**annotations).defer(*TABLE_DEFERRED)
     if sort in ("due", "-due"):
         due = F("next_due_at")
         first = due.asc(nulls_last=True) if sort == "due" else due.desc(nulls_last=True)
@@ -348,7 +361,7 @@ class IndexOrderedQueue:
         sql, params = self.branch_sql(offset + limit)
         if not sql:  # every branch can match nothing (an agent with no service yet)
             return self.scope.none()
-        rows = Case.objects.select_related(*LIST_RELATED)
+        rows = Case.objects.select_related(*LIST_RELATED).defer(*TABLE_DEFERRED)
         rows = _pk_among(rows, (sql, params))
         rows = rows.annotate(**self.annotations).order_by(self.rank, "created_at", "pk")
         return rows[offset : offset + limit]

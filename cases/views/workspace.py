@@ -33,6 +33,7 @@ from cases.models import PlaybookCode, Status
 from cases.playbooks import PLAYBOOKS
 from cases.selectors import (
     QUEUE_STATUSES,
+    TABLE_DEFERRED,
     case_get_for_user_or_404,
     case_list_visible_to,
     case_queue_counts,
@@ -127,7 +128,7 @@ class CaseListView(_CaseTableView):
     template_name = "cases/workspace/case_list.html"
 
     def cases(self, user, form):
-        return case_list_visible_to(user=user)
+        return case_list_visible_to(user=user).defer(*TABLE_DEFERRED)
 
 
 class CaseDetailView(ActionRequiredMixin, View):

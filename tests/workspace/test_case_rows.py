@@ -178,3 +178,22 @@ def test_template_nodes_rendered_do_not_grow_with_the_rows(
     counts.clear()
     client.get(url)
     assert len(counts) == few, (few, len(counts))
+
+
+@pytest.mark.parametrize("sort", ["", "age", "due"])
+def test_queue_and_case_list_rows_leave_the_json_unread(staff, make_case, client_for, sort):
+    """The tables read cases without the facts, the proposal snapshot and the long texts
+    (decoding them was the largest item of the queue's profile); the case page reads its case
+    whole (``case_get_for_user_or_404``, untouched)."""
+    from django.urls import reverse
+
+    from cases.selectors import TABLE_DEFERRED, case_get_for_user_or_404
+
+    case = make_case()
+    client = client_for(staff.lead)
+    for url in (reverse("workspace:queue") + (f"?sort={sort}" if sort else ""),):
+        rows = list(client.get(url).context["cases"])
+        assert rows and all(set(TABLE_DEFERRED) <= r.get_deferred_fields() for r in rows)
+    rows = list(client.get(reverse("workspace:case_list")).context["cases"])
+    assert rows and all(set(TABLE_DEFERRED) <= r.get_deferred_fields() for r in rows)
+    assert not case_get_for_user_or_404(user=staff.lead, case_id=case.pk).get_deferred_fields()
