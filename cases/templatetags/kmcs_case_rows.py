@@ -16,8 +16,8 @@ from django import template
 from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import timesince_filter
 from django.utils.html import escape
-from django.utils.timezone import template_localtime
 from django.utils.safestring import mark_safe
+from django.utils.timezone import template_localtime
 from django.utils.translation import gettext
 
 from cases.templatetags.kmcs_workspace import case_href
