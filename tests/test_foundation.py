@@ -185,3 +185,18 @@ def test_every_model_action_names_a_real_model():
         app_label, model_name, verb = (action.split(".") + [""])[:3]
         if verb in MODEL_VERBS:
             assert apps.get_model(app_label, model_name), action
+
+
+def test_no_template_has_a_multiline_short_comment():
+    """``{# ... #}`` is a one-line comment in Django; spread over lines it is rendered as
+    page text. Longer notes use ``{% comment %}``."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    offenders = [
+        f"{path.relative_to(root)}:{n}"
+        for path in root.glob("*/templates/**/*.html")
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if "{#" in line and "#}" not in line.split("{#", 1)[1]
+    ]
+    assert not offenders, offenders

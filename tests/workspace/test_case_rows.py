@@ -197,3 +197,14 @@ def test_queue_and_case_list_rows_leave_the_json_unread(staff, make_case, client
     rows = list(client.get(reverse("workspace:case_list")).context["cases"])
     assert rows and all(set(TABLE_DEFERRED) <= r.get_deferred_fields() for r in rows)
     assert not case_get_for_user_or_404(user=staff.lead, case_id=case.pk).get_deferred_fields()
+
+
+@pytest.mark.parametrize("url_name", ["workspace:queue", "workspace:case_list"])
+def test_tables_show_no_template_comment_text(staff, make_case, client_for, url_name):
+    """Django's ``{# #}`` comments end at the line: a two-line one is printed as text above the
+    table (seen in the browser after round 3)."""
+    from django.urls import reverse
+
+    make_case()
+    html = client_for(staff.agent).get(reverse(url_name)).content.decode()
+    assert "{#" not in html and "#}" not in html
