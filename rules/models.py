@@ -344,3 +344,27 @@ class LotRule(models.Model):
         if self.effective_to is not None:
             qs = qs.filter(effective_from__lte=self.effective_to)
         return qs.order_by("effective_from")
+
+
+class ReferenceVersion(models.Model):
+    """One row whose token the database changes on every write to the tables the proposal's
+    reference cache holds (``rules.reference_cache``): center settings, lot rules, campaigns,
+    SMS templates and their versions.
+
+    Triggers (``rules.reference_triggers``) set a fresh random token on any insert, update or
+    delete, whatever wrote it: services, the admin, ``QuerySet.update``, ``bulk_create``,
+    ``loaddata``, raw SQL. A random token, not a counter, so that a rolled-back write can never
+    hand its token to a later, different write (SQLite rolls its sequences back too). Not
+    edited by people, so no history.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True)
+    token = models.CharField(max_length=64)
+
+    class Meta:
+        default_permissions = ()
+        verbose_name = _("참조 데이터 버전")
+        verbose_name_plural = _("참조 데이터 버전")
+
+    def __str__(self) -> str:
+        return self.token

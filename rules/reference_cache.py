@@ -7,15 +7,15 @@ intake (issue 17.5). This module keeps them in memory, all rows of each table (t
 and answers "what is in force at this moment" in Python, as the queries did.
 
 Never stale after an edit, also in another worker: the version is read from the database, in
-one statement, before the snapshot is used: the largest ``history_id`` of each table's
-simple-history table. Every write to these tables goes through simple-history (services'
-``audited_save``, the admin, ``delete()``), which adds a history row, so an edit committed by
-any process changes the version and the next read loads the tables again. The version is read
-once per request (``request_started`` opens a scope, ``request_finished`` closes it) and on
-every call outside a request (workers, shell). A history row written in this process (an edit
-made in the same request) drops the snapshot at once. A write that bypasses simple-history
-(``QuerySet.update``, raw SQL, ``bulk_create``) is not seen: none of KMCS's edit paths does that
-for these tables, and the audit rule forbids it.
+one statement, before the snapshot is used: ``rules.ReferenceVersion``'s token, which database
+triggers (``rules.reference_triggers``) replace with a random one on every insert, update or
+delete of these tables, whatever wrote it (services, admin, ``QuerySet.update``,
+``bulk_create``, ``loaddata``, raw SQL). An edit committed by any process changes the token and
+the next read loads the tables again; a rolled-back edit takes its token back with it. The
+version is read once per request (``request_started`` opens a scope, ``request_finished`` closes
+it) and on every call outside a request (workers, shell). A history row written in this process
+(an edit made in the same request) drops the snapshot at once. No version row (a database just
+flushed) = no process cache: every read loads the tables.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def _watched():
 
 @dataclass(frozen=True)
 class ReferenceSnapshot:
-    version: tuple
+    version: str | None
     #: (effective_from, CenterRules), latest first.
     center: tuple
     #: (effective_from, effective_to or None, LotRule value), in the order they are tried.
@@ -79,25 +79,22 @@ class ReferenceSnapshot:
 _STATE = threading.local()
 _LOCK = threading.Lock()
 _PROCESS: dict[str, Any] = {"snapshot": None}
-_VERSION_SQL: list[str] = []
 
 
-def _version_sql() -> str:
-    if not _VERSION_SQL:
-        qn = connection.ops.quote_name
-        parts = []
-        for model in _watched():
-            history = model.history.model._meta
-            parts.append(f"(SELECT MAX({qn('history_id')}) FROM {qn(history.db_table)})")
-        _VERSION_SQL.append("SELECT " + ", ".join(parts))
-    return _VERSION_SQL[0]
-
-
-def reference_version() -> tuple:
+def reference_version() -> str | None:
     """The version of the reference tables as the database has it now (one statement)."""
+    from rules.models import ReferenceVersion
+
+    from .reference_triggers import ROW_ID
+
     with connection.cursor() as cursor:
-        cursor.execute(_version_sql())
-        return tuple(cursor.fetchone())
+        cursor.execute(
+            f"SELECT {connection.ops.quote_name('token')} FROM "
+            f"{connection.ops.quote_name(ReferenceVersion._meta.db_table)} WHERE id = %s",
+            [ROW_ID],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def _load(version: tuple) -> ReferenceSnapshot:
@@ -162,7 +159,9 @@ def reference_snapshot() -> ReferenceSnapshot:
             return held
     version = reference_version()
     snapshot = _PROCESS["snapshot"]
-    if snapshot is None or snapshot.version != version:
+    if version is None:
+        snapshot = _load(version)  # unversioned: held for this request at most
+    elif snapshot is None or snapshot.version != version:
         snapshot = _load(version)
         with _LOCK:
             _PROCESS["snapshot"] = snapshot

@@ -1,8 +1,9 @@
 """Issue 17.5: the reference data of a proposal cached per process, never stale after an edit.
 
 "Another worker" is this process with the in-process signal switched off: the edit then only
-changes the database's version (the largest history id of each table), which is all another
-worker would see.
+changes the database's version (``ReferenceVersion.token``, replaced by triggers on every write),
+which is all another worker would see. Writes that skip simple-history (``QuerySet.update``,
+``bulk_create``, raw SQL) and rolled-back writes change it too.
 """
 
 from __future__ import annotations
@@ -161,3 +162,75 @@ def test_campaign_extension_and_template_switch_are_seen_by_another_worker(make_
         template.enabled = not before
         template.save()
     assert env.template_enabled(template.code, default=None) is (not before)
+
+
+def test_a_queryset_update_is_seen_although_it_writes_no_history():
+    assert center_rules(AT).payout_cutoff == time(14, 0)
+    CenterSettings.objects.update(payout_cutoff=time(13, 30))
+    assert center_rules(AT).payout_cutoff == time(13, 30)
+
+
+def test_bulk_create_and_raw_sql_are_seen():
+    from datetime import date
+
+    from django.db import connection
+
+    from cases.models import Campaign
+
+    env = DatabaseEnv()
+    assert env.active_campaign("raw-coupon", AT) is None
+    Campaign.objects.bulk_create(
+        [
+            Campaign(
+                code="raw-coupon",
+                name="쿠폰",
+                starts_on=date(2025, 5, 1),
+                ends_on=date(2025, 6, 30),
+            )
+        ]
+    )
+    assert env.active_campaign("raw-coupon", AT).ends_on == date(2025, 6, 30)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Campaign._meta.db_table} SET ends_on = %s WHERE code = %s",
+            [date(2025, 5, 31), "raw-coupon"],
+        )
+    assert env.active_campaign("raw-coupon", AT) is None
+
+
+def test_a_rolled_back_edit_leaves_no_stale_snapshot(make_user):
+    from django.db import transaction
+
+    lead = make_user("team_lead")
+    before = reference_cache.reference_version()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        _move_cutoff(lead, 18)
+        assert center_rules(AT).payout_cutoff == time(18, 0)  # seen inside its transaction
+        raise RuntimeError("step failed")
+    assert reference_cache.reference_version() == before
+    with edited_by_another_worker():  # the rolled-back snapshot is not reused for this one
+        CenterSettings.objects.update(payout_cutoff=time(12, 0))
+    assert center_rules(AT).payout_cutoff == time(12, 0)
+
+
+def test_without_a_version_row_every_read_loads_the_tables(django_assert_num_queries):
+    from rules.models import ReferenceVersion
+
+    ReferenceVersion.objects.all().delete()
+    assert reference_cache.reference_version() is None
+    assert center_rules(AT).payout_cutoff == time(14, 0)
+    with edited_by_another_worker():
+        CenterSettings.objects.update(payout_cutoff=time(11, 0))
+    assert center_rules(AT).payout_cutoff == time(11, 0)
+
+
+def test_installing_the_triggers_again_changes_nothing():
+    from rules.reference_triggers import install
+
+    install()
+    install()
+    version = reference_cache.reference_version()
+    assert version
+    CenterSettings.objects.update(payout_cutoff=time(10, 0))
+    assert reference_cache.reference_version() != version
+    assert center_rules(AT).payout_cutoff == time(10, 0)
