@@ -30,6 +30,8 @@ from django.utils.html import escape
 from django.utils.safestring import SafeData, mark_safe
 from django.utils.translation import gettext
 
+from cases.selectors import TABLE_DEFERRED
+
 #: Stands for the row's primary key in the change URL reversed once per page.
 PK_SLOT = "kmcs-pk-slot"
 
@@ -180,19 +182,10 @@ def result_rows(cl) -> list[ResultList]:
     return rows
 
 
-#: Columns the case list never shows: the facts and the proposal snapshot (JSON decoded per
-#: row: a few KB each) and the long texts. Deferred for the rows of the list page only; actions
-#: and the change page read whole cases.
-CHANGELIST_DEFERRED = (
-    "facts",
-    "proposal",
-    "record_inquiry",
-    "record_notes",
-    "operations_memo",
-    "billing_memo",
-    "answer_text",
-    "override_reason",
-)
+#: Columns the case list never shows: the same as the workspace tables' (the facts and proposal
+#: JSON, several KB decoded per row, and the long texts). Deferred for the rows of the list page
+#: only; actions and the change page read whole cases.
+CHANGELIST_DEFERRED = TABLE_DEFERRED
 
 
 class CaseChangeList(ChangeList):
