@@ -108,4 +108,8 @@ def test_count_statement_reads_about_the_same_rows_at_2000_and_10000_open_cases(
     assert counts["new"].capped and counts["in_progress"].capped
     assert counts["mine"].capped == (who == "agent")
     assert big <= 2_500, (small, big)  # a quarter of the open cases, at most
-    assert big <= small * 1.2 + 100, (small, big)  # flat: not five times the rows
+    # Flat: not five times the rows, as the uncapped aggregate read. Within the full suite the
+    # planner's choice of scan (and so the rows a capped branch skips) varies with the table's
+    # physical layout left by earlier tests: CI saw 252 -> 454 (lead) and 935 -> 2003 (agent)
+    # once, 1.2x in isolation; the bound allows that and still fails the uncapped 5x.
+    assert big <= small * 2.5 + 100, (small, big)
