@@ -26,13 +26,12 @@ from datetime import date, datetime
 from typing import Any
 
 from django.core.signals import request_finished, request_started
-from django.db import connection
 from django.dispatch import receiver
 from django.utils import timezone
 from simple_history.signals import post_create_historical_record
 
 
-def _watched():
+def watched_models():
     from cases.models import Campaign
     from rules.models import CenterSettings, LotRule
     from templates_app.models import SmsTemplate, SmsTemplateVersion
@@ -87,17 +86,11 @@ def reference_version() -> str | None:
 
     from .reference_triggers import ROW_ID
 
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {connection.ops.quote_name('token')} FROM "
-            f"{connection.ops.quote_name(ReferenceVersion._meta.db_table)} WHERE id = %s",
-            [ROW_ID],
-        )
-        row = cursor.fetchone()
-    return row[0] if row else None
+    tokens = ReferenceVersion.objects.filter(pk=ROW_ID).values_list("token", flat=True)
+    return next(iter(tokens), None)
 
 
-def _load(version: tuple) -> ReferenceSnapshot:
+def _load(version: str | None) -> ReferenceSnapshot:
     from cases.models import Campaign
     from cases.playbooks.center import CenterRules
     from cases.playbooks.site_rules import LotRule as LotRuleValue
@@ -159,12 +152,11 @@ def reference_snapshot() -> ReferenceSnapshot:
             return held
     version = reference_version()
     snapshot = _PROCESS["snapshot"]
-    if version is None:
-        snapshot = _load(version)  # unversioned: held for this request at most
-    elif snapshot is None or snapshot.version != version:
+    if version is None or snapshot is None or snapshot.version != version:
         snapshot = _load(version)
-        with _LOCK:
-            _PROCESS["snapshot"] = snapshot
+        if version is not None:  # unversioned: held for this request at most
+            with _LOCK:
+                _PROCESS["snapshot"] = snapshot
     if in_request:
         _STATE.snapshot = snapshot
     return snapshot
@@ -191,5 +183,5 @@ def _close_scope(**kwargs) -> None:
 
 @receiver(post_create_historical_record)
 def _forget_on_edit(sender, instance, **kwargs) -> None:
-    if isinstance(instance, _watched()):
+    if isinstance(instance, watched_models()):
         reference_cache_clear()

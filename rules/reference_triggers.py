@@ -15,9 +15,9 @@ ROW_ID = 1
 
 
 def watched_tables() -> list[str]:
-    from rules.reference_cache import _watched
+    from rules.reference_cache import watched_models
 
-    return [model._meta.db_table for model in _watched()]
+    return [model._meta.db_table for model in watched_models()]
 
 
 def _version_table() -> str:

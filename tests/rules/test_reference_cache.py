@@ -213,7 +213,7 @@ def test_a_rolled_back_edit_leaves_no_stale_snapshot(make_user):
     assert center_rules(AT).payout_cutoff == time(12, 0)
 
 
-def test_without_a_version_row_every_read_loads_the_tables(django_assert_num_queries):
+def test_without_a_version_row_every_read_loads_the_tables():
     from rules.models import ReferenceVersion
 
     ReferenceVersion.objects.all().delete()
