@@ -466,7 +466,7 @@ def case_queue_counts(*, user, now=None) -> dict[str, QueueCount]:
     rows["mine"] = scope.filter(assignee_id=user.pk)
     selects, params = [], []
     for index, key in enumerate(keys):
-        ids = rows[key].values("pk")[: cap + 1]
+        ids = rows[key].values("pk")
         try:
             sql, sql_params = ids.query.sql_with_params()
         except EmptyResultSet:  # nothing visible (no view permission, no service)
