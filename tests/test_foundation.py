@@ -149,6 +149,7 @@ def test_production_settings_pass_check_deploy_with_no_warning():
         # Production refuses to start without its own account keys (issue 12).
         "KMCS_FIELD_ENCRYPTION_KEYS": "Yb6VqVb0cN5Zr3m1d8H2kQ9sW4tX7uL0pE6aJ3fG1iM=",
         "KMCS_ACCOUNT_HMAC_KEY": "test-only-account-hmac-key-0123456789abcdef",
+        "CACHE_URL": "redis://127.0.0.1:6379/1",  # production refuses a per-process cache
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

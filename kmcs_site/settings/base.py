@@ -132,6 +132,17 @@ if DATABASE_REPLICA_URL:
     # points this alias at the replica's copy of the primary's test database.
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["kmcs_site.db_router.ReplicaRouter"]
+
+# Django's cache holds state every process must share: the SMS delivery report's replay guard,
+# the API throttles' counters and the SMS/e-mail circuit breaker. ``CACHE_URL`` names it
+# (``redis://127.0.0.1:6379/1`` in production: the production profile refuses a per-process
+# cache); unset = local memory, enough for one process (./bin/dev, the test suite).
+CACHE_URL = env.str("CACHE_URL", default="")
+CACHES = {
+    "default": env.cache_url_config(CACHE_URL)
+    if CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "kmcs"}
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [

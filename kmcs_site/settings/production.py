@@ -27,6 +27,15 @@ _key_problems = key_problems(
 if _key_problems:
     raise ImproperlyConfigured("Production settings: " + " ".join(_key_problems))
 
+# The replay guard, throttles and circuit breaker must be shared by every gunicorn and Celery
+# process (base.py, CACHE_URL): a per-process cache would apply a replayed SMS report again in
+# another worker and multiply the rate limits by the number of processes.
+if CACHES["default"]["BACKEND"].rsplit(".", 1)[-1] in {"LocMemCache", "DummyCache"}:  # noqa: F405
+    raise ImproperlyConfigured(
+        "Production settings: CACHE_URL must name a cache shared by every process, e.g. "
+        f"CACHE_URL=redis://127.0.0.1:6379/1 (got: {CACHE_URL or 'unset'!r})."  # noqa: F405
+    )
+
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)

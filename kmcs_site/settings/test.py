@@ -22,3 +22,6 @@ KMCS_API_THROTTLE_RATES = {"api_user": None, "api_ip": None}
 # Read replica (issue 17.7): off in tests, so a run with DATABASE_REPLICA_URL set (CI's replica
 # pass) reads the primary everywhere except in tests/perf/test_replica.py, which turns it on.
 KMCS_REPLICA_READS = False
+# Local memory whatever CACHE_URL says: parallel test workers must not share throttle counters,
+# breaker state or replay keys (tests/security/test_shared_cache.py tests a shared cache itself).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

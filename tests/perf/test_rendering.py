@@ -85,6 +85,7 @@ def test_production_reads_templates_through_the_cached_loader():
         "ALLOWED_HOSTS": "kmcs.example",
         "KMCS_FIELD_ENCRYPTION_KEYS": "Yb6VqVb0cN5Zr3m1d8H2kQ9sW4tX7uL0pE6aJ3fG1iM=",
         "KMCS_ACCOUNT_HMAC_KEY": "test-only-account-hmac-key-0123456789abcdef",
+        "CACHE_URL": "redis://127.0.0.1:6379/1",  # production refuses a per-process cache
     }
     code = (
         "import django; django.setup();"

@@ -29,6 +29,7 @@ def _production(**env_over) -> subprocess.CompletedProcess:
         "ALLOWED_HOSTS": "kmcs.example",
         "KMCS_FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
         "KMCS_ACCOUNT_HMAC_KEY": HMAC_KEY,
+        "CACHE_URL": "redis://127.0.0.1:6379/1",  # production refuses a per-process cache
     }
     for key, value in env_over.items():
         if value is None:
