@@ -203,6 +203,18 @@ class Case(models.Model):
                 condition=Q(status__in=QUEUE_STATUSES),
                 name="case_queue_assignee",
             ),
+            # An agent's count of the unassigned cases of their services, per status
+            # (cases.selectors._agent_count_parts): only those rows, whatever else is open.
+            models.Index(
+                fields=["service", "status"],
+                condition=Q(status__in=QUEUE_STATUSES, assignee__isnull=True),
+                name="case_queue_unassigned_service",
+            ),
+            # The smallest id of a queue case, one probe: an agent's work permissions are read
+            # from that id up (cases.selectors._work_permission_case_ids), not all of them.
+            models.Index(
+                fields=["id"], condition=Q(status__in=QUEUE_STATUSES), name="case_queue_id"
+            ),
         ]
         constraints = [
             # The duplicate guard. Partial unique indexes exist on SQLite and PostgreSQL alike.

@@ -223,3 +223,38 @@ def test_default_queue_page_runs_the_same_statements_at_200_and_2000_open_cases(
     assert first.status_code == second.status_code == 200
     assert len(second.context["cases"]) == 50
     assert _statements(small.captured_queries) == _statements(big.captured_queries)
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    specs=st.lists(_case, max_size=40),
+    who=st.sampled_from(["agent", "lead", "parking_agent"]),
+)
+def test_queue_rows_and_counts_equal_the_visible_cases_in_a_queue_status(staff, specs, who):
+    """The queue reads an agent's work permissions only from the smallest id of a queue case
+    up, and counts an agent's cases as three disjoint parts (own, unassigned of their
+    services, held on someone else's): both must give exactly the cases
+    ``case_list_visible_to`` shows in a queue status, with no bound at all."""
+    from cases import selectors
+    from cases.models.choices import QUEUE_STATUSES
+    from cases.selectors import case_list_visible_to, case_queue_counts
+
+    _seed(staff, specs)
+    user = getattr(staff, who)
+    visible = case_list_visible_to(user=user).filter(status__in=QUEUE_STATUSES)
+    expected = {case.pk: case for case in visible}
+    assert {case.pk for case in case_queue_for(user=user).reference()} == set(expected)
+    old_cap = selectors.QUEUE_COUNT_CAP
+    selectors.QUEUE_COUNT_CAP = 10**6  # exact counts (hypothesis: no monkeypatch per example)
+    try:
+        counts = case_queue_counts(user=user)
+    finally:
+        selectors.QUEUE_COUNT_CAP = old_cap
+    for status in QUEUE_STATUSES:
+        wanted = sum(case.status == status for case in expected.values())
+        assert counts[str(status)] == wanted, (status, counts)
+    assert counts["mine"] == sum(case.assignee_id == user.pk for case in expected.values())
