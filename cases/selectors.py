@@ -148,9 +148,9 @@ def _visible_cases(user, *, one_case: bool, queue: bool = False) -> QuerySet[Cas
     if not user_can(user, "cases.case.view"):
         return Case.objects.none()
     cases = Case.objects.select_related(*LIST_RELATED)
-    if user.is_superuser or not is_agent_only(user_roles(user)):
+    if not _sees_only_own_work(user):
         return cases
-    unassigned_mine = Q(assignee__isnull=True, service__in=sorted(agent_services(user)))
+    unassigned_mine = _unassigned_in_services(user)
     if one_case:
         holds = Exists(
             CaseUserObjectPermission.objects.filter(
@@ -162,6 +162,18 @@ def _visible_cases(user, *, one_case: bool, queue: bool = False) -> QuerySet[Cas
         return cases.filter(holds | unassigned_mine)
     ids = _work_permission_case_ids(user, queue_cases_only=queue)
     return cases.filter(Q(pk__in=ids) | unassigned_mine)
+
+
+def _sees_only_own_work(user) -> bool:
+    """An agent (not a lead, manager or superuser): sees the cases they hold the work
+    permission on and the unassigned cases of their services, nothing else."""
+    return not user.is_superuser and is_agent_only(user_roles(user))
+
+
+def _unassigned_in_services(user) -> Q:
+    """The unassigned cases of the services ``user`` works: the part of an agent's cases that
+    needs no permission."""
+    return Q(assignee__isnull=True, service__in=sorted(agent_services(user)))
 
 
 def _queue_scope(user) -> QuerySet[Case]:
@@ -269,14 +281,14 @@ def case_queue_for(*, user, sort: str = "", now=None) -> QuerySet[Case] | IndexO
         return cases.order_by("created_at", "pk")
     if sort == "-age":
         return cases.order_by("-created_at", "-pk")
-    if is_agent_only(user_roles(user)) and not user.is_superuser:
+    if _sees_only_own_work(user):
         # Own cases (index on assignee, created_at), then everything else the agent sees: the
         # unassigned cases of their services (partial index on created_at) and, rarely, cases
         # they still hold the work permission on but that someone else now has.
         groups = (
             (Q(assignee_id=user.pk),),
             (
-                Q(assignee__isnull=True, service__in=sorted(agent_services(user))),
+                _unassigned_in_services(user),
                 FewRowsBranch(
                     ~Q(assignee_id=user.pk),
                     ids=_work_permission_case_ids(user, queue_cases_only=True),
@@ -484,7 +496,7 @@ def case_queue_counts(*, user, now=None) -> dict[str, QueueCount]:
 
     One statement: ``SELECT (SELECT COUNT(*) FROM (<rows of the state> LIMIT cap+1)), ...``.
     Each count stops after ``cap + 1`` rows of its index (``case_status_created`` per state,
-    ``case_queue_assignee`` for mine), so the statement reads at most ``(cap + 1)`` rows per
+    ``case_queue_assignee`` for a lead's mine), so the statement reads at most ``(cap + 1)`` rows per
     count at a thousand or a million open cases; the one aggregate it replaces read them all.
     An agent's counts are sums of disjoint parts (:func:`_agent_count_parts`), each read
     from an index holding only its own rows.
@@ -495,7 +507,7 @@ def case_queue_counts(*, user, now=None) -> dict[str, QueueCount]:
         return {key: QueueCount(0, cap) for key in keys}
     now = now or timezone.now()
     scope = _queue_scope(user).order_by()
-    if not scope.query.is_empty() and is_agent_only(user_roles(user)) and not user.is_superuser:
+    if not scope.query.is_empty() and _sees_only_own_work(user):
         parts = _agent_count_parts(user)
     else:
         parts = {str(status): [scope.filter(status=status)] for status in QUEUE_STATUSES}
@@ -531,7 +543,7 @@ def _agent_count_parts(user) -> dict[str, list[QuerySet[Case]]]:
     rows: ``case_queue_unassigned_service`` (unassigned, by service and status), and the
     agent's permissions on queue cases looked up by key (``case_queue_id``)."""
     ids = _work_permission_case_ids(user, queue_cases_only=True)
-    unassigned_mine = Q(assignee__isnull=True, service__in=sorted(agent_services(user)))
+    unassigned_mine = _unassigned_in_services(user)
     cases = Case.objects.order_by()
     held = _pk_among(cases.exclude(unassigned_mine), ids)
     parts: dict[str, list[QuerySet[Case]]] = {

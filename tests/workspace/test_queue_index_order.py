@@ -236,8 +236,8 @@ def test_default_queue_page_runs_the_same_statements_at_200_and_2000_open_cases(
 )
 def test_queue_rows_and_counts_equal_the_visible_cases_in_a_queue_status(staff, specs, who):
     """The queue reads an agent's work permissions only from the smallest id of a queue case
-    up, and counts an agent's cases as three disjoint parts (own, unassigned of their
-    services, held on someone else's): both must give exactly the cases
+    up, and counts an agent's cases as two disjoint parts (unassigned of their services,
+    held by permission: their own and someone else's): both must give exactly the cases
     ``case_list_visible_to`` shows in a queue status, with no bound at all."""
     from cases import selectors
     from cases.models.choices import QUEUE_STATUSES
