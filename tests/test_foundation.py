@@ -19,6 +19,7 @@ from kmcs_site.permissions import (
     user_can,
 )
 from tests.conftest import ROOT
+from tests.production_env import production_env
 
 pytestmark = pytest.mark.django_db
 
@@ -141,16 +142,7 @@ def test_bootstrap_command_runs_twice():
 
 
 def test_production_settings_pass_check_deploy_with_no_warning():
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "kmcs_site.settings.production",
-        "SECRET_KEY": "x9!" * 20 + "production-like-secret-key-for-the-deploy-check",
-        "ALLOWED_HOSTS": "kmcs.example",
-        # Production refuses to start without its own account keys (issue 12).
-        "KMCS_FIELD_ENCRYPTION_KEYS": "Yb6VqVb0cN5Zr3m1d8H2kQ9sW4tX7uL0pE6aJ3fG1iM=",
-        "KMCS_ACCOUNT_HMAC_KEY": "test-only-account-hmac-key-0123456789abcdef",
-        "CACHE_URL": "redis://127.0.0.1:6379/1",  # production refuses a per-process cache
-    }
+    env = production_env()
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,

@@ -3,7 +3,6 @@ once, templates compiled once in production."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +14,7 @@ from django.utils import translation
 from cases.labels import choice_label
 from cases.models import Case, Channel, PlaybookCode, Status
 from cases.templatetags.kmcs_workspace import case_href
+from tests.production_env import production_env
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -78,15 +78,7 @@ def test_case_href_equals_reverse():
 
 
 def test_production_reads_templates_through_the_cached_loader():
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "kmcs_site.settings.production",
-        "SECRET_KEY": "x9!" * 20 + "production-like-secret-key-for-the-loader-check",
-        "ALLOWED_HOSTS": "kmcs.example",
-        "KMCS_FIELD_ENCRYPTION_KEYS": "Yb6VqVb0cN5Zr3m1d8H2kQ9sW4tX7uL0pE6aJ3fG1iM=",
-        "KMCS_ACCOUNT_HMAC_KEY": "test-only-account-hmac-key-0123456789abcdef",
-        "CACHE_URL": "redis://127.0.0.1:6379/1",  # production refuses a per-process cache
-    }
+    env = production_env()
     code = (
         "import django; django.setup();"
         "from django.template import engines;"

@@ -6,7 +6,6 @@ hours and with the browser; the production profile passes ``check --deploy`` wit
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from datetime import timedelta
@@ -18,6 +17,8 @@ from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+
+from tests.production_env import production_env
 
 pytestmark = pytest.mark.django_db
 
@@ -167,16 +168,7 @@ print("SETTINGS=" + json.dumps({
 
 
 def test_production_profile_passes_check_deploy_with_the_security_settings():
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "kmcs_site.settings.production",
-        "SECRET_KEY": "q7#" * 20 + "production-like-secret-key-for-the-security-test",
-        "ALLOWED_HOSTS": "kmcs.example",
-        # Production refuses to start without its own account keys (issue 12).
-        "KMCS_FIELD_ENCRYPTION_KEYS": "Yb6VqVb0cN5Zr3m1d8H2kQ9sW4tX7uL0pE6aJ3fG1iM=",
-        "KMCS_ACCOUNT_HMAC_KEY": "test-only-account-hmac-key-0123456789abcdef",
-        "CACHE_URL": "redis://127.0.0.1:6379/1",  # production refuses a per-process cache
-    }
+    env = production_env()
     result = subprocess.run(
         [sys.executable, "-c", PRODUCTION_PROBE],
         cwd=ROOT,

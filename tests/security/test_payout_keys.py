@@ -5,7 +5,6 @@ and ``check --deploy`` reports an error under any settings that derive them."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,26 +15,18 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
 from fines.crypto import key_problems
+from tests.production_env import production_env
 
 ROOT = Path(__file__).resolve().parents[2]
 HMAC_KEY = "h" * 20 + "-account-hmac-key-for-the-test-only"
 
 
 def _production(**env_over) -> subprocess.CompletedProcess:
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "kmcs_site.settings.production",
-        "SECRET_KEY": "z8@" * 20 + "production-like-secret-key-for-the-keys-test",
-        "ALLOWED_HOSTS": "kmcs.example",
+    keys = {
         "KMCS_FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
         "KMCS_ACCOUNT_HMAC_KEY": HMAC_KEY,
-        "CACHE_URL": "redis://127.0.0.1:6379/1",  # production refuses a per-process cache
     }
-    for key, value in env_over.items():
-        if value is None:
-            env.pop(key, None)
-        else:
-            env[key] = value
+    env = production_env(**{**keys, **env_over})
     return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,

@@ -20,59 +20,54 @@ from pathlib import Path
 
 import pytest
 
+from tests.production_env import environment, production_env
+
 ROOT = Path(__file__).resolve().parents[2]
-PRODUCTION_ENV = {
-    "DJANGO_SETTINGS_MODULE": "kmcs_site.settings.production",
-    "SECRET_KEY": "x9!" * 20 + "production-like-secret-key-for-the-cache-check",
-    "ALLOWED_HOSTS": "kmcs.example",
-    "KMCS_FIELD_ENCRYPTION_KEYS": "Yb6VqVb0cN5Zr3m1d8H2kQ9sW4tX7uL0pE6aJ3fG1iM=",
-    "KMCS_ACCOUNT_HMAC_KEY": "test-only-account-hmac-key-0123456789abcdef",
-}
 
 
-def _django(code: str, **env) -> subprocess.CompletedProcess:
+def _django(code: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     """``code`` run in a fresh process with Django set up under ``env``."""
-    full = {**os.environ, **env}
-    for name, value in env.items():
-        if value is None:
-            full.pop(name)
     program = "import django; django.setup()\n" + code
     return subprocess.run(
         [sys.executable, "-c", program],
         cwd=ROOT,
-        env=full,
+        env=env,
         capture_output=True,
         text=True,
         timeout=120,
     )
 
 
-def _backend(**env) -> str:
+def _backend(env: dict[str, str]) -> str:
     result = _django(
-        "from django.conf import settings; print(settings.CACHES['default']['BACKEND'])", **env
+        "from django.conf import settings; print(settings.CACHES['default']['BACKEND'])", env
     )
     assert result.returncode == 0, result.stderr[-2000:]
     return result.stdout.strip()
 
 
 def test_cache_url_chooses_the_cache_and_unset_is_local_memory():
-    base = {"DJANGO_SETTINGS_MODULE": "kmcs_site.settings.base"}
-    assert _backend(**base, CACHE_URL=None).endswith("locmem.LocMemCache")
-    redis = _backend(**base, CACHE_URL="redis://127.0.0.1:6379/3")
+    base = "kmcs_site.settings.base"
+    assert _backend(environment(DJANGO_SETTINGS_MODULE=base, CACHE_URL=None)).endswith(
+        "locmem.LocMemCache"
+    )
+    redis = _backend(environment(DJANGO_SETTINGS_MODULE=base, CACHE_URL="redis://127.0.0.1:6379/3"))
     assert redis == "django.core.cache.backends.redis.RedisCache"
 
 
 def test_production_refuses_a_per_process_cache_in_plain_words():
     for url in (None, "locmemcache://", "dummycache://"):
-        result = _django("", **PRODUCTION_ENV, CACHE_URL=url)
+        result = _django("", production_env(CACHE_URL=url))
         assert result.returncode != 0
         assert "CACHE_URL" in result.stderr and "redis://" in result.stderr, result.stderr[-800:]
-    assert _backend(**PRODUCTION_ENV, CACHE_URL="redis://127.0.0.1:6379/3").endswith("RedisCache")
+    assert _backend(production_env(CACHE_URL="redis://127.0.0.1:6379/3")).endswith("RedisCache")
 
 
 def test_the_test_profile_keeps_local_memory_whatever_the_environment_says():
-    test_profile = {"DJANGO_SETTINGS_MODULE": "kmcs_site.settings.test"}
-    assert _backend(**test_profile, CACHE_URL="redis://127.0.0.1:6379/3").endswith("LocMemCache")
+    test_profile = environment(
+        DJANGO_SETTINGS_MODULE="kmcs_site.settings.test", CACHE_URL="redis://127.0.0.1:6379/3"
+    )
+    assert _backend(test_profile).endswith("LocMemCache")
 
 
 @pytest.mark.broker
@@ -83,10 +78,10 @@ def test_with_redis_a_report_id_seen_by_one_process_is_refused_by_another():
     url = os.environ.get("KMCS_TEST_CACHE_URL", "redis://127.0.0.1:6379/13")
     key = f"kmcs:sms:report:test-{uuid.uuid4().hex}"
     add = f"from django.core.cache import cache; print(cache.add({key!r}, 1, timeout=60))"
-    env = {"DJANGO_SETTINGS_MODULE": "kmcs_site.settings.base", "CACHE_URL": url}
-    first, second = _django(add, **env), _django(add, **env)
+    env = environment(DJANGO_SETTINGS_MODULE="kmcs_site.settings.base", CACHE_URL=url)
+    first, second = _django(add, env), _django(add, env)
     assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
     assert (first.stdout.strip(), second.stdout.strip()) == ("True", "False")
     # The same two processes with the local-memory cache: each sees its own (the old state).
-    local = {"DJANGO_SETTINGS_MODULE": "kmcs_site.settings.base", "CACHE_URL": None}
-    assert _django(add, **local).stdout.strip() == _django(add, **local).stdout.strip() == "True"
+    local = environment(DJANGO_SETTINGS_MODULE="kmcs_site.settings.base", CACHE_URL=None)
+    assert _django(add, local).stdout.strip() == _django(add, local).stdout.strip() == "True"
