@@ -8,10 +8,11 @@ exactly once at the bank or visibly waiting for the reconciliation (확인 필�
 reconciliation every message accepted exactly once and every payout executed exactly once at
 the sandbox, none lost. The rounds are bench/chaos.py's.
 
-CI's second pass runs 8 rounds of 200 SMS + 50 payouts (+ the payouts' own SMS) per round, each
-with 10 SMS-provider and 4 bank failures: about 26 s a round through the sandbox, 10 rounds took
-5m05s on a loaded 2-core machine, so CI runs 8 (~3.5 min; pass 2 has a 16-minute ceiling in
-.ci/run). The bench runs 100 rounds: ``python bench/chaos.py --rounds 100`` (figures in the
+CI's second pass runs 4 rounds of 200 SMS + 50 payouts (+ the payouts' own SMS) per round, each
+with 10 SMS-provider and 4 bank failures and a worker killed mid-way: about 26 s a round
+through the sandbox (8 rounds took 212 s of a 27-minute CI run, so CI keeps 4: every failure
+kind still happens in every round, and CI stays well inside its 30 minutes). The bench runs 100
+rounds: ``python bench/chaos.py --rounds 100`` (figures in the
 README, "Reliability"). Sizes from the environment: KMCS_CHAOS_ROUNDS, KMCS_CHAOS_MESSAGES,
 KMCS_CHAOS_PAYOUTS (a quick local run: KMCS_CHAOS_MESSAGES=40 KMCS_CHAOS_PAYOUTS=10).
 """
@@ -44,7 +45,7 @@ pytestmark = [
     pytest.mark.timeout(int(float(os.environ.get("KMCS_CHAOS_TIME_LIMIT", "540"))) + 120),
 ]
 
-ROUNDS = int(os.environ.get("KMCS_CHAOS_ROUNDS", "8"))
+ROUNDS = int(os.environ.get("KMCS_CHAOS_ROUNDS", "4"))
 MESSAGES = int(os.environ.get("KMCS_CHAOS_MESSAGES", "200"))
 PAYOUTS = int(os.environ.get("KMCS_CHAOS_PAYOUTS", "50"))
 VERBOSE = bool(os.environ.get("KMCS_CHAOS_VERBOSE"))
