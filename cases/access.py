@@ -52,12 +52,32 @@ def forget_cached_access(user) -> None:
             delattr(user, attr)
 
 
-def holds_work_permission(user, case) -> bool:
-    from cases.models import CaseUserObjectPermission
+#: Where a case instance keeps the answers of :func:`holds_work_permission` (user pk -> bool).
+_WORK_PERMISSION_ANSWERS = "_kmcs_work_permission"
 
-    return CaseUserObjectPermission.objects.filter(
-        user_id=user.pk, content_object_id=case.pk, permission__codename="work_case"
-    ).exists()
+
+def holds_work_permission(user, case) -> bool:
+    """Does ``user`` hold the work permission on ``case``? Answered once per case instance
+    and user: a case page asks ``user_can`` for each of its fifteen actions, and the case read
+    for the page brings the answer along (:func:`remember_work_permission`)."""
+    answers = case.__dict__.setdefault(_WORK_PERMISSION_ANSWERS, {})
+    if user.pk not in answers:
+        from cases.models import CaseUserObjectPermission
+
+        answers[user.pk] = CaseUserObjectPermission.objects.filter(
+            user_id=user.pk, content_object_id=case.pk, permission__codename="work_case"
+        ).exists()
+    return answers[user.pk]
+
+
+def remember_work_permission(case, user, holds: bool) -> None:
+    """Keep on ``case`` whether ``user`` holds its work permission (read with the case)."""
+    case.__dict__.setdefault(_WORK_PERMISSION_ANSWERS, {})[user.pk] = holds
+
+
+def forget_work_permission(case) -> None:
+    """Drop the answers kept on ``case``: its assignment may have changed (services' mirror)."""
+    case.__dict__.pop(_WORK_PERMISSION_ANSWERS, None)
 
 
 def agent_may_work(user, case) -> bool:

@@ -48,7 +48,7 @@ from cases.models import (
     Status,
 )
 from cases.proposals import proposal_fingerprint
-from cases.selectors import case_list_visible_to, case_message_previews, case_one_visible_to
+from cases.selectors import case_get_visible, case_list_visible_to, case_message_previews
 from cases.services import (
     case_assign,
     case_decide,
@@ -251,20 +251,20 @@ class CaseAdmin(CaseAdminSearchMixin, AuditedAdmin):
 
         The change view asks twice (its own 404 check, then Django's change form) and Django's
         ``get_object`` went through the list selector, which hashes all of an agent's work
-        permissions; one case is an ``EXISTS`` probe (``case_one_visible_to``), joined with
+        permissions; one case is an ``EXISTS`` probe (``case_get_visible``), joined with
         the people the read-only fields name.
         """
         if from_field is not None:
             return super().get_object(request, object_id, from_field)
         cache = request.__dict__.setdefault("_kmcs_admin_cases", {})
         if object_id not in cache:
-            queryset = case_one_visible_to(user=request.user).select_related(
-                "created_by", "overridden_by"
-            )
             try:
-                cache[object_id] = queryset.get(pk=Case._meta.pk.to_python(object_id))
-            except (Case.DoesNotExist, ValidationError, ValueError):
-                cache[object_id] = None
+                case_id = Case._meta.pk.to_python(object_id)
+            except ValidationError:
+                case_id = None
+            cache[object_id] = (
+                None if case_id is None else case_get_visible(user=request.user, case_id=case_id)
+            )
         return cache[object_id]
 
     def _visible_or_404(self, request, object_id):

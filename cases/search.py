@@ -201,13 +201,13 @@ class HistoryRow:
 def reference_history_queryset(*, user, case: Case, limit: int = HISTORY_LIMIT):
     """The rows of :func:`case_reference_history` as one queryset (None when ``case`` carries
     no reference): what the page runs and what ``bench/search_plan.py`` explains."""
-    from cases.selectors import case_list_visible_to
+    from cases.selectors import case_few_visible_to
 
     condition = reference_condition(case)
     if condition is None:
         return None
     return (
-        case_list_visible_to(user=user)
+        case_few_visible_to(user=user)
         .alias(car_upper=Upper(KeyTextTransform("car_number", "facts")))
         .filter(condition)
         .exclude(pk=case.pk)
@@ -276,7 +276,7 @@ def case_related_panel(*, user, case: Case) -> RelatedPanel:
     of rows: the reference history, the links either way, intake's duplicate marks (this case's
     original and the posts that repeated it), and which of the linked cases the user may see."""
     from cases.models import CaseLink, LinkKind, Status
-    from cases.selectors import case_list_visible_to
+    from cases.selectors import case_few_visible_to
     from cases.timeline import person
 
     history = case_reference_history(user=user, case=case)
@@ -293,7 +293,7 @@ def case_related_panel(*, user, case: Case) -> RelatedPanel:
     related_ids = {link.other_id if link.case_id == case.pk else link.case_id for link in links}
     related_ids |= {row.pk for row in intake_marks}
     visible = set(
-        case_list_visible_to(user=user).filter(pk__in=related_ids).values_list("pk", flat=True)
+        case_few_visible_to(user=user).filter(pk__in=related_ids).values_list("pk", flat=True)
         if related_ids
         else ()
     )

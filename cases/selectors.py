@@ -15,7 +15,7 @@ import functools
 from dataclasses import dataclass
 
 from django.contrib.auth.models import Permission
-from django.core.exceptions import EmptyResultSet
+from django.core.exceptions import EmptyResultSet, ValidationError
 from django.db import connection, connections
 from django.db.models import (
     BooleanField,
@@ -34,14 +34,16 @@ from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils import timezone
 
-from cases.access import agent_services, is_agent_only
+from cases.access import agent_services, is_agent_only, remember_work_permission
 from cases.models import (
     DONE_STATUSES,
     Case,
+    CaseAttachment,
     CaseStep,
     CaseUserObjectPermission,
     ContactAttempt,
     EscalationPost,
+    FactRevision,
 )
 from cases.models.choices import QUEUE_STATUSES
 from kmcs_site.permissions import user_can, user_roles
@@ -122,6 +124,14 @@ def case_intake_lookup(
     return cases.get(by_key), cases.get(duplicate)
 
 
+def case_few_visible_to(*, user) -> QuerySet[Case]:
+    """:func:`case_list_visible_to` in the form for a few rows picked by another, selective
+    condition (a case's key, its customer's references, the cases linked to it): the work
+    permission is one index probe per row (``EXISTS``) instead of reading all of an agent's
+    permission rows, which grow with every case they ever held (~40,000 at a million cases)."""
+    return _visible_cases(user, one_case=True)
+
+
 def case_list_visible_to(*, user) -> QuerySet[Case]:
     """Every case ``user`` may see, newest first, with the list's relations joined.
 
@@ -129,12 +139,6 @@ def case_list_visible_to(*, user) -> QuerySet[Case]:
     most two per request that are cached on the user: their roles and their services.
     """
     return _visible_cases(user, one_case=False)
-
-
-def case_one_visible_to(*, user) -> QuerySet[Case]:
-    """:func:`case_list_visible_to` in the form for fetching one case by its key (the work
-    permission tested with ``EXISTS`` for that row): the admin change and history pages."""
-    return _visible_cases(user, one_case=True)
 
 
 def _visible_cases(user, *, one_case: bool, queue: bool = False) -> QuerySet[Case]:
@@ -152,16 +156,23 @@ def _visible_cases(user, *, one_case: bool, queue: bool = False) -> QuerySet[Cas
         return cases
     unassigned_mine = _unassigned_in_services(user)
     if one_case:
-        holds = Exists(
-            CaseUserObjectPermission.objects.filter(
-                user_id=user.pk,
-                permission_id=_work_permission_id(),
-                content_object_id=OuterRef("pk"),
-            )
-        )
-        return cases.filter(holds | unassigned_mine)
+        return cases.filter(_holds_work(user) | unassigned_mine)
     ids = _work_permission_case_ids(user, queue_cases_only=queue)
     return cases.filter(Q(pk__in=ids) | unassigned_mine)
+
+
+#: The one-case read's answer to "does the agent hold this case's work permission?" (the
+#: visibility test reads it anyway), kept on the instance by :func:`case_get_visible`.
+HOLDS_WORK = "kmcs_holds_work"
+
+
+def _holds_work(user) -> Exists:
+    """``EXISTS`` (one index probe per case row) of ``user``'s work permission on the row."""
+    return Exists(
+        CaseUserObjectPermission.objects.filter(
+            user_id=user.pk, permission_id=_work_permission_id(), content_object_id=OuterRef("pk")
+        )
+    )
 
 
 def _sees_only_own_work(user) -> bool:
@@ -572,15 +583,58 @@ def case_detail_queryset(cases: QuerySet[Case]) -> QuerySet[Case]:
             "contact_attempts",
             queryset=ContactAttempt.objects.select_related("by", "escalation_post").order_by("at"),
         ),
+        # The page's panels and its timeline both show these (a case has a handful): read once.
+        Prefetch(
+            "attachments",
+            queryset=CaseAttachment.objects.select_related("uploaded_by").order_by(
+                "uploaded_at", "pk"
+            ),
+        ),
+        Prefetch(
+            "fact_revisions",
+            queryset=FactRevision.objects.select_related("created_by").order_by("-number"),
+        ),
     )
+
+
+def case_prefetched(case: Case, name: str) -> list | None:
+    """The case's ``name`` rows when its selector prefetched them (:func:`case_detail_queryset`,
+    the case page), else None: the caller then reads them itself."""
+    cache = getattr(case, "_prefetched_objects_cache", None) or {}
+    return list(cache[name]) if name in cache else None
 
 
 def case_get_for_user_or_404(*, user, case_id) -> Case:
     """The case if ``user`` may see it; Http404 otherwise (never 403: no existence leak)."""
+    case = case_get_visible(user=user, case_id=case_id, detail=True)
+    if case is None:
+        raise Http404("케이스를 찾을 수 없습니다.")
+    return case
+
+
+def case_get_visible(*, user, case_id, detail: bool = False) -> Case | None:
+    """The case ``case_id`` if ``user`` may see it, else None; ``detail``: with what the case
+    page shows (:func:`case_detail_queryset`), otherwise with its people.
+
+    For an agent the visibility test has read whether they hold the case's work permission;
+    the answer stays on the instance, so the page's fifteen ``user_can`` questions ask the
+    database nothing more (``cases.access.holds_work_permission``).
+    """
+    cases = _visible_cases(user, one_case=True)
+    if not cases.query.is_empty() and _sees_only_own_work(user):
+        cases = cases.annotate(**{HOLDS_WORK: _holds_work(user)})
+    if detail:
+        cases = case_detail_queryset(cases)
+    else:
+        cases = cases.select_related("created_by", "overridden_by")
     try:
-        return case_detail_queryset(_visible_cases(user, one_case=True)).get(pk=case_id)
-    except (Case.DoesNotExist, ValueError, TypeError):
-        raise Http404("케이스를 찾을 수 없습니다.") from None
+        case = cases.get(pk=case_id)
+    except (Case.DoesNotExist, ValueError, TypeError, ValidationError):
+        return None
+    holds = case.__dict__.pop(HOLDS_WORK, None)
+    if holds is not None:
+        remember_work_permission(case, user, holds)
+    return case
 
 
 def case_messages(*, case: Case):

@@ -28,6 +28,7 @@ from cases.models import (
     UnmaskLog,
     WaitingOn,
 )
+from cases.selectors import case_prefetched
 from cases.timeline import (
     SYSTEM,
     TimelineEvent,
@@ -50,13 +51,6 @@ def _newest(qs, limit: int, *order) -> tuple[list, bool]:
     return rows, more
 
 
-def _prefetched(case: Case, name: str) -> list | None:
-    """The case's ``name`` rows when its selector prefetched them (the case page's
-    ``case_detail_queryset``), else None: the timeline then reads them itself."""
-    cache = getattr(case, "_prefetched_objects_cache", None) or {}
-    return list(cache[name]) if name in cache else None
-
-
 def _newest_of(rows: list, limit: int, key) -> tuple[list, bool]:
     """:func:`_newest` over rows already read (a prefetch): same rows, same order."""
     rows = sorted(rows, key=key)
@@ -68,7 +62,7 @@ def _step_labels(case: Case) -> dict[int, str]:
     steps): from the prefetched steps when the case page has them, else one query."""
     labels = case.__dict__.get("_timeline_step_labels")
     if labels is None:
-        steps = _prefetched(case, "steps")
+        steps = case_prefetched(case, "steps")
         if steps is not None:
             labels = {step.pk: step.label for step in steps}
         else:
@@ -357,12 +351,16 @@ def message_events(case: Case, limit: int) -> tuple[list[TimelineEvent], bool]:
 
 
 def revision_events(case: Case, limit: int) -> tuple[list[TimelineEvent], bool]:
-    rows, more = _newest(
-        FactRevision.objects.filter(case_id=case.pk).select_related("created_by"),
-        limit,
-        "created_at",
-        "number",
-    )
+    prefetched = case_prefetched(case, "fact_revisions")
+    if prefetched is not None:
+        rows, more = _newest_of(prefetched, limit, key=lambda r: (r.created_at, r.number))
+    else:
+        rows, more = _newest(
+            FactRevision.objects.filter(case_id=case.pk).select_related("created_by"),
+            limit,
+            "created_at",
+            "number",
+        )
     events = []
     for revision in rows:
         before = outcome_label(case.playbook, revision.outcome_before)
@@ -501,7 +499,7 @@ def email_events(case: Case, limit: int) -> tuple[list[TimelineEvent], bool]:
 
 
 def contact_events(case: Case, limit: int) -> tuple[list[TimelineEvent], bool]:
-    prefetched = _prefetched(case, "contact_attempts")
+    prefetched = case_prefetched(case, "contact_attempts")
     if prefetched is not None:
         rows, more = _newest_of(prefetched, limit, key=lambda a: (a.at, a.pk))
     else:
@@ -541,12 +539,16 @@ def unmask_events(case: Case, limit: int) -> tuple[list[TimelineEvent], bool]:
 def attachment_events(case: Case, limit: int) -> tuple[list[TimelineEvent], bool]:
     from cases.models import CaseAttachment
 
-    rows, more = _newest(
-        CaseAttachment.objects.filter(case_id=case.pk).select_related("uploaded_by"),
-        limit,
-        "uploaded_at",
-        "pk",
-    )
+    prefetched = case_prefetched(case, "attachments")
+    if prefetched is not None:
+        rows, more = _newest_of(prefetched, limit, key=lambda a: (a.uploaded_at, a.pk))
+    else:
+        rows, more = _newest(
+            CaseAttachment.objects.filter(case_id=case.pk).select_related("uploaded_by"),
+            limit,
+            "uploaded_at",
+            "pk",
+        )
     return [
         TimelineEvent(
             a.uploaded_at,

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from cases.access import forget_work_permission
 from cases.exceptions import ActionNotAllowed, FactsInvalid
 from cases.models import Case
 from kmcs_site.permissions import user_can
@@ -33,10 +34,12 @@ def lock_case(case: Case) -> Case:
 
 
 def mirror(target: Case, source: Case) -> Case:
-    """Copy ``source``'s field values onto the caller's instance so it is not left stale."""
+    """Copy ``source``'s field values onto the caller's instance so it is not left stale (and
+    drop the work-permission answers it kept: the assignment may have moved)."""
     if target is not source:
         for field in Case._meta.concrete_fields:
             setattr(target, field.attname, getattr(source, field.attname))
+    forget_work_permission(target)
     return target
 
 

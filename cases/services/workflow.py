@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 from guardian.shortcuts import assign_perm, remove_perm
 
-from cases.access import WORK_CASE_PERM
+from cases.access import WORK_CASE_PERM, forget_work_permission
 from cases.exceptions import (
     AgitPostRequired,
     DuplicateOpenCase,
@@ -37,6 +37,7 @@ def _assign(case: Case, assignee, *, actor, at) -> None:
     if assignee is not None:
         assign_perm(WORK_CASE_PERM, assignee, case)
     case.assignee = assignee
+    forget_work_permission(case)
 
 
 def _check_assignee(assignee) -> None:

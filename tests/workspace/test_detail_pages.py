@@ -16,9 +16,10 @@ pytestmark = pytest.mark.django_db
 #: (one query each), the admin's permission cache for the app list (two), the session save.
 ADMIN_CHANGE_MAX_QUERIES = 12
 #: The agent's case page on SQLite for a decided case with its posts and OB attempts (the
-#: timeline's eleven sources among them); three fewer since the timeline reuses the page's
-#: prefetched steps and attempts.
-CASE_PAGE_MAX_QUERIES = 43
+#: timeline's eleven sources among them): 43 until the work permission came with the case read
+#: (15 fewer) and the attachments and fact revisions were read once for the panels and the
+#: timeline (2 fewer).
+CASE_PAGE_MAX_QUERIES = 26
 #: The auditor's case history with its timeline; two fewer since the case is read once and
 #: the step labels once.
 AUDIT_CASE_HISTORY_MAX_QUERIES = 23
@@ -113,8 +114,9 @@ def _reads(captured, table: str) -> list[str]:
 
 
 def test_case_page_timeline_reuses_what_the_page_read(staff, client_for, worked_case):
-    """The timeline names steps from the page's prefetched steps and reads the OB attempts
-    from its prefetch: no second read of either, and the same count for 1 and 8 attempts."""
+    """The timeline names steps from the page's prefetched steps and reads the OB attempts,
+    attachments and fact revisions from its prefetches: no second read of any, and the same
+    count for 1 and 8 attempts."""
     client = client_for(staff.agent)
     small, large = worked_case(1), worked_case(8)
     client.get(reverse("workspace:case", args=[small.pk]))
@@ -126,6 +128,9 @@ def test_case_page_timeline_reuses_what_the_page_read(staff, client_for, worked_
     assert len(few) == len(many) <= CASE_PAGE_MAX_QUERIES
     assert len(_reads(many.captured_queries, "cases_casestep")) == 1  # the prefetch
     assert len(_reads(many.captured_queries, "cases_contactattempt")) == 1  # the prefetch
+    # The attachments and fact revisions panels and the timeline share one read each.
+    assert len(_reads(many.captured_queries, "cases_caseattachment")) == 1
+    assert len(_reads(many.captured_queries, "cases_factrevision")) == 1
     labels = {e.label for e in response.context["timeline"].events}
     assert sum(label.startswith("OB ") for label in labels) >= 1
     html = response.content.decode()
@@ -183,3 +188,74 @@ def test_pages_build_the_facts_fields_once_per_thread(staff, client_for, worked_
         facts = [c for c in calls if "Facts" in c or "FACTS" in c]
         assert not facts, (url, calls)
         assert "drv-1001" in response.content.decode() or "710001" in response.content.decode()
+
+
+def _permission_reads(captured) -> list[str]:
+    """Statements that read the work permission on their own (the case read embeds it)."""
+    return [
+        q["sql"]
+        for q in captured
+        if "cases_caseuserobjectpermission" in q["sql"]
+        and not q["sql"].startswith('SELECT "cases_case"."id"')
+    ]
+
+
+@pytest.mark.parametrize("decided", [True, False])
+def test_case_page_answers_the_agents_work_permission_from_the_case_read(
+    staff, client_for, worked_case, make_case, decided
+):
+    """The page asks ``user_can`` for each of its fifteen actions; for an agent each asked the
+    database whether they hold the work permission on the case (15 identical statements). The
+    case is fetched with that answer (the visibility test), and the page reuses it."""
+    case = worked_case(2) if decided else make_case(assignee=staff.agent)
+    client = client_for(staff.agent)
+    url = reverse("workspace:case", args=[case.pk])
+    client.get(url)
+    with CaptureQueriesContext(connection) as page:
+        response = client.get(url)
+    assert response.status_code == 200
+    assert _permission_reads(page.captured_queries) == []
+    assert response.context["page"].can["decide"] is True
+    # A case of the agent's service that nobody holds: visible, workable, still no extra read.
+    other = make_case(assignee=None)
+    with CaptureQueriesContext(connection) as unassigned:
+        response = client.get(reverse("workspace:case", args=[other.pk]))
+    assert response.status_code == 200 and response.context["page"].can["take"] is True
+    assert _permission_reads(unassigned.captured_queries) == []
+
+
+def test_case_page_reads_no_list_of_the_agents_permissions(staff, client_for, make_case):
+    """The panel of the customer's other cases and of the linked cases picks a few rows by a
+    selective condition; the visibility test is one probe per row (``EXISTS``), never the list
+    of every case the agent ever held (``IN (SELECT content_object_id ...)``), which grows with
+    their history: ~40,000 rows for a busy agent at a million cases."""
+    from cases.search import reference_condition
+
+    case = make_case(assignee=staff.agent)
+    same_customer = make_case(assignee=staff.agent)
+    assert reference_condition(case) is not None  # the panel's query runs
+    with CaptureQueriesContext(connection) as page:
+        response = client_for(staff.agent).get(reverse("workspace:case", args=[case.pk]))
+    assert response.status_code == 200
+    assert same_customer.pk in {row.case.pk for row in response.context["related"].history}
+    listing = [q["sql"] for q in page.captured_queries if '"content_object_id" FROM' in q["sql"]]
+    assert listing == []
+
+
+def test_a_remembered_work_permission_follows_the_assignment(staff, make_case):
+    """The answer kept on a case instance is dropped when a service moves the case (mirror):
+    after the lead gives the case to another agent, the first agent may no longer work it on
+    that same instance, and the new assignee may."""
+    from cases.selectors import case_get_for_user_or_404
+    from cases.services import case_assign
+    from kmcs_site.permissions import user_can
+
+    case = make_case(assignee=staff.agent)
+    seen = case_get_for_user_or_404(user=staff.agent, case_id=case.pk)
+    assert user_can(staff.agent, "cases.case.decide", seen)
+    case_assign(case=seen, assignee=staff.agent_b, actor=staff.lead)
+    assert not user_can(staff.agent, "cases.case.decide", seen)
+    assert user_can(staff.agent_b, "cases.case.decide", seen)
+    case_assign(case=seen, assignee=staff.agent, actor=staff.lead)
+    assert user_can(staff.agent, "cases.case.decide", seen)
+    assert not user_can(staff.agent_b, "cases.case.decide", seen)
