@@ -57,6 +57,15 @@ def _newest_of(rows: list, limit: int, key) -> tuple[list, bool]:
     return rows[-limit:] if limit else [], len(rows) > limit
 
 
+def _newest_related(case: Case, name: str, qs, limit: int, *order) -> tuple[list, bool]:
+    """:func:`_newest` of the case's ``name`` rows: from the case page's prefetch when it read
+    them (no second query), else ``qs``. ``order``: the time field, then its tiebreaker."""
+    prefetched = case_prefetched(case, name)
+    if prefetched is not None:
+        return _newest_of(prefetched, limit, key=lambda row: tuple(getattr(row, f) for f in order))
+    return _newest(qs, limit, *order)
+
+
 def _step_labels(case: Case) -> dict[int, str]:
     """Step id -> label, read once per case object (the clock and message events both name
     steps): from the prefetched steps when the case page has them, else one query."""
@@ -351,16 +360,14 @@ def message_events(case: Case, limit: int) -> tuple[list[TimelineEvent], bool]:
 
 
 def revision_events(case: Case, limit: int) -> tuple[list[TimelineEvent], bool]:
-    prefetched = case_prefetched(case, "fact_revisions")
-    if prefetched is not None:
-        rows, more = _newest_of(prefetched, limit, key=lambda r: (r.created_at, r.number))
-    else:
-        rows, more = _newest(
-            FactRevision.objects.filter(case_id=case.pk).select_related("created_by"),
-            limit,
-            "created_at",
-            "number",
-        )
+    rows, more = _newest_related(
+        case,
+        "fact_revisions",
+        FactRevision.objects.filter(case_id=case.pk).select_related("created_by"),
+        limit,
+        "created_at",
+        "number",
+    )
     events = []
     for revision in rows:
         before = outcome_label(case.playbook, revision.outcome_before)
@@ -499,13 +506,14 @@ def email_events(case: Case, limit: int) -> tuple[list[TimelineEvent], bool]:
 
 
 def contact_events(case: Case, limit: int) -> tuple[list[TimelineEvent], bool]:
-    prefetched = case_prefetched(case, "contact_attempts")
-    if prefetched is not None:
-        rows, more = _newest_of(prefetched, limit, key=lambda a: (a.at, a.pk))
-    else:
-        rows, more = _newest(
-            ContactAttempt.objects.filter(case_id=case.pk).select_related("by"), limit, "at", "pk"
-        )
+    rows, more = _newest_related(
+        case,
+        "contact_attempts",
+        ContactAttempt.objects.filter(case_id=case.pk).select_related("by"),
+        limit,
+        "at",
+        "pk",
+    )
     events = []
     for attempt in rows:
         label = f"OB {attempt.get_target_display()} {attempt.get_result_display()}"
@@ -539,16 +547,14 @@ def unmask_events(case: Case, limit: int) -> tuple[list[TimelineEvent], bool]:
 def attachment_events(case: Case, limit: int) -> tuple[list[TimelineEvent], bool]:
     from cases.models import CaseAttachment
 
-    prefetched = case_prefetched(case, "attachments")
-    if prefetched is not None:
-        rows, more = _newest_of(prefetched, limit, key=lambda a: (a.uploaded_at, a.pk))
-    else:
-        rows, more = _newest(
-            CaseAttachment.objects.filter(case_id=case.pk).select_related("uploaded_by"),
-            limit,
-            "uploaded_at",
-            "pk",
-        )
+    rows, more = _newest_related(
+        case,
+        "attachments",
+        CaseAttachment.objects.filter(case_id=case.pk).select_related("uploaded_by"),
+        limit,
+        "uploaded_at",
+        "pk",
+    )
     return [
         TimelineEvent(
             a.uploaded_at,
