@@ -33,7 +33,7 @@ SECRET_KEY = env.str("SECRET_KEY", default="") or _dev_secret_key()
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "kmcs_site.admin_site.KmcsAdminConfig",  # django.contrib.admin, KMCS's site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
