@@ -4,13 +4,14 @@ Django builds the app list (side bar and index) on every admin page by asking ea
 what the user may do: about 5 ms of a 30-50 ms admin page (README, race round 4). What it shows
 depends only on the user's permissions (their roles through ``kmcs_site.permissions``, being a
 superuser, and the model permissions Django's own admins read, a user's own included), the
-language and the URL prefix; the list is kept per process under that key.
+language and the URLs (prefix and URLconf); the list is kept per process under that key.
 """
 
 from __future__ import annotations
 
 import threading
 
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
 from django.urls import get_script_prefix, get_urlconf
@@ -52,7 +53,7 @@ class KmcsAdminSite(admin.AdminSite):
             frozenset(user.get_all_permissions()),
             get_language(),
             get_script_prefix(),
-            get_urlconf(),
+            get_urlconf() or settings.ROOT_URLCONF,  # the admin URLs in the list
         )
 
 

@@ -76,3 +76,13 @@ def test_a_users_own_permission_gets_their_own_list(make_user, client):
     other = make_user("agent")
     client.force_login(other)
     assert users_url not in client.get(reverse("admin:index")).content.decode()
+
+
+def test_another_urlconf_gets_its_own_list(make_user, settings):
+    """The list holds admin URLs: a site served under another URLconf must not reuse them."""
+    lead = make_user("team_lead")
+    first = admin.site.get_app_list(_request(lead))
+    settings.ROOT_URLCONF = "tests.security.prefixed_urls"
+    again = admin.site.get_app_list(_request(lead))
+    assert first[0]["app_url"] != again[0]["app_url"]
+    assert again[0]["app_url"].startswith("/prefixed/")
