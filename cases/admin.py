@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -257,14 +256,8 @@ class CaseAdmin(CaseAdminSearchMixin, AuditedAdmin):
         if from_field is not None:
             return super().get_object(request, object_id, from_field)
         cache = request.__dict__.setdefault("_kmcs_admin_cases", {})
-        if object_id not in cache:
-            try:
-                case_id = Case._meta.pk.to_python(object_id)
-            except ValidationError:
-                case_id = None
-            cache[object_id] = (
-                None if case_id is None else case_get_visible(user=request.user, case_id=case_id)
-            )
+        if object_id not in cache:  # None for a key that is not a case id
+            cache[object_id] = case_get_visible(user=request.user, case_id=object_id)
         return cache[object_id]
 
     def _visible_or_404(self, request, object_id):
