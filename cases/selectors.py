@@ -584,17 +584,25 @@ def case_detail_queryset(cases: QuerySet[Case]) -> QuerySet[Case]:
             queryset=ContactAttempt.objects.select_related("by", "escalation_post").order_by("at"),
         ),
         # The page's panels and its timeline both show these (a case has a handful): read once.
-        Prefetch(
-            "attachments",
-            queryset=CaseAttachment.objects.select_related("uploaded_by").order_by(
-                "uploaded_at", "pk"
-            ),
-        ),
-        Prefetch(
-            "fact_revisions",
-            queryset=FactRevision.objects.select_related("created_by").order_by("-number"),
-        ),
+        *(Prefetch(name, queryset=rows()) for name, rows in _PANEL_ROWS.items()),
     )
+
+
+#: Rows of a case that the case page's panels and its timeline both show, as the panels list
+#: them: prefetched by :func:`case_detail_queryset`, read alike by :func:`case_panel_rows`.
+_PANEL_ROWS = {
+    "attachments": lambda: CaseAttachment.objects.select_related("uploaded_by").order_by(
+        "uploaded_at", "pk"
+    ),
+    "fact_revisions": lambda: FactRevision.objects.select_related("created_by").order_by("-number"),
+}
+
+
+def case_panel_rows(case: Case, name: str) -> list:
+    """The case's ``name`` rows (a key of ``_PANEL_ROWS``) in the panel's order: the case
+    page's prefetch when the case came from :func:`case_detail_queryset`, else one query."""
+    rows = case_prefetched(case, name)
+    return rows if rows is not None else list(_PANEL_ROWS[name]().filter(case_id=case.pk))
 
 
 def case_prefetched(case: Case, name: str) -> list | None:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from cases.models import AttachmentKind, Case
-from cases.selectors import case_prefetched
+from cases.selectors import case_panel_rows
 from cases.views.base import ActionRequiredMixin, CaseActionView, visible_case_or_404
 from kmcs_site.uploads import IMAGE_TYPES, PDF_TYPE
 
@@ -127,12 +127,7 @@ def case_attachment_context(request, case: Case) -> dict:
     may_attach = case.status != "closed" and user_can(
         request.user, "cases.caseattachment.add", case
     )
-    attachments = case_prefetched(case, "attachments")  # the case page's selector read them
-    if attachments is None:
-        attachments = list(
-            case.attachments.select_related("uploaded_by").order_by("uploaded_at", "pk")
-        )
     return {
-        "attachments": attachments,
+        "attachments": case_panel_rows(case, "attachments"),
         "attachment_form": AttachmentForm(playbook=case.playbook) if may_attach else None,
     }

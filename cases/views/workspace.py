@@ -36,7 +36,7 @@ from cases.selectors import (
     TABLE_DEFERRED,
     case_get_for_user_or_404,
     case_list_visible_to,
-    case_prefetched,
+    case_panel_rows,
     case_queue_counts,
     case_queue_for,
 )
@@ -186,10 +186,7 @@ def case_story_context(request, case, revision_form=None) -> dict:
     from cases.timeline import case_timeline, revision_changes
     from cases.workspace_forms import facts_revision_form
 
-    revisions = case_prefetched(case, "fact_revisions")  # newest first (the case page)
-    if revisions is None:
-        revisions = list(case.fact_revisions.select_related("created_by").order_by("-number")[:5])
-    revisions = revisions[:5]
+    revisions = case_panel_rows(case, "fact_revisions")[:5]  # the newest five
     may_revise = user_can(request.user, "cases.case.revise_facts", case)
     if revision_form is None and may_revise and case.status != "closed":
         revision_form = facts_revision_form(get_playbook(case.playbook), case)
