@@ -218,11 +218,8 @@ def _copy(
     return pks
 
 
-def insert_with_history(
-    model: type[models.Model], rows: Sequence[dict[str, Any]], *, actor, reason: str
-) -> list[int]:
-    """INSERT ``rows`` and one "+" history row each (simple-history's creation record)."""
-    pks = insert(model, rows, returning=True)
+def _history_rows(model, rows, pks, *, actor, reason: str | None) -> list[dict[str, Any]]:
+    """The "+" history row ``HistoricalRecords`` would write for each new row."""
     history_model = model.history.model
     own = {f.attname for f in model._meta.concrete_fields}
     shared = [
@@ -237,9 +234,91 @@ def insert_with_history(
         "history_type": "+",
         "history_user_id": getattr(actor, "pk", None),
     }
-    history = [
+    return [
         {**{name: row[name] for name in shared if name != pk_name}, pk_name: pk, **extra}
         for row, pk in zip(rows, pks, strict=True)
     ]
-    insert(history_model, history, returning=False)
+
+
+def insert_with_history(
+    model: type[models.Model], rows: Sequence[dict[str, Any]], *, actor, reason: str
+) -> list[int]:
+    """INSERT ``rows`` and one "+" history row each (simple-history's creation record)."""
+    pks = insert(model, rows, returning=True)
+    insert(
+        model.history.model,
+        _history_rows(model, rows, pks, actor=actor, reason=reason),
+        returning=False,
+    )
     return pks
+
+
+@lru_cache(maxsize=16)
+def _insert_if_new_sql(model: type[models.Model], vendor: str) -> str:
+    """The statement of :func:`insert_if_new_with_history`.
+
+    PostgreSQL: one statement, a data-modifying ``WITH`` whose history INSERT copies the row
+    the first INSERT returned (same columns, same values, no second conversion). SQLite has no
+    INSERT inside ``WITH``: the row's INSERT alone, returning its key.
+    """
+    quote = connection.ops.quote_name
+    fields = _fields(model)
+    pk = quote(model._meta.pk.column)
+    insert_row = (
+        f"INSERT INTO {quote(model._meta.db_table)} "
+        f"({', '.join(quote(f.column) for f in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))}) ON CONFLICT DO NOTHING"
+    )
+    if vendor != "postgresql":
+        return f"{insert_row} RETURNING {pk}"
+    own = {f.column for f in model._meta.concrete_fields}
+    history = model.history.model
+    copied = ", ".join(
+        quote(f.column)
+        for f in history._meta.concrete_fields
+        if f.column in own and not f.primary_key
+    )
+    extra = ("history_date", "history_change_reason", "history_type", "history_user_id")
+    return (
+        f"WITH new AS ({insert_row} RETURNING {copied}) "
+        f"INSERT INTO {quote(history._meta.db_table)} "
+        f"({copied}, {', '.join(quote(column) for column in extra)}) "
+        f"SELECT {copied}, %s, %s, %s, %s FROM new RETURNING {pk}"
+    )
+
+
+def insert_if_new_with_history(
+    model: type[models.Model], row: dict[str, Any], *, actor, reason: str | None = None
+) -> int | None:
+    """INSERT one :func:`values_of` row and its "+" history row and answer the new key, unless
+    a unique index of the table already holds one of the row's keys: then nothing is written
+    and the answer is None.
+
+    Single intake's write (issue 17.5): the idempotency key's unique index and the duplicate
+    guard's partial unique index answer "taken" inside the INSERT (``ON CONFLICT DO NOTHING``,
+    which also waits for a concurrent insert of the same key to commit or roll back), so a new
+    case needs no lookup before it and no savepoint, and on PostgreSQL the case and its history
+    row are one statement. Other errors (a CHECK constraint) raise as usual.
+    """
+    fields = _fields(model)
+    params = [
+        convert(row[f.attname]) for f, convert in zip(fields, _converters(fields), strict=True)
+    ]
+    sql = _insert_if_new_sql(model, connection.vendor)
+    if connection.vendor == "postgresql":
+        params += [timezone.now(), reason, "+", getattr(actor, "pk", None)]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            found = cursor.fetchone()
+        return found[0] if found else None
+    from django.db import transaction
+
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            found = cursor.fetchone()
+        if found is None:
+            return None
+        history = _history_rows(model, [row], [found[0]], actor=actor, reason=reason)
+        insert(model.history.model, history, returning=False)
+    return found[0]

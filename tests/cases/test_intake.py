@@ -127,53 +127,99 @@ def test_the_database_refuses_a_second_open_case_with_the_same_key(staff, fake_p
         twin.save()
 
 
-def test_race_between_check_and_insert_returns_the_winner(staff, fake_playbook, monkeypatch):
-    """Another request inserts the same business key after our check: the constraint refuses
-    our insert and case_create returns the winner instead of failing."""
+def _lose_the_race_to(monkeypatch, make_winner, after=None):
+    """A concurrent request commits ``make_winner()`` just before our INSERT (``after``, if
+    given, runs once our INSERT has answered)."""
     import cases.services.intake as intake
 
-    real_check = intake.case_intake_lookup
-    winner = {}
+    real_insert = intake.insert_if_new_with_history
+    seen = {}
 
-    def check_then_lose_the_race(*, idempotency_key, playbook, business_key):
-        found = real_check(
-            idempotency_key=idempotency_key, playbook=playbook, business_key=business_key
-        )
-        assert found == (None, None)
-        winner["case"] = Case.objects.create(
-            playbook=playbook, service="driver", channel="chat", business_key=business_key
-        )
-        return found
+    def insert_after_a_concurrent_one(model, row, **kwargs):
+        seen["winner"] = make_winner()
+        pk = real_insert(model, row, **kwargs)
+        seen["pk"] = pk
+        if after is not None:
+            after(seen["winner"])
+        return pk
 
-    monkeypatch.setattr(intake, "case_intake_lookup", check_then_lose_the_race)
+    monkeypatch.setattr(intake, "insert_if_new_with_history", insert_after_a_concurrent_one)
+    return seen
+
+
+def test_race_on_the_business_key_returns_the_winner(staff, fake_playbook, monkeypatch):
+    """Another request inserts the same open business key first: our INSERT writes nothing
+    (no case, no history row) and case_create returns the winner instead of failing."""
+    seen = _lose_the_race_to(
+        monkeypatch,
+        lambda: Case.objects.create(
+            playbook=fakes.CODE, service="driver", channel="chat", business_key="900001"
+        ),
+    )
     result = _create(staff)
+    assert seen["pk"] is None
     assert not result.created
-    assert result.case.pk == winner["case"].pk == result.duplicate_of.pk
+    assert result.case.pk == seen["winner"].pk == result.duplicate_of.pk
     assert Case.objects.count() == 1
+    assert Case.history.count() == 1  # the winner's own
 
 
 def test_race_on_the_idempotency_key_returns_the_winner(staff, fake_playbook, monkeypatch):
-    import cases.services.intake as intake
-
-    real_check = intake.case_intake_lookup
-
-    def check_then_lose_the_race(*, idempotency_key, playbook, business_key):
-        # Both checks (key and open business key) find nothing, then a concurrent retry of
-        # the same request inserts the key before our INSERT.
-        found = real_check(
-            idempotency_key=idempotency_key, playbook=playbook, business_key=business_key
-        )
-        assert found == (None, None)
-        Case.objects.create(
-            playbook=fakes.CODE, service="driver", channel="chat", idempotency_key=idempotency_key
-        )
-        return found
-
-    monkeypatch.setattr(intake, "case_intake_lookup", check_then_lose_the_race)
+    """A concurrent retry of the same request inserts the key first: ours is its replay."""
+    seen = _lose_the_race_to(
+        monkeypatch,
+        lambda: Case.objects.create(
+            playbook=fakes.CODE, service="driver", channel="chat", idempotency_key="k-1"
+        ),
+    )
     result = _create(staff, idempotency_key="k-1", facts=fakes.facts(call_id="42"))
+    assert seen["pk"] is None
     assert not result.created and result.duplicate_of is None
-    assert result.case.idempotency_key == "k-1"
+    assert result.case.pk == seen["winner"].pk
     assert Case.objects.count() == 1
+
+
+def test_a_winner_closed_before_the_lookup_lets_the_inquiry_be_filed(
+    staff, fake_playbook, monkeypatch
+):
+    """Our INSERT met an open case with the key, which was closed before intake looked it up:
+    nothing is open for the key any more, so the inquiry is filed as a new case."""
+    seen = _lose_the_race_to(
+        monkeypatch,
+        lambda: Case.objects.create(
+            playbook=fakes.CODE, service="driver", channel="chat", business_key="900001"
+        ),
+        after=lambda winner: Case.objects.filter(pk=winner.pk).update(status=Status.CLOSED),
+    )
+    result = _create(staff)
+    assert seen["pk"] is None
+    assert result.created and result.duplicate_of is None
+    assert result.case.pk != seen["winner"].pk
+    assert result.case.history.get().history_user == staff.agent
+    assert Case.objects.count() == 2
+
+
+def test_intakes_history_row_is_the_one_simple_history_writes(staff, fake_playbook):
+    """Intake writes the case and its "+" history row itself (one statement on PostgreSQL):
+    the row holds what simple-history's own row for the same case holds."""
+    filed = _create(staff, idempotency_key="k-h").case
+    mine = filed.history.get()
+    twin = Case.objects.get(pk=filed.pk)
+    twin.pk = None
+    twin.idempotency_key = "k-h2"
+    twin.business_key = ""
+    twin._history_user = staff.agent
+    twin.save()
+    theirs = twin.history.get()
+    skip = {"history_id", "history_date", "id", "idempotency_key", "business_key", "updated_at"}
+    names = [f.attname for f in type(mine)._meta.concrete_fields if f.attname not in skip]
+    assert {n: getattr(mine, n) for n in names} == {n: getattr(theirs, n) for n in names}
+    assert (mine.history_type, mine.history_user_id, mine.history_change_reason) == (
+        "+",
+        staff.agent.pk,
+        None,
+    )
+    assert mine.id == filed.pk
 
 
 def test_reopening_a_case_while_another_is_open_for_the_key_is_refused(
