@@ -20,7 +20,7 @@ from django.views import View
 
 from cases.exceptions import CaseError
 from cases.models import Case
-from cases.selectors import case_list_visible_to
+from cases.selectors import case_few_visible_to
 from kmcs_site.permissions import user_can
 
 
@@ -52,8 +52,11 @@ class ActionRequiredMixin:
 
 
 def visible_case_or_404(user, case_id) -> Case:
-    """The case if ``user`` may see it (the selector's scope), else 404: no existence leak."""
-    return get_object_or_404(case_list_visible_to(user=user), pk=case_id)
+    """The case if ``user`` may see it (the selector's scope), else 404: no existence leak.
+
+    The one-case form of the scope (``EXISTS`` of the work permission for this row): the list
+    form read every case an agent ever held on each action (issue 17)."""
+    return get_object_or_404(case_few_visible_to(user=user), pk=case_id)
 
 
 def case_url(case_id) -> str:

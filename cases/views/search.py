@@ -19,7 +19,7 @@ from django.views import View
 
 from cases.search import case_search, read_term
 from cases.search_forms import CaseLinkForm, CaseMergeForm, SearchForm
-from cases.selectors import case_list_visible_to
+from cases.selectors import case_few_visible_to
 from cases.services.relations import RelationRefused
 from cases.views.base import ActionRequiredMixin, CaseActionView
 from kmcs_site.db_router import not_a_write, request_replica_context
@@ -77,7 +77,7 @@ class SearchView(ActionRequiredMixin, View):
 def _other_case(user, number: int):
     """The case ``number`` if ``user`` may see it; otherwise the same refusal whether it exists
     or not (no existence leak)."""
-    other = case_list_visible_to(user=user).filter(pk=number).first()
+    other = case_few_visible_to(user=user).filter(pk=number).first()
     if other is None:
         raise RelationRefused(f"케이스 #{number}를 찾을 수 없습니다.")
     return other
