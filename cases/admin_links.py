@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from cases.models import Case, CaseLink, LinkKind
-from cases.selectors import case_list_visible_to
+from cases.selectors import case_few_visible_to
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ def case_admin_link_rows(*, user, case: Case) -> list[AdminLinkRow]:
         return []
     linked_ids = {link.other_id if link.case_id == case.pk else link.case_id for link in links}
     visible = set(
-        case_list_visible_to(user=user).filter(pk__in=linked_ids).values_list("pk", flat=True)
+        case_few_visible_to(user=user).filter(pk__in=linked_ids).values_list("pk", flat=True)
     )
     rows = []
     for link in links:

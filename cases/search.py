@@ -117,13 +117,18 @@ def case_search(*, user, term: SearchTerm) -> QuerySet[Case]:
     """The cases ``user`` may see that match ``term``, newest first (none for an empty term).
 
     One query for a page of rows: the visibility scope and the match are one WHERE clause, the
-    list's relations joined (``case_list_visible_to``)."""
-    from cases.selectors import case_list_visible_to
+    list's relations joined. A phone or four digits pick a few rows by an index, so an agent's
+    work permission is one probe per row (``case_few_visible_to``); testing them against every
+    case a busy agent ever held (``case_list_visible_to``) took about a second at a million
+    cases. Free text matches many rows, where the list form is the fast one (README
+    "Performance", round 5)."""
+    from cases.selectors import case_few_visible_to, case_list_visible_to
 
     condition = search_condition(term)
     if condition is None:
         return Case.objects.none()
-    return case_list_visible_to(user=user).filter(condition).order_by("-created_at", "-pk")
+    scope = case_few_visible_to if (term.is_phone or term.last4) else case_list_visible_to
+    return scope(user=user).filter(condition).order_by("-created_at", "-pk")
 
 
 # --- reference history (the case page) ------------------------------------------------------

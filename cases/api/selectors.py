@@ -15,7 +15,7 @@ from django.http import Http404
 
 from cases.models import Case
 from cases.playbooks.base import MessageSpec
-from cases.selectors import case_list_visible_to
+from cases.selectors import case_few_visible_to, case_list_visible_to
 
 
 def approved_versions(names: Iterable[str]) -> dict[str, Any]:
@@ -90,7 +90,7 @@ def _with_messages(cases: QuerySet[Case]) -> QuerySet[Case]:
 def case_for_api_or_404(*, user, case_id) -> Case:
     """One case ``user`` may see, with its messages and their template versions (3 queries)."""
     try:
-        return _with_messages(case_list_visible_to(user=user)).get(pk=case_id)
+        return _with_messages(case_few_visible_to(user=user)).get(pk=case_id)
     except (Case.DoesNotExist, ValueError, TypeError):
         raise Http404("케이스를 찾을 수 없습니다.") from None
 

@@ -34,6 +34,7 @@ from cases.playbooks import PLAYBOOKS
 from cases.selectors import (
     QUEUE_STATUSES,
     TABLE_DEFERRED,
+    case_few_visible_to,
     case_get_for_user_or_404,
     case_list_visible_to,
     case_panel_rows,
@@ -332,7 +333,7 @@ class CaseCreateView(ActionRequiredMixin, View):
                 f"'관련 케이스'에서 원건 #{result.answered_duplicate_of.pk}와 연결하거나 "
                 "병합할 수 있습니다.",
             )
-        if case_list_visible_to(user=request.user).filter(pk=result.case.pk).exists():
+        if case_few_visible_to(user=request.user).filter(pk=result.case.pk).exists():
             return redirect(case_url(result.case.pk))
         messages.info(request, "담당 서비스가 아닌 케이스라 목록에 보이지 않습니다.")
         return redirect(reverse("workspace:queue"))

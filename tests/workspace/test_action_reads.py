@@ -71,3 +71,27 @@ def test_taking_an_unassigned_case_reads_no_list_of_the_agents_permissions(
     assert _permission_lists(take.captured_queries) == []
     case.refresh_from_db()
     assert case.assignee == staff.agent
+
+
+def test_the_api_case_detail_and_the_admin_links_read_no_list_of_permissions(
+    staff, client_for, make_case
+):
+    """The API's one case (an agent on their session) and the case page after intake use the
+    one-case test too; another agent's case is still not found."""
+    case = make_case(assignee=staff.agent)
+    theirs = make_case(assignee=staff.agent_b)
+    client = client_for(staff.agent)
+    with CaptureQueriesContext(connection) as detail:
+        response = client.get(f"/api/v1/cases/{case.pk}/")
+    assert response.status_code == 200 and response.json()["id"] == case.pk
+    assert _permission_lists(detail.captured_queries) == []
+    assert client.get(f"/api/v1/cases/{theirs.pk}/").status_code == 404
+    # The admin's links section (a lead sees everything; the agent form is tested above).
+    from cases.admin_links import case_admin_link_rows
+    from cases.services.relations import case_link
+
+    case_link(case=case, other=theirs, kind="follow_up", actor=staff.lead, note="")
+    with CaptureQueriesContext(connection) as links:
+        rows = case_admin_link_rows(case=case, user=staff.agent)
+    assert _permission_lists(links.captured_queries) == []
+    assert len(rows) == 1
