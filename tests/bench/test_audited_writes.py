@@ -12,14 +12,25 @@ from django.test.utils import CaptureQueriesContext
 pytestmark = pytest.mark.django_db
 
 WRITE = re.compile(r'^\s*(INSERT INTO|UPDATE|DELETE FROM)\s+"?([A-Za-z0-9_]+)"?', re.IGNORECASE)
+#: The writes of a data-modifying ``WITH`` (single intake's case and history row in one
+#: statement on PostgreSQL): ``WITH new AS (INSERT INTO "a" ...) INSERT INTO "b" ...``.
+WITH_WRITE = re.compile(
+    r'(?:^\s*WITH\s+\w+\s+AS\s+\(|\)\s+)(INSERT INTO|UPDATE|DELETE FROM)\s+"?([A-Za-z0-9_]+)"?',
+    re.IGNORECASE,
+)
 
 
 def _writes(captured) -> list[tuple[str, str]]:
+    """(verb, table) of every write, in order; a ``WITH`` statement counts each of its writes."""
     out = []
     for query in captured.captured_queries:
-        match = WRITE.match(query["sql"])
-        if match:
-            out.append((match.group(1).upper(), match.group(2)))
+        sql = query["sql"]
+        if sql.lstrip().upper().startswith("WITH"):
+            found = WITH_WRITE.findall(sql)
+        else:
+            match = WRITE.match(sql)
+            found = [match.groups()] if match else []
+        out.extend((verb.upper(), table) for verb, table in found)
     return out
 
 
