@@ -260,16 +260,9 @@ def _case_create(
 
     # Most inquiries are new: write first, and let the unique indexes (idempotency key, open
     # business key) say whether the key is taken. Only then is the existing case looked up.
-    proposal, proposal_error = case_propose_at_intake(prepared, at=at, env=env)
+    proposed = case_propose_at_intake(prepared, at=at, env=env)
     if _insert_if_new(case, actor):
-        return _filed(
-            case,
-            actor=actor,
-            assignee=assignee,
-            at=at,
-            proposal=proposal,
-            proposal_error=proposal_error,
-        )
+        return _filed(case, proposed, actor=actor, assignee=assignee, at=at)
 
     by_key, existing = case_intake_lookup(
         idempotency_key=idempotency_key, playbook=playbook, business_key=key
@@ -301,14 +294,7 @@ def _case_create(
             )
     if lost is not None:
         return lost
-    return _filed(
-        case,
-        actor=actor,
-        assignee=assignee,
-        at=at,
-        proposal=proposal,
-        proposal_error=proposal_error,
-    )
+    return _filed(case, proposed, actor=actor, assignee=assignee, at=at)
 
 
 def _insert_if_new(case: Case, actor) -> bool:
@@ -328,8 +314,10 @@ def _insert_if_new(case: Case, actor) -> bool:
     return True
 
 
-def _filed(case: Case, *, actor, assignee, at, proposal, proposal_error) -> CaseCreateResult:
-    """The answer for a case just written (assigned first when intake names an assignee)."""
+def _filed(case: Case, proposed: tuple, *, actor, assignee, at) -> CaseCreateResult:
+    """The answer for a case just written (assigned first when intake names an assignee);
+    ``proposed``: :func:`case_propose_at_intake`'s (proposal, why not)."""
+    proposal, proposal_error = proposed
     if assignee is not None:
         from cases.services.workflow import case_assign
 
