@@ -18,7 +18,7 @@ from functools import lru_cache
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 #: Field types whose Python value is what the database driver takes.
@@ -218,22 +218,34 @@ def _copy(
     return pks
 
 
-def _history_rows(model, rows, pks, *, actor, reason: str | None) -> list[dict[str, Any]]:
-    """The "+" history row ``HistoricalRecords`` would write for each new row."""
-    history_model = model.history.model
+@lru_cache(maxsize=16)
+def _history_copied(model: type[models.Model]) -> tuple[models.Field, ...]:
+    """The fields of ``model``'s history table that copy the row's own columns (its ``id``
+    included: in the history table it is a plain column, ``history_id`` is the key)."""
     own = {f.attname for f in model._meta.concrete_fields}
-    shared = [
-        f.attname
-        for f in history_model._meta.concrete_fields
+    return tuple(
+        f
+        for f in model.history.model._meta.concrete_fields
         if f.attname in own and not f.primary_key
-    ]
-    pk_name = model._meta.pk.attname
-    extra = {
+    )
+
+
+def _history_extra(*, actor, reason: str | None) -> dict[str, Any]:
+    """The history columns of a creation record ("+") beside the copied row, in the order
+    :func:`_insert_if_new_sql` writes them."""
+    return {
         "history_date": timezone.now(),
         "history_change_reason": reason,
         "history_type": "+",
         "history_user_id": getattr(actor, "pk", None),
     }
+
+
+def _history_rows(model, rows, pks, *, actor, reason: str | None) -> list[dict[str, Any]]:
+    """The "+" history row ``HistoricalRecords`` would write for each new row."""
+    shared = [f.attname for f in _history_copied(model)]
+    pk_name = model._meta.pk.attname
+    extra = _history_extra(actor=actor, reason=reason)
     return [
         {**{name: row[name] for name in shared if name != pk_name}, pk_name: pk, **extra}
         for row, pk in zip(rows, pks, strict=True)
@@ -271,19 +283,13 @@ def _insert_if_new_sql(model: type[models.Model], vendor: str) -> str:
     )
     if vendor != "postgresql":
         return f"{insert_row} RETURNING {pk}"
-    own = {f.column for f in model._meta.concrete_fields}
-    history = model.history.model
-    copied = ", ".join(
-        quote(f.column)
-        for f in history._meta.concrete_fields
-        if f.column in own and not f.primary_key
-    )
-    extra = ("history_date", "history_change_reason", "history_type", "history_user_id")
+    copied = ", ".join(quote(f.column) for f in _history_copied(model))
+    extra = list(_history_extra(actor=None, reason=None))
     return (
         f"WITH new AS ({insert_row} RETURNING {copied}) "
-        f"INSERT INTO {quote(history._meta.db_table)} "
+        f"INSERT INTO {quote(model.history.model._meta.db_table)} "
         f"({copied}, {', '.join(quote(column) for column in extra)}) "
-        f"SELECT {copied}, %s, %s, %s, %s FROM new RETURNING {pk}"
+        f"SELECT {copied}, {', '.join(['%s'] * len(extra))} FROM new RETURNING {pk}"
     )
 
 
@@ -306,13 +312,11 @@ def insert_if_new_with_history(
     ]
     sql = _insert_if_new_sql(model, connection.vendor)
     if connection.vendor == "postgresql":
-        params += [timezone.now(), reason, "+", getattr(actor, "pk", None)]
+        params += _history_extra(actor=actor, reason=reason).values()
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             found = cursor.fetchone()
         return found[0] if found else None
-    from django.db import transaction
-
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
